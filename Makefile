@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+SYSTEM := chromium espeak-ng ffmpeg redis-server wrk
+
+.PHONY: install system-deps run test lint bench
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[all,dev]"
+	rm -f $(VENV)/.installed-*; touch $@
+
+# Debian tools the tests drive for real (browser, speech, codecs, Redis, load generator).
+system-deps:
+	@missing=""; for t in $(SYSTEM); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(SYSTEM) >/dev/null; \
+	fi
+
+run: install
+	$(VENV)/bin/g4f api --gui
+
+test: install system-deps
+	$(PY) -m ruff check src tests bench
+	$(PY) -m pytest -q
+
+lint: install
+	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff format --check src tests bench
+
+bench: install system-deps
+	$(PY) bench/run.py

@@ -1,0 +1,191 @@
+"""Response objects with OpenAI's fields (plus ``provider``).
+
+Plain slotted classes: built on every chunk of the hot path, so no validation cost; ``model_dump()``
+and ``to_json()`` give the OpenAI wire shape.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, _Stub):
+        return value.model_dump()
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    return value
+
+
+class _Stub:
+    __slots__: tuple[str, ...] = ()
+    #: Fields left out of the dump when None (OpenAI omits them).
+    _optional: tuple[str, ...] = ()
+
+    def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
+        out = {}
+        for name in self.__slots__:
+            value = getattr(self, name)
+            if value is None and (exclude_none or name in self._optional):
+                continue
+            out[name] = _clean(value)
+        return out
+
+    dict = to_dict = model_dump
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        return json.dumps(self.model_dump(**kwargs), ensure_ascii=False)
+
+    to_json = model_dump_json
+
+    def __getitem__(self, key: str) -> Any:  # gpt4free users index responses like dicts
+        return getattr(self, key)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{n}={getattr(self, n)!r}' for n in self.__slots__)})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and self.model_dump() == other.model_dump()  # type: ignore[attr-defined]
+
+
+def new_completion_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex[:24]}"
+
+
+class Usage(_Stub):
+    __slots__ = ("prompt_tokens", "completion_tokens", "total_tokens")
+
+    def __init__(self, prompt_tokens: int = 0, completion_tokens: int = 0, total_tokens: int | None = None) -> None:
+        self.prompt_tokens = prompt_tokens
+        self.completion_tokens = completion_tokens
+        self.total_tokens = prompt_tokens + completion_tokens if total_tokens is None else total_tokens
+
+
+class ToolCallFunction(_Stub):
+    __slots__ = ("name", "arguments")
+
+    def __init__(self, name: str, arguments: str) -> None:
+        self.name, self.arguments = name, arguments
+
+
+class ToolCall(_Stub):
+    __slots__ = ("id", "type", "function")
+
+    def __init__(self, id: str, function: ToolCallFunction | dict, type: str = "function") -> None:
+        self.id, self.type = id, type
+        self.function = function if isinstance(function, ToolCallFunction) else ToolCallFunction(
+            function.get("name", ""), function.get("arguments", "") or "")
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ToolCall:
+        return cls(data.get("id") or f"call_{uuid.uuid4().hex[:24]}", data.get("function", {}), data.get("type", "function"))
+
+
+class ChatCompletionMessage(_Stub):
+    __slots__ = ("role", "content", "tool_calls", "reasoning", "refusal")
+    _optional = ("tool_calls", "reasoning")
+
+    def __init__(self, content: str | None, role: str = "assistant", tool_calls: list[ToolCall] | None = None,
+                 reasoning: str | None = None) -> None:
+        self.role, self.content, self.tool_calls, self.reasoning = role, content, tool_calls, reasoning
+        self.refusal = None
+
+    # gpt4free name for reasoning
+    @property
+    def reasoning_content(self) -> str | None:
+        return self.reasoning
+
+
+class ChatCompletionChoice(_Stub):
+    __slots__ = ("index", "message", "logprobs", "finish_reason")
+
+    def __init__(self, message: ChatCompletionMessage, finish_reason: str | None, index: int = 0) -> None:
+        self.index, self.message, self.finish_reason, self.logprobs = index, message, finish_reason, None
+
+
+class ChatCompletion(_Stub):
+    __slots__ = ("id", "object", "created", "model", "provider", "choices", "usage", "conversation")
+    _optional = ("conversation",)
+
+    def __init__(self, content: str | None, finish_reason: str = "stop", *, completion_id: str | None = None,
+                 created: int | None = None, model: str = "", provider: str | None = None,
+                 tool_calls: list[ToolCall] | None = None, reasoning: str | None = None,
+                 usage: Usage | None = None, conversation: dict | None = None) -> None:
+        self.id = completion_id or new_completion_id()
+        self.object = "chat.completion"
+        self.created = created or int(time.time())
+        self.model, self.provider = model, provider
+        self.choices = [ChatCompletionChoice(ChatCompletionMessage(content, tool_calls=tool_calls, reasoning=reasoning), finish_reason)]
+        self.usage = usage or Usage()
+        self.conversation = conversation
+
+
+class ChatCompletionDelta(_Stub):
+    __slots__ = ("role", "content", "reasoning", "tool_calls")
+    _optional = ("reasoning", "tool_calls")
+
+    def __init__(self, content: str | None = None, role: str | None = "assistant", reasoning: str | None = None,
+                 tool_calls: list[dict] | None = None) -> None:
+        self.role, self.content, self.reasoning, self.tool_calls = role, content, reasoning, tool_calls
+
+    @property
+    def reasoning_content(self) -> str | None:
+        return self.reasoning
+
+
+class ChatCompletionDeltaChoice(_Stub):
+    __slots__ = ("index", "delta", "logprobs", "finish_reason")
+
+    def __init__(self, delta: ChatCompletionDelta, finish_reason: str | None, index: int = 0) -> None:
+        self.index, self.delta, self.finish_reason, self.logprobs = index, delta, finish_reason, None
+
+
+class ChatCompletionChunk(_Stub):
+    __slots__ = ("id", "object", "created", "model", "provider", "choices", "usage")
+    _optional = ("usage",)
+
+    def __init__(self, delta: ChatCompletionDelta | None, finish_reason: str | None = None, *,
+                 completion_id: str, created: int, model: str = "", provider: str | None = None,
+                 usage: Usage | None = None) -> None:
+        self.id, self.object, self.created = completion_id, "chat.completion.chunk", created
+        self.model, self.provider, self.usage = model, provider, usage
+        self.choices = [] if delta is None else [ChatCompletionDeltaChoice(delta, finish_reason)]
+
+
+class Model(_Stub):
+    __slots__ = ("id", "object", "created", "owned_by", "image", "vision", "provider")
+    _optional = ("provider",)
+
+    def __init__(self, id: str, owned_by: str = "", image: bool = False, vision: bool = False,
+                 provider: str | None = None, created: int = 0) -> None:
+        self.id, self.object, self.created, self.owned_by = id, "model", created, owned_by
+        self.image, self.vision, self.provider = image, vision, provider
+
+
+class Image(_Stub):
+    __slots__ = ("url", "b64_json", "revised_prompt")
+    _optional = ("url", "b64_json", "revised_prompt")
+
+    def __init__(self, url: str | None = None, b64_json: str | None = None, revised_prompt: str | None = None) -> None:
+        self.url, self.b64_json, self.revised_prompt = url, b64_json, revised_prompt
+
+
+class ImagesResponse(_Stub):
+    __slots__ = ("created", "data", "model", "provider")
+    _optional = ("model", "provider")
+
+    def __init__(self, data: list[Image], created: int | None = None, model: str | None = None,
+                 provider: str | None = None) -> None:
+        self.data, self.created = data, created or int(time.time())
+        self.model, self.provider = model, provider
+
+
+__all__ = [
+    "new_completion_id", "Usage", "ToolCall", "ToolCallFunction", "ChatCompletion", "ChatCompletionMessage", "ChatCompletionChoice",
+    "ChatCompletionChunk", "ChatCompletionDelta", "ChatCompletionDeltaChoice", "Model", "Image", "ImagesResponse",
+]

@@ -1,0 +1,172 @@
+"""Model name -> ordered candidate providers, and the health that orders them."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .errors import (
+    G4FError,
+    MissingAuthError,
+    ModelNotFoundError,
+    ProviderNotFoundError,
+    ProviderNotWorkingError,
+    RetryProviderError,
+    StreamNotSupportedError,
+)
+from .models import Model, ModelRegistry, default, get_model
+
+DEFAULT_NAMES = (None, "", "default", "auto")
+
+
+class Health:
+    """Per-provider success/failure record kept in process; recent failures push a provider back."""
+
+    def __init__(self, cooldown: float = 60.0) -> None:
+        self.cooldown = cooldown
+        self._stats: dict[str, list[float]] = {}  # name -> [successes, failures, last_failure, latency]
+
+    def record(self, name: str, ok: bool, latency: float) -> None:
+        stats = self._stats.setdefault(name, [0, 0, 0.0, latency])
+        if ok:
+            stats[0] += 1
+            stats[3] = 0.8 * stats[3] + 0.2 * latency
+        else:
+            stats[1] += 1
+            stats[2] = time.monotonic()
+
+    def penalty(self, name: str) -> float:
+        """0 for a healthy provider; grows with recent failures."""
+        stats = self._stats.get(name)
+        if not stats or not stats[1]:
+            return 0.0
+        recent = time.monotonic() - stats[2] < self.cooldown
+        return (stats[1] / (stats[0] + stats[1])) + (1.0 if recent else 0.0)
+
+    def snapshot(self) -> dict[str, dict[str, float]]:
+        return {
+            n: {"successes": s[0], "failures": s[1], "latency": s[3], "penalty": self.penalty(n)}
+            for n, s in self._stats.items()
+        }
+
+    def reset(self) -> None:
+        self._stats.clear()
+
+
+health = Health()
+
+
+def provider_name(provider: Any) -> str:
+    return provider.get_name() if hasattr(provider, "get_name") else provider.__name__
+
+
+def resolve_provider(provider: Any) -> Any:
+    """A provider class or instance from a class, an instance, or a name."""
+    if isinstance(provider, str):
+        from . import Provider
+
+        return Provider.get(provider)
+    if provider is None or not hasattr(provider, "create_async_generator"):
+        raise ProviderNotFoundError(f"Not a provider: {provider!r}")
+    return provider
+
+
+def _exclusion(provider: Any, *, stream: bool, ignored: set[str], ignore_working: bool,
+               ignore_stream: bool, api_key: str | None) -> G4FError | None:
+    name = provider_name(provider)
+    if name in ignored:
+        return ProviderNotFoundError(f"{name} is in ignored_providers")
+    if not ignore_working and not getattr(provider, "working", True):
+        return ProviderNotWorkingError(f"{name} is not working")
+    if stream and not ignore_stream and not getattr(provider, "supports_stream", True):
+        return StreamNotSupportedError(f"{name} does not support streaming")
+    if not api_key and hasattr(provider, "has_credentials") and not provider.has_credentials():
+        env = getattr(provider, "api_key_env", None) or f"{name.upper()}_API_KEY"
+        return MissingAuthError(f"{name} needs an API key ({env})")
+    return None
+
+
+def find_model(name: str) -> tuple[str, list[Any]]:
+    """A model outside the registry: a GGUF path for Local, or a provider-specific model name."""
+    from . import Provider
+
+    if name.endswith(".gguf"):
+        return name, [Provider.get("Local")]
+    serving = []
+    for provider in Provider.all_providers():
+        static = {*getattr(provider, "models", []), *getattr(provider, "model_aliases", {}),
+                  *getattr(provider, "image_models", [])}
+        if name in static:
+            serving.append(provider)
+    if not serving:
+        close = ModelRegistry.suggest(name)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ModelNotFoundError(f"Model {name!r} not found.{hint}")
+    return name, serving
+
+
+def get_candidates(
+    model: str | Model | None,
+    provider: Any = None,
+    *,
+    stream: bool = False,
+    ignored: list[str] | None = None,
+    ignore_working: bool = False,
+    ignore_stream: bool = False,
+    api_key: str | None = None,
+) -> tuple[str, list[Any]]:
+    """The model name to ask for and the providers to try, in order.
+
+    Order: an explicit provider; else the model's providers that are working, not ignored and
+    have the credentials they need, keyless and local first, then by health.
+    """
+    ignored_set = set(ignored or ())
+    opts = dict(stream=stream, ignored=ignored_set, ignore_working=ignore_working,
+                ignore_stream=ignore_stream, api_key=api_key)
+    if isinstance(model, Model):
+        model_obj: Model | None = model
+        model_name = model.name
+    elif model in DEFAULT_NAMES:
+        model_obj, model_name = (default, "") if provider is None else (None, "")
+    else:
+        model_obj, model_name = ModelRegistry.get(model), model  # type: ignore[assignment]
+        if model_obj is not None and model_obj.name:
+            model_name = model_obj.name
+
+    if provider is not None:
+        provider = resolve_provider(provider)
+        # An IterListProvider given explicitly: route within its providers.
+        providers = list(getattr(provider, "providers", None) or [provider])
+        if len(providers) == 1 and not hasattr(provider, "providers"):
+            excluded = _exclusion(providers[0], **{**opts, "api_key": "explicit"})  # the caller chose it
+            if excluded is not None:
+                raise excluded
+            return model_name, providers
+    elif model_obj is not None:
+        providers = model_obj.providers
+    else:
+        model_name, providers = find_model(model_name)
+
+    usable, excluded_errors = [], {}
+    for p in providers:
+        error = _exclusion(p, **opts)
+        if error is None:
+            usable.append(p)
+        else:
+            excluded_errors[provider_name(p)] = error
+    if not usable:
+        if not providers:
+            raise ModelNotFoundError(f"No provider is installed for model {model_name or 'default'!r}.")
+        if len(excluded_errors) == 1:
+            raise next(iter(excluded_errors.values()))
+        raise RetryProviderError(
+            f"No provider can serve model {model_name or 'default'!r}: "
+            + "; ".join(f"{n}: {e}" for n, e in excluded_errors.items()),
+            exceptions=excluded_errors,
+        )
+    # Stable sort: keyless/local first, then healthy before recently failing.
+    usable.sort(key=lambda p: (bool(getattr(p, "needs_auth", False)), health.penalty(provider_name(p))))
+    return model_name, usable
+
+
+__all__ = ["Health", "health", "get_candidates", "resolve_provider", "get_model"]
