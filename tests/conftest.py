@@ -1,0 +1,17 @@
+"""Shared test settings: every test runs offline with its own cookies and media folders."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("G4F_COOKIES_DIR", str(tmp_path / "cookies"))
+    monkeypatch.setenv("G4F_MEDIA_DIR", str(tmp_path / "media"))
+    monkeypatch.delenv("G4F_PROXY", raising=False)
+    from g4f import cookies
+
+    cookies.reset()
+    yield
+    cookies.reset()
