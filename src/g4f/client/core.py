@@ -120,7 +120,8 @@ async def iter_parts(
         model, provider, stream=stream, ignored=ignored_providers, ignore_working=ignore_working,
         ignore_stream=ignore_stream, api_key=kwargs.get("api_key"),
     )
-    runner = IterListProvider(candidates)
+    # An IterListProvider/RetryProvider given by the caller keeps its behaviour over the filtered candidates.
+    runner = provider.with_providers(candidates) if isinstance(provider, IterListProvider) else IterListProvider(candidates)
     async for part in runner.create_async_generator(model_name, messages, stream=stream, **kwargs):
         yield part
 

@@ -22,6 +22,8 @@ def get_model_and_provider(
         model, provider, stream=stream, ignored=ignored, ignore_working=ignore_working,
         ignore_stream=ignore_stream, api_key=kwargs.get("api_key"),
     )
+    if isinstance(provider, IterListProvider):
+        return model_name, provider.with_providers(candidates)
     return model_name, candidates[0] if len(candidates) == 1 else IterListProvider(candidates)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 import time
 from typing import Any, ClassVar
@@ -16,6 +17,12 @@ from .types import BaseProvider
 
 def _provider_name(provider: Any) -> str:
     return provider.get_name() if hasattr(provider, "get_name") else getattr(provider, "__name__", str(provider))
+
+
+def _info(provider: Any, model: str) -> ProviderInfo:
+    """Which provider answered, sent before its first part."""
+    return ProviderInfo(name=_provider_name(provider), model=model or getattr(provider, "default_model", None) or "",
+                        label=getattr(provider, "label", None), url=getattr(provider, "url", None))
 
 
 class IterListProvider(BaseProvider):
@@ -42,6 +49,12 @@ class IterListProvider(BaseProvider):
     def __repr__(self) -> str:
         return f"{type(self).__name__}([{', '.join(_provider_name(p) for p in self.providers)}])"
 
+    def with_providers(self, providers: list[Any]) -> IterListProvider:
+        """A copy keeping this one's settings (shuffle, retries) over ``providers``, the router's filtered order."""
+        runner = copy.copy(self)
+        runner.providers = list(providers)
+        return runner
+
     def _order(self) -> list[Any]:
         providers = list(self.providers)
         if self.shuffle:
@@ -64,8 +77,7 @@ class IterListProvider(BaseProvider):
                     if not started:
                         started = True
                         health.record(name, True, time.perf_counter() - t0)
-                        yield ProviderInfo(name=name, model=model or getattr(provider, "default_model", None) or "", label=getattr(provider, "label", None),
-                                           url=getattr(provider, "url", None))
+                        yield _info(provider, model)
                     yield part
                 if not started:
                     health.record(name, True, time.perf_counter() - t0)
@@ -109,7 +121,9 @@ class RetryProvider(IterListProvider):
                 async for part in to_async_iterator(provider.create_async_generator(model, messages, **kwargs)):
                     if part is None:
                         continue
-                    started = True
+                    if not started:
+                        started = True
+                        yield _info(provider, model)
                     yield part
                 return
             except Exception as error:
