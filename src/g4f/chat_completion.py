@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing
 from typing import Any
 
 from .client.bridge import iterate_sync, run_sync
@@ -24,9 +25,10 @@ class ChatCompletion:
 
     @staticmethod
     async def _stream(model: Any, messages: Messages, **kwargs: Any) -> AsyncIterator[str]:
-        async for chunk in stream_completion(model, messages, **kwargs):
-            if chunk.choices and chunk.choices[0].delta.content:
-                yield chunk.choices[0].delta.content
+        async with aclosing(stream_completion(model, messages, **kwargs)) as chunks:
+            async for chunk in chunks:
+                if chunk.choices and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
 
     @classmethod
     def create(cls, model: Any, messages: Messages, provider: Any = None, stream: bool = False, image: Any = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import AsyncIterator
+from contextlib import aclosing
 from typing import Any
 
 from ..errors import InvalidRequestError
@@ -122,8 +123,9 @@ async def iter_parts(
     )
     # An IterListProvider/RetryProvider given by the caller keeps its behaviour over the filtered candidates.
     runner = provider.with_providers(candidates) if isinstance(provider, IterListProvider) else IterListProvider(candidates)
-    async for part in runner.create_async_generator(model_name, messages, stream=stream, **kwargs):
-        yield part
+    async with aclosing(runner.create_async_generator(model_name, messages, stream=stream, **kwargs)) as parts:
+        async for part in parts:
+            yield part
 
 
 class _Collector:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from typing import Any, ClassVar
 
 from ..errors import ModelNotFoundError
@@ -91,27 +92,42 @@ class ProviderModelMixin:
 
 async def iterate_in_thread(iterator: Iterator[Any]) -> AsyncIterator[Any]:
     """Drive a blocking iterator in a worker thread so the event loop never blocks."""
-    while True:
-        item = await asyncio.to_thread(next, iterator, _END)
-        if item is _END:
-            return
-        yield item
+    try:
+        while True:
+            item = await asyncio.to_thread(next, iterator, _END)
+            if item is _END:
+                return
+            yield item
+    finally:
+        # The consumer stopped early: let the provider's generator run its cleanup.
+        if hasattr(iterator, "close"):
+            with contextlib.suppress(ValueError):  # still running in its thread after a cancel
+                iterator.close()
 
 
-def to_async_iterator(result: Any) -> AsyncIterator[Any]:
-    """Whatever a create function returned (async gen, coroutine, sync iterator, value) as an async iterator."""
-    if hasattr(result, "__aiter__"):
+def to_async_iterator(result: Any) -> AsyncGenerator[Any, None]:
+    """Whatever a create function returned (async gen, coroutine, sync iterator, value) as an async generator.
+
+    The result always has ``aclose()``, so callers can close the provider's generator deterministically
+    (``contextlib.aclosing``) when the consumer stops early.
+    """
+    if hasattr(result, "__aiter__") and hasattr(result, "aclose"):
         return result
     return _wrap(result)
 
 
-async def _wrap(result: Any) -> AsyncIterator[Any]:
+async def _wrap(result: Any) -> AsyncGenerator[Any, None]:
     if inspect.isawaitable(result):
         result = await result
-        if hasattr(result, "__aiter__"):
+    if hasattr(result, "__aiter__"):
+        if hasattr(result, "aclose"):
+            async with contextlib.aclosing(result):
+                async for item in result:
+                    yield item
+        else:
             async for item in result:
                 yield item
-            return
+        return
     if isinstance(result, Iterator):
         async for item in iterate_in_thread(result):
             yield item

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import random
 import time
+from contextlib import aclosing
 from typing import Any, ClassVar
 
 from .. import debug
@@ -71,14 +72,15 @@ class IterListProvider(BaseProvider):
             started = False
             t0 = time.perf_counter()
             try:
-                async for part in to_async_iterator(provider.create_async_generator(model, messages, **kwargs)):
-                    if part is None:
-                        continue
-                    if not started:
-                        started = True
-                        health.record(name, True, time.perf_counter() - t0)
-                        yield _info(provider, model)
-                    yield part
+                async with aclosing(to_async_iterator(provider.create_async_generator(model, messages, **kwargs))) as parts:
+                    async for part in parts:
+                        if part is None:
+                            continue
+                        if not started:
+                            started = True
+                            health.record(name, True, time.perf_counter() - t0)
+                            yield _info(provider, model)
+                        yield part
                 if not started:
                     health.record(name, True, time.perf_counter() - t0)
                 return
@@ -109,8 +111,9 @@ class RetryProvider(IterListProvider):
 
     async def create_async_generator(self, model: str, messages: Messages, **kwargs: Any) -> AsyncResult:  # type: ignore[override]
         if not (self.single_provider_retry or len(self.providers) == 1):
-            async for part in super().create_async_generator(model, messages, **kwargs):
-                yield part
+            async with aclosing(super().create_async_generator(model, messages, **kwargs)) as parts:
+                async for part in parts:
+                    yield part
             return
         provider = self.providers[0]
         name = _provider_name(provider)
@@ -118,13 +121,14 @@ class RetryProvider(IterListProvider):
         for attempt in range(self.max_retries):
             started = False
             try:
-                async for part in to_async_iterator(provider.create_async_generator(model, messages, **kwargs)):
-                    if part is None:
-                        continue
-                    if not started:
-                        started = True
-                        yield _info(provider, model)
-                    yield part
+                async with aclosing(to_async_iterator(provider.create_async_generator(model, messages, **kwargs))) as parts:
+                    async for part in parts:
+                        if part is None:
+                            continue
+                        if not started:
+                            started = True
+                            yield _info(provider, model)
+                        yield part
                 return
             except Exception as error:
                 if started or not is_retryable(error):
