@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
+import types
 from functools import cache
 from typing import Any
 
@@ -137,6 +139,19 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return [*globals(), *names()]
+
+
+class _Registry(types.ModuleType):
+    """Importing ``g4f.Provider.Groq`` makes Python set the package attribute ``Groq`` to the submodule;
+    the class of the same name takes its place, so ``g4f.Provider.Groq`` is always the provider class."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.{name}":
+            value = getattr(value, name, value)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Registry
 
 
 __all__ = ["ProviderUtils", "register", "get", "names", "all_providers", "ProviderNotBuiltError"]

@@ -92,6 +92,8 @@ class IterListProvider(BaseProvider):
                 exceptions[name] = error
                 if not is_curable_elsewhere(error):
                     raise
+        if len(self.providers) == 1 and len(exceptions) == 1:  # one provider: its own error says it best
+            raise next(iter(exceptions.values()))
         raise RetryProviderError(exceptions=exceptions)
 
 
