@@ -7,14 +7,16 @@ blocks, ``image`` blocks, ``max_tokens`` always set); the answer, whole or as th
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any, ClassVar
 
 from ..errors import InvalidRequestError, MissingAuthError, NotSupportedError, ResponseError
+from ..image import is_url, to_bytes
 from ..typing import AsyncResult, MediaListType, Messages
 from .base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from .response import FinishReason, Reasoning, ToolCalls, Usage
-from .upstream import image_source, iter_sse, message_images, message_text, post, resolve_api_base, status_error
+from .upstream import iter_sse, message_images, message_text, post, resolve_api_base, status_error
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
@@ -44,23 +46,24 @@ ERROR_STATUS = {
 }
 
 
-def error_message(body: Any) -> str | None:
-    """``{"type": "error", "error": {"type", "message"}}`` -> the message."""
+def error_info(body: Any) -> tuple[str | None, int | None, float | None]:
+    """``{"type": "error", "error": {"type", "message"}}`` -> its message; the HTTP status stands."""
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        return body["error"].get("message")
-    return None
+        return body["error"].get("message"), None, None
+    return None, None, None
 
 
 # --- Request ----------------------------------------------------------------------------------
 
 
-def image_block(image: Any, name: str | None = None) -> dict:
-    kind, data = image_source(image, name)
-    if kind == "url":
-        return {"type": "image", "source": {"type": "url", "url": data}}
-    if kind not in IMAGE_TYPES:
-        raise InvalidRequestError(f"Anthropic accepts JPEG, PNG, GIF and WebP images, not {kind}.")
-    return {"type": "image", "source": {"type": "base64", "media_type": kind, "data": data}}
+def image_block(image: Any) -> dict:
+    """An image input as a block: a URL by reference (Anthropic fetches it), anything else inline."""
+    if is_url(image):
+        return {"type": "image", "source": {"type": "url", "url": image}}
+    data, mime = to_bytes(image)
+    if mime not in IMAGE_TYPES:
+        raise InvalidRequestError(f"Anthropic accepts JPEG, PNG, GIF and WebP images, not {mime}.", param="image")
+    return {"type": "image", "source": {"type": "base64", "media_type": mime, "data": base64.b64encode(data).decode()}}
 
 
 def content_blocks(content: Any) -> list[dict]:
@@ -117,7 +120,7 @@ def convert_messages(messages: Messages, media: MediaListType | None = None) -> 
         else:
             turns.append({"role": role, "content": blocks})
     if media:
-        images = [image_block(data, name) for data, name in media]
+        images = [image_block(data) for data, _name in media]
         last_user = next((t for t in reversed(turns) if t["role"] == "user"), None)
         if last_user is None:
             turns.append(last_user := {"role": "user", "content": []})
@@ -353,7 +356,7 @@ class AnthropicTemplate(AsyncGeneratorProvider, ProviderModelMixin):
                    "accept": "text/event-stream" if stream else "application/json"}
         url = f"{resolve_api_base(cls, api_base)}/v1/messages"
         async with post(name, url, headers=headers, body=body, stream=stream, timeout=timeout, proxy=proxy,
-                        secret=key, error_message=error_message) as response:
+                        secret=key, error_info=error_info) as response:
             if stream:
                 parser = StreamParser(name, json_tool)
                 async for event, data in iter_sse(response):

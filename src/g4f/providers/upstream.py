@@ -1,21 +1,18 @@
 """What every non-OpenAI protocol adapter does with an upstream HTTP API.
 
 The API base and timeout of a request, one POST through the pooled session with transport errors
-mapped to g4f errors, HTTP status -> error, Server-Sent Events decoding, and image inputs as
-base64 with their MIME type. Keys never reach a message: ``redact`` scrubs them from upstream text.
+mapped to g4f errors, HTTP status -> error, Server-Sent Events decoding, and the text and images of
+an OpenAI message. Keys never reach a message: ``redact`` scrubs them from upstream text.
+Image bytes and types come from ``g4f.image``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-import mimetypes
 import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import Any
 
 from ..errors import (
@@ -31,7 +28,6 @@ from ..errors import (
 from .http import get_session
 
 DEFAULT_TIMEOUT = 120.0
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 
 def resolve_api_base(provider: Any, api_base: str | None = None) -> str:
@@ -101,13 +97,17 @@ async def transport_errors(name: str, secret: str | None = None) -> AsyncIterato
         raise ProviderError(redact(f"{name} connection failed: {type(error).__name__}: {error}", secret)) from error
 
 
+ErrorInfo = Callable[[Any], "tuple[str | None, int | None, float | None]"]
+
+
 @asynccontextmanager
 async def post(name: str, url: str, *, headers: Mapping[str, str], body: dict, stream: bool,
                timeout: float | None = None, proxy: str | None = None, secret: str | None = None,
-               error_message: Any = None) -> AsyncIterator[Any]:
+               error_info: ErrorInfo | None = None) -> AsyncIterator[Any]:
     """POST ``body`` as JSON; yield the response once its status is OK, else raise the mapped error.
 
-    ``error_message(body: Any) -> str | None`` pulls the human message out of the vendor's error body.
+    ``error_info(body)`` reads the vendor's error body: ``(message, status, retry_after)``, where a
+    status overrides the HTTP one (a refused key sent as 400) and ``None`` keeps what the HTTP said.
     """
     async with transport_errors(name, secret):
         async with get_session().post(url, json=body, headers=dict(headers), proxy=proxy,
@@ -118,9 +118,11 @@ async def post(name: str, url: str, *, headers: Mapping[str, str], body: dict, s
                     data: Any = json.loads(raw)
                 except ValueError:
                     data = raw
-                message = (error_message(data) if error_message else None) or raw[:500]
-                retry_after = parse_retry_after(response.headers.get("retry-after"))
-                raise status_error(name, response.status, redact(message.strip(), secret), retry_after)
+                message, status, retry_after = error_info(data) if error_info else (None, None, None)
+                if retry_after is None:
+                    retry_after = parse_retry_after(response.headers.get("retry-after"))
+                message = redact((message or raw[:500]).strip(), secret)
+                raise status_error(name, status or response.status, message, retry_after)
             yield response
 
 
@@ -163,91 +165,7 @@ async def iter_sse(response: Any) -> AsyncIterator[tuple[str, str]]:
         yield item
 
 
-# --- Image inputs ------------------------------------------------------------------------------
-# TODO(unify): g4f/image.py (media engineer) may offer the same conversion; switch to it then.
-
-_MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-)
-
-
-def sniff_mime(data: bytes, name: str | None = None) -> str:
-    """The image MIME type from the bytes' signature, else from the file name."""
-    for magic, mime in _MAGIC:
-        if data.startswith(magic):
-            return mime
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1"):
-        return "image/heic"
-    guessed = mimetypes.guess_type(name)[0] if name else None
-    return guessed or "application/octet-stream"
-
-
-def is_url(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(("http://", "https://"))
-
-
-def parse_data_uri(uri: str) -> tuple[str, str]:
-    """``(mime, base64)`` of a ``data:`` URI."""
-    header, sep, payload = uri.partition(",")
-    if not sep or not header.startswith("data:"):
-        raise InvalidRequestError("An image data URI must look like data:<mime>;base64,<data>.")
-    mime = header[5:].split(";")[0] or "application/octet-stream"
-    if ";base64" not in header:
-        from urllib.parse import unquote_to_bytes
-
-        return mime, base64.b64encode(unquote_to_bytes(payload)).decode()
-    try:
-        base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise InvalidRequestError("An image data URI holds invalid base64.") from error
-    return mime, payload
-
-
-async def fetch_image(url: str, timeout: float | None = None, proxy: str | None = None) -> tuple[str, str]:
-    """Download an image URL for protocols that want it inline."""
-    async with transport_errors("image download"):
-        async with get_session().get(url, proxy=proxy, timeout=client_timeout(timeout, False)) as response:
-            if response.status >= 400:
-                raise InvalidRequestError(f"Could not fetch image {url}: HTTP {response.status}")
-            data = await response.content.read(MAX_IMAGE_BYTES + 1)
-            if len(data) > MAX_IMAGE_BYTES:
-                raise PayloadTooLargeError(f"Image {url} is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
-            mime = sniff_mime(data, url.split("?")[0])
-            if mime == "application/octet-stream":
-                mime = response.content_type or mime
-            return mime, base64.b64encode(data).decode()
-
-
-def image_source(image: Any, name: str | None = None) -> tuple[str, str]:
-    """An image input without a network fetch: ``("url", url)`` or ``(mime, base64)``.
-
-    Accepts bytes, a file path, a file object, a data URI or an http(s) URL.
-    """
-    if is_url(image):
-        return "url", image
-    if isinstance(image, str) and image.startswith("data:"):
-        return parse_data_uri(image)
-    if isinstance(image, (str, os.PathLike)):
-        path = Path(image)
-        if not path.is_file():
-            raise InvalidRequestError(f"Image file not found: {path.name[:80]}")
-        data = path.read_bytes()
-        name = name or path.name
-    elif isinstance(image, (bytes, bytearray, memoryview)):
-        data = bytes(image)
-    elif hasattr(image, "read"):
-        data = image.read()
-        name = name or getattr(image, "name", None)
-    else:
-        raise InvalidRequestError(f"Unsupported image input: {type(image).__name__}")
-    if len(data) > MAX_IMAGE_BYTES:
-        raise PayloadTooLargeError(f"Image is larger than {MAX_IMAGE_BYTES // (1024 * 1024)} MB.")
-    return sniff_mime(data, name if isinstance(name, str) else None), base64.b64encode(data).decode()
+# --- OpenAI message content ---------------------------------------------------------------
 
 
 def message_images(content: Any) -> list[Any]:
@@ -273,6 +191,5 @@ def message_text(content: Any) -> str:
 
 __all__ = [
     "resolve_api_base", "client_timeout", "redact", "parse_retry_after", "status_error", "transport_errors", "post",
-    "SSEDecoder", "iter_sse", "sniff_mime", "is_url", "parse_data_uri", "fetch_image", "image_source", "message_images",
-    "message_text",
+    "SSEDecoder", "iter_sse", "message_images", "message_text",
 ]
