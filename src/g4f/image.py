@@ -63,8 +63,8 @@ def _check_kind(mime: str | None, accept: tuple[str, ...], what: str) -> str:
     return mime
 
 
-def _check_size(size: int, what: str) -> None:
-    limit = max_image_size()
+def _check_size(size: int, what: str, limit: int | None = None) -> None:
+    limit = limit or max_image_size()
     if size > limit:
         raise PayloadTooLargeError(f"{what} is {size} bytes; the limit is {limit} bytes.")
 
@@ -87,10 +87,11 @@ def parse_data_uri(uri: str, accept: tuple[str, ...] = IMAGE) -> tuple[bytes, st
     return data, _check_kind(sniff_type(data) or declared, accept, "The data URI")
 
 
-def to_bytes(image: ImageType, accept: tuple[str, ...] = IMAGE) -> tuple[bytes, str]:
+def to_bytes(image: ImageType, accept: tuple[str, ...] = IMAGE, limit: int | None = None) -> tuple[bytes, str]:
     """A local image input (bytes, data URI, path, ``Path``, file object) as (bytes, mime).
 
     Remote URLs need the network: use ``await load_image(url)`` (the core does, before routing).
+    ``limit`` overrides the size limit (audio uploads have their own).
     """
     if is_data_uri(image):
         return parse_data_uri(image, accept)  # type: ignore[arg-type]
@@ -104,17 +105,17 @@ def to_bytes(image: ImageType, accept: tuple[str, ...] = IMAGE) -> tuple[bytes, 
         path = Path(image).expanduser()
         if not path.is_file():
             raise InvalidRequestError(f"Image file not found: {os.fspath(image)!s:.200}", param="image")
-        _check_size(path.stat().st_size, str(path))
+        _check_size(path.stat().st_size, f"The file {path.name}", limit)
         data = path.read_bytes()
         what = f"The file {path.name}"
     elif hasattr(image, "read"):
-        data = image.read(max_image_size() + 1)
+        data = image.read((limit or max_image_size()) + 1)
         if not isinstance(data, bytes):
             raise InvalidRequestError("The image file object must be opened in binary mode ('rb').", param="image")
         what = f"The file {getattr(image, 'name', 'object')}"
     else:
         raise InvalidRequestError(f"Unsupported image input of type {type(image).__name__}.", param="image")
-    _check_size(len(data), what)
+    _check_size(len(data), what, limit)
     return data, _check_kind(sniff_type(data), accept, what)
 
 

@@ -1,0 +1,157 @@
+"""Speech (text -> audio) and transcription (audio -> text), for the REST server and the library.
+
+``speech`` routes ``tts-1`` to the embedded espeak-ng engine (``LocalSpeech``) first, then to
+providers with a documented speech API; ``transcribe`` routes to providers with the OpenAI
+``/audio/transcriptions`` protocol. Both validate like OpenAI does and return ``(body, content_type)``
+ready to send.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from .errors import InvalidRequestError, NoMediaResponseError
+from .image import to_bytes
+from .media import EXTENSIONS
+from .providers.response import AudioResponse
+
+DEFAULT_SPEECH_MODEL = "tts-1"
+DEFAULT_TRANSCRIPTION_MODEL = "whisper-1"
+MAX_SPEECH_INPUT = 4096
+SPEECH_FORMATS: dict[str, str] = {
+    "mp3": "audio/mpeg",
+    "opus": "audio/opus",
+    "aac": "audio/aac",
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+    "pcm": "audio/pcm",
+}
+VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar")
+TRANSCRIPTION_FORMATS: dict[str, str] = {
+    "json": "application/json",
+    "verbose_json": "application/json",
+    "text": "text/plain; charset=utf-8",
+    "srt": "text/plain; charset=utf-8",
+    "vtt": "text/plain; charset=utf-8",
+}
+AUDIO_KINDS = ("audio/", "video/")  # mp4 and webm uploads are accepted as OpenAI does
+
+
+def max_upload_bytes() -> int:
+    """Largest accepted audio upload (``G4F_MAX_AUDIO_UPLOAD``, default OpenAI's 25 MB)."""
+    return int(os.environ.get("G4F_MAX_AUDIO_UPLOAD", 25 * 1024 * 1024))
+
+
+def _voice_name(voice: Any) -> str:
+    if isinstance(voice, dict):  # OpenAI's custom voice object {"id": ...}
+        voice = voice.get("id")
+    if not isinstance(voice, str) or not voice.strip():
+        raise InvalidRequestError("'voice' must be a voice name such as 'alloy'.", param="voice")
+    return voice.strip()
+
+
+async def speech(input: str, model: str | None = None, voice: Any = "alloy", response_format: str | None = "mp3",
+                 speed: float | None = 1.0, *, provider: Any = None, api_key: str | None = None,
+                 instructions: str | None = None, **kwargs: Any) -> tuple[bytes, str]:
+    """Speak ``input``; returns the audio bytes and their content type."""
+    from .client.endpoints import call_endpoint
+
+    if not isinstance(input, str) or not input.strip():
+        raise InvalidRequestError("'input' must be a non-empty string.", param="input")
+    if len(input) > MAX_SPEECH_INPUT:
+        raise InvalidRequestError(f"'input' is {len(input)} characters; the maximum is {MAX_SPEECH_INPUT}.", param="input")
+    response_format = response_format or "mp3"
+    if response_format not in SPEECH_FORMATS:
+        raise InvalidRequestError(f"'response_format' must be one of {', '.join(SPEECH_FORMATS)}.", param="response_format")
+    speed = 1.0 if speed is None else speed
+    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0.25 <= speed <= 4.0:
+        raise InvalidRequestError("'speed' must be a number from 0.25 to 4.0.", param="speed")
+    result, _ = await call_endpoint(
+        "create_speech", model or DEFAULT_SPEECH_MODEL, provider, input=input, voice=_voice_name(voice),
+        response_format=response_format, speed=float(speed), api_key=api_key, instructions=instructions, **kwargs)
+    return await _audio_bytes(result, SPEECH_FORMATS[response_format])
+
+
+async def _audio_bytes(result: Any, default_type: str) -> tuple[bytes, str]:
+    """A provider's speech result (AudioResponse, bytes, or (bytes, type)) as (bytes, type)."""
+    if isinstance(result, tuple):
+        data, content_type = result
+    elif isinstance(result, AudioResponse):
+        data, content_type = result.data, result.content_type
+        if data is None and result.url:
+            data, content_type = await _download(result.url)
+    else:
+        data, content_type = result, None
+    if not data or not isinstance(data, (bytes, bytearray)):
+        raise NoMediaResponseError("The provider returned no audio.")
+    return bytes(data), content_type or default_type
+
+
+async def _download(url: str) -> tuple[bytes, str | None]:
+    """Audio a provider answered with a URL to (the provider's own host, not user input)."""
+    from .providers.http import get_session
+
+    async with get_session().get(url) as response:
+        if response.status >= 400:
+            raise NoMediaResponseError(f"Fetching the provider's audio failed: HTTP {response.status}.")
+        return await response.read(), response.content_type
+
+
+def read_audio(file: Any, filename: str | None = None) -> tuple[bytes, str, str]:
+    """An upload (bytes, path, file object, data URI) as (bytes, mime, filename), size-checked."""
+    data, mime = to_bytes(file, AUDIO_KINDS, limit=max_upload_bytes())
+    name = filename or getattr(file, "name", None)
+    if isinstance(file, (str, os.PathLike)) and not str(file).startswith("data:"):
+        name = name or os.fspath(file)
+    name = os.path.basename(name) if isinstance(name, str) and name else f"audio.{EXTENSIONS.get(mime, 'bin')}"
+    return data, mime, name
+
+
+async def transcribe(file: Any, filename: str | None = None, model: str | None = None, language: str | None = None,
+                     prompt: str | None = None, response_format: str | None = "json", temperature: float | None = None,
+                     *, provider: Any = None, api_key: str | None = None, **kwargs: Any) -> tuple[bytes, str]:
+    """Transcribe an audio file; returns the body in ``response_format`` and its content type."""
+    from .client.endpoints import call_endpoint
+
+    response_format = response_format or "json"
+    if response_format not in TRANSCRIPTION_FORMATS:
+        raise InvalidRequestError(f"'response_format' must be one of {', '.join(TRANSCRIPTION_FORMATS)}.",
+                                  param="response_format")
+    data, mime, name = read_audio(file, filename)
+    if temperature is not None and not 0 <= temperature <= 1:
+        raise InvalidRequestError("'temperature' must be from 0 to 1.", param="temperature")
+    result, _ = await call_endpoint(
+        "create_transcription", model or DEFAULT_TRANSCRIPTION_MODEL, provider, file=data, filename=name,
+        content_type=mime, language=language, prompt=prompt, response_format=response_format,
+        temperature=temperature, api_key=api_key, **kwargs)
+    return _transcription_body(result, response_format), TRANSCRIPTION_FORMATS[response_format]
+
+
+def _transcription_body(result: Any, response_format: str) -> bytes:
+    """The provider's answer (dict, str or bytes) in the requested format."""
+    if isinstance(result, (bytes, bytearray)):
+        result = bytes(result).decode("utf-8", "replace")
+    if isinstance(result, str) and response_format in ("json", "verbose_json"):
+        try:
+            result = json.loads(result)
+        except ValueError:
+            result = {"text": result}
+    if isinstance(result, dict):
+        if "text" not in result:
+            raise NoMediaResponseError("The provider's transcription has no text.")
+        if response_format == "text":
+            return str(result["text"]).encode()
+        if response_format in ("srt", "vtt"):
+            raise NoMediaResponseError(f"The provider did not return {response_format} subtitles.")
+        return json.dumps(result, ensure_ascii=False).encode()
+    if isinstance(result, str):
+        return result.encode()
+    raise NoMediaResponseError("The provider returned no transcription.")
+
+
+__all__ = [
+    "speech", "transcribe", "read_audio", "max_upload_bytes", "SPEECH_FORMATS", "TRANSCRIPTION_FORMATS", "VOICES",
+    "MAX_SPEECH_INPUT", "DEFAULT_SPEECH_MODEL", "DEFAULT_TRANSCRIPTION_MODEL",
+]
