@@ -1,0 +1,358 @@
+"""Google's Gemini API (``models/{model}:generateContent`` and ``:streamGenerateContent?alt=sse``).
+
+OpenAI-shaped requests become ``contents`` of ``user``/``model`` turns with ``systemInstruction``,
+``functionDeclarations``, ``functionCall``/``functionResponse`` parts, ``inlineData`` images and a
+``generationConfig``; each GenerateContentResponse (whole, or one per SSE event) becomes text
+deltas and parts. A vendor is a subclass with data.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from typing import Any, ClassVar
+
+from ..errors import InvalidRequestError, MissingAuthError, NotSupportedError, ResponseError
+from ..image import IMAGE_OR_AUDIO, is_url, prepare_media, resolve_image_urls, to_bytes
+from ..typing import AsyncResult, MediaListType, Messages
+from .base_provider import AsyncGeneratorProvider, ProviderModelMixin
+from .response import FinishReason, ImageResponse, Reasoning, ToolCalls, Usage
+from .upstream import iter_sse, message_images, message_text, post, resolve_api_base, status_error
+
+FINISH_REASONS = {
+    "STOP": "stop",
+    "MAX_TOKENS": "length",
+    "SAFETY": "content_filter",
+    "RECITATION": "content_filter",
+    "BLOCKLIST": "content_filter",
+    "PROHIBITED_CONTENT": "content_filter",
+    "SPII": "content_filter",
+    "IMAGE_SAFETY": "content_filter",
+}
+#: ``thinkingConfig.thinkingBudget`` for OpenAI's ``reasoning_effort``.
+THINKING_BUDGETS = {"none": 0, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576}
+#: Google RPC ``status`` names -> HTTP status, for errors sent inside a stream.
+RPC_STATUS = {
+    "INVALID_ARGUMENT": 400, "FAILED_PRECONDITION": 400, "UNAUTHENTICATED": 401, "PERMISSION_DENIED": 403,
+    "NOT_FOUND": 404, "RESOURCE_EXHAUSTED": 429, "INTERNAL": 500, "UNAVAILABLE": 503, "DEADLINE_EXCEEDED": 504,
+}
+#: The keys of Gemini's Schema object (an OpenAPI 3.0 subset); other JSON Schema keys are refused upstream.
+SCHEMA_KEYS = frozenset({
+    "type", "format", "title", "description", "nullable", "enum", "maxItems", "minItems", "properties",
+    "required", "minProperties", "maxProperties", "minLength", "maxLength", "pattern", "example", "anyOf",
+    "propertyOrdering", "default", "items", "minimum", "maximum",
+})
+
+
+def error_info(body: Any) -> tuple[str | None, int | None, float | None]:
+    """Google's ``{"error": {"code", "message", "status", "details"}}``: a refused key (sent as 400
+    ``API_KEY_INVALID``) counts as 401; a 429's ``RetryInfo.retryDelay`` is its retry-after."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return None, None, None
+    status, retry_after = None, None
+    for detail in error.get("details") or []:
+        if not isinstance(detail, dict):
+            continue
+        if detail.get("reason") in ("API_KEY_INVALID", "API_KEY_SERVICE_BLOCKED"):
+            status = 401
+        delay = detail.get("retryDelay")
+        if isinstance(delay, str) and delay.endswith("s"):
+            try:
+                retry_after = float(delay[:-1])
+            except ValueError:
+                pass
+    return error.get("message"), status, retry_after
+
+
+# --- Request ----------------------------------------------------------------------------------
+
+
+def to_schema(schema: Any, defs: dict | None = None) -> Any:
+    """A JSON Schema as Gemini's Schema: ``$ref`` inlined, ``["x", "null"]`` as ``nullable``, ``const``
+    as a one-value ``enum``, unknown keys dropped."""
+    if isinstance(schema, list):
+        return [to_schema(s, defs) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    defs = {**(defs or {}), **schema.get("$defs", {}), **schema.get("definitions", {})}
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.rsplit("/", 1)[-1] in defs:
+        return to_schema({**defs[ref.rsplit("/", 1)[-1]], **{k: v for k, v in schema.items() if k != "$ref"}}, defs)
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "type" and isinstance(value, list):
+            kinds = [t for t in value if t != "null"]
+            out["type"] = kinds[0] if kinds else "string"
+            if "null" in value:
+                out["nullable"] = True
+        elif key == "const":
+            out["enum"] = [value]
+        elif key == "properties" and isinstance(value, dict):
+            out[key] = {name: to_schema(sub, defs) for name, sub in value.items()}
+        elif key in ("items", "anyOf"):
+            out[key] = to_schema(value, defs)
+        elif key in SCHEMA_KEYS:
+            out[key] = value
+    return out
+
+
+def inline_part(image: Any) -> dict:
+    data, mime = to_bytes(image, IMAGE_OR_AUDIO)
+    return {"inlineData": {"mimeType": mime, "data": base64.b64encode(data).decode()}}
+
+
+def content_parts(content: Any) -> list[dict]:
+    """An OpenAI message content as Gemini parts (text and ``inlineData``)."""
+    if isinstance(content, str) or content is None:
+        return [{"text": content}] if content else []
+    parts = []
+    for part in content:
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind in ("text", "input_text"):
+            if part.get("text"):
+                parts.append({"text": part["text"]})
+        elif kind == "image_url":
+            parts.extend(inline_part(url) for url in message_images([part]))
+        elif kind == "input_audio":
+            audio = part.get("input_audio") or {}
+            mime = {"mp3": "audio/mpeg", "wav": "audio/wav"}.get(audio.get("format"), "audio/wav")
+            parts.append({"inlineData": {"mimeType": mime, "data": audio.get("data", "")}})
+        else:
+            raise NotSupportedError(f"Gemini: message content of type {kind!r} is not supported.")
+    return parts
+
+
+def _function_response(content: Any) -> dict:
+    """A tool result as the object ``functionResponse.response`` must be."""
+    text = message_text(content)
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = text
+    return value if isinstance(value, dict) else {"result": value}
+
+
+def convert_messages(messages: Messages, media: MediaListType | None = None) -> tuple[str, list[dict]]:
+    """``(system, contents)``: system prompts lifted out, roles ``user``/``model``, tool traffic as parts."""
+    system: list[str] = []
+    contents: list[dict] = []
+    names: dict[str, str] = {}  # tool_call_id -> function name: functionResponse is matched by name
+    for message in messages:
+        role = message.get("role")
+        content = message.get("content")
+        if role in ("system", "developer"):
+            if text := message_text(content):
+                system.append(text)
+            continue
+        if role == "assistant":
+            role, parts = "model", content_parts(content)
+            for call in message.get("tool_calls") or []:
+                function = call.get("function") or {}
+                try:
+                    args = json.loads(function.get("arguments") or "{}")
+                except ValueError as error:
+                    raise InvalidRequestError(f"tool call {call.get('id')!r} has arguments that are not JSON.") from error
+                names[call.get("id")] = function.get("name")
+                parts.append({"functionCall": {"name": function.get("name"), "args": args or {}}})
+        elif role in ("tool", "function"):
+            name = message.get("name") or names.get(message.get("tool_call_id"))
+            if not name:
+                raise InvalidRequestError(f"The tool result {message.get('tool_call_id')!r} answers no earlier tool call.",
+                                          param="messages")
+            role, parts = "user", [{"functionResponse": {"name": name, "response": _function_response(content)}}]
+        else:
+            role, parts = "user", content_parts(content)
+        if not parts:
+            continue
+        if contents and contents[-1]["role"] == role:
+            contents[-1]["parts"].extend(parts)
+        else:
+            contents.append({"role": role, "parts": parts})
+    if media:
+        images = [inline_part(data) for data, _name in media]
+        last_user = next((c for c in reversed(contents) if c["role"] == "user"), None)
+        if last_user is None:
+            contents.append(last_user := {"role": "user", "parts": []})
+        last_user["parts"].extend(images)
+    return "\n\n".join(system), contents
+
+
+def convert_tool_config(tool_choice: Any) -> dict | None:
+    if tool_choice is None:
+        return None
+    if isinstance(tool_choice, dict):
+        name = (tool_choice.get("function") or tool_choice).get("name")
+        return {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": [name]}}
+    mode = {"auto": "AUTO", "required": "ANY", "none": "NONE"}.get(tool_choice, "AUTO")
+    return {"functionCallingConfig": {"mode": mode}}
+
+
+def build_request(messages: Messages, *, media: MediaListType | None = None, max_tokens: int | None = None,
+                  max_completion_tokens: int | None = None, temperature: float | None = None,
+                  top_p: float | None = None, top_k: int | None = None, stop: str | list[str] | None = None,
+                  seed: int | None = None, presence_penalty: float | None = None,
+                  frequency_penalty: float | None = None, tools: list[dict] | None = None, tool_choice: Any = None,
+                  response_format: dict | None = None, reasoning_effort: str | None = None, **_: Any) -> dict:
+    """The generateContent request body for an OpenAI-shaped request (images already local)."""
+    system, contents = convert_messages(messages, media)
+    if not contents:
+        raise InvalidRequestError("Gemini needs at least one user or assistant message.", param="messages")
+    body: dict[str, Any] = {"contents": contents}
+    if system:
+        body["systemInstruction"] = {"parts": [{"text": system}]}
+    config: dict[str, Any] = {}
+    for key, value in (("maxOutputTokens", max_tokens or max_completion_tokens), ("temperature", temperature),
+                       ("topP", top_p), ("topK", top_k), ("seed", seed), ("presencePenalty", presence_penalty),
+                       ("frequencyPenalty", frequency_penalty)):
+        if value is not None:
+            config[key] = value
+    if stop:
+        config["stopSequences"] = [stop] if isinstance(stop, str) else list(stop)
+    format_type = (response_format or {}).get("type")
+    if format_type in ("json_object", "json_schema"):
+        config["responseMimeType"] = "application/json"
+        schema = (response_format.get("json_schema") or {}).get("schema")
+        if schema:
+            config["responseSchema"] = to_schema(schema)
+    if reasoning_effort in THINKING_BUDGETS:
+        budget = THINKING_BUDGETS[reasoning_effort]
+        config["thinkingConfig"] = {"thinkingBudget": budget, "includeThoughts": budget > 0}
+    if config:
+        body["generationConfig"] = config
+    declarations = []
+    for tool in tools or []:
+        if tool.get("type", "function") != "function":
+            raise NotSupportedError(f"Gemini: tools of type {tool.get('type')!r} are not supported.")
+        function = tool.get("function") or tool
+        declaration = {"name": function["name"], "description": function.get("description", "")}
+        if function.get("parameters") and function["parameters"].get("properties"):
+            declaration["parameters"] = to_schema(function["parameters"])
+        declarations.append(declaration)
+    if declarations:
+        body["tools"] = [{"functionDeclarations": declarations}]
+        if tool_config := convert_tool_config(tool_choice):
+            body["toolConfig"] = tool_config
+    return body
+
+
+async def localize_images(messages: Messages, media: MediaListType | None) -> tuple[Messages, MediaListType | None]:
+    """Image URLs fetched (safely, by ``g4f.image``): Gemini takes images inline only."""
+    if any(is_url(url) for m in messages for url in message_images(m.get("content"))):
+        messages = await resolve_image_urls(messages)
+    if media and any(is_url(data) for data, _name in media):
+        media = await prepare_media(media)
+    return messages, media
+
+
+# --- Response ---------------------------------------------------------------------------------
+
+
+class ResponseParser:
+    """GenerateContentResponse objects (one whole answer, or one per SSE event) as parts."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.calls: list[dict] = []
+        self.usage: Usage | None = None
+        self.finish: str | None = None
+
+    def feed(self, response: Any) -> list[Any]:
+        if not isinstance(response, dict):
+            raise ResponseError(f"{self.name} sent a response that is not a JSON object.")
+        if isinstance(response.get("error"), dict):  # an error sent inside the stream
+            error = response["error"]
+            status = error.get("code") if isinstance(error.get("code"), int) else RPC_STATUS.get(error.get("status"), 500)
+            raise status_error(self.name, status, error.get("message") or error.get("status") or "stream error")
+        parts: list[Any] = []
+        candidates = response.get("candidates") or []
+        candidate = candidates[0] if candidates else {}
+        for part in (candidate.get("content") or {}).get("parts") or []:
+            if "functionCall" in part:
+                call = part["functionCall"]
+                self.calls.append({"id": call.get("id") or f"call_{uuid.uuid4().hex[:24]}", "type": "function",
+                                   "function": {"name": call.get("name"), "arguments": json.dumps(call.get("args") or {})}})
+            elif part.get("thought") and part.get("text"):
+                parts.append(Reasoning(part["text"]))
+            elif part.get("text"):
+                parts.append(part["text"])
+            elif "inlineData" in part:
+                data = part["inlineData"]
+                parts.append(ImageResponse(f"data:{data.get('mimeType', 'image/png')};base64,{data.get('data', '')}"))
+        if candidate.get("finishReason"):
+            self.finish = FINISH_REASONS.get(candidate["finishReason"], "stop")
+        elif (response.get("promptFeedback") or {}).get("blockReason"):
+            self.finish = "content_filter"
+        usage = response.get("usageMetadata")
+        if usage:  # cumulative in a stream: the last one counts
+            completion = (usage.get("candidatesTokenCount") or 0) + (usage.get("thoughtsTokenCount") or 0)
+            prompt = usage.get("promptTokenCount") or 0
+            self.usage = Usage(prompt, completion, usage.get("totalTokenCount") or prompt + completion)
+        return parts
+
+    def end(self) -> list[Any]:
+        if self.finish is None:
+            raise ResponseError(f"{self.name}'s answer ended without a finishReason.")
+        parts: list[Any] = [ToolCalls(self.calls)] if self.calls else []
+        if self.usage:
+            parts.append(self.usage)
+        parts.append(FinishReason("tool_calls" if self.calls and self.finish == "stop" else self.finish))
+        return parts
+
+
+class GeminiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
+    """A provider speaking Google's Gemini API with an API key; vendors set the class attributes."""
+
+    api_base: ClassVar[str] = "https://generativelanguage.googleapis.com"
+    api_version: ClassVar[str] = "v1beta"
+    needs_auth: ClassVar[bool] = True
+
+    @classmethod
+    def get_model(cls, model: str | None, **kwargs: Any) -> str:
+        """Aliases resolve; other names pass through and a wrong one comes back as the API's 404."""
+        if not model:
+            return cls.default_model or ""
+        return cls.model_aliases.get(model, model).removeprefix("models/")
+
+    @classmethod
+    async def create_async_generator(cls, model: str, messages: Messages, stream: bool = False,
+                                     api_key: str | None = None, api_base: str | None = None,
+                                     timeout: float | None = None, proxy: str | None = None,
+                                     media: MediaListType | None = None, **kwargs: Any) -> AsyncResult:
+        name = cls.get_name()
+        key = cls.get_api_key(api_key)
+        if not key:
+            raise MissingAuthError(f"{name} needs an API key: pass api_key or set {cls.api_key_env or name.upper() + '_API_KEY'}.")
+        model = cls.get_model(model)
+        has_images = bool(media) or any(message_images(m.get("content")) for m in messages)
+        if has_images and model in cls.models and model not in cls.vision_models:
+            raise NotSupportedError(f"{name} model {model!r} does not accept images; use one of {', '.join(cls.vision_models)}.")
+        messages, media = await localize_images(messages, media)
+        body = build_request(messages, media=media, **kwargs)
+        base = f"{resolve_api_base(cls, api_base)}/{cls.api_version}/models/{model}"
+        url = f"{base}:streamGenerateContent?alt=sse" if stream else f"{base}:generateContent"
+        headers = {"x-goog-api-key": key, "accept": "text/event-stream" if stream else "application/json"}
+        parser = ResponseParser(name)
+        async with post(name, url, headers=headers, body=body, stream=stream, timeout=timeout, proxy=proxy,
+                        secret=key, error_info=error_info) as response:
+            if stream:
+                async for _event, data in iter_sse(response):
+                    try:
+                        chunk = json.loads(data)
+                    except ValueError as error:
+                        raise ResponseError(f"{name} sent an event that is not JSON: {data[:100]!r}") from error
+                    for part in parser.feed(chunk):
+                        yield part
+            else:
+                try:
+                    whole = await response.json(content_type=None)
+                except ValueError as error:
+                    raise ResponseError(f"{name} answered with something that is not JSON.") from error
+                for part in parser.feed(whole):
+                    yield part
+        for part in parser.end():
+            yield part
+
+
+__all__ = ["GeminiTemplate", "build_request", "convert_messages", "to_schema", "ResponseParser"]
