@@ -9,6 +9,7 @@ from contextlib import aclosing
 from typing import Any
 
 from ..errors import InvalidRequestError
+from ..image import prepare_media, resolve_image_urls
 from ..providers import response as parts
 from ..routing import get_candidates
 from ..typing import Messages
@@ -121,6 +122,11 @@ async def iter_parts(
         model, provider, stream=stream, ignored=ignored_providers, ignore_working=ignore_working,
         ignore_stream=ignore_stream, api_key=kwargs.get("api_key"),
     )
+    # Image inputs are read, and remote ones fetched safely, once before any provider: every
+    # candidate gets the same bytes and data URIs (g4f.image).
+    if kwargs.get("media"):
+        kwargs["media"] = await prepare_media(kwargs["media"])
+    messages = await resolve_image_urls(messages)
     # An IterListProvider/RetryProvider given by the caller keeps its behaviour over the filtered candidates.
     runner = provider.with_providers(candidates) if isinstance(provider, IterListProvider) else IterListProvider(candidates)
     async with aclosing(runner.create_async_generator(model_name, messages, stream=stream, **kwargs)) as parts:
