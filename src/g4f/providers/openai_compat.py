@@ -1,0 +1,529 @@
+"""The OpenAI wire protocol, once: ``OpenaiTemplate``, the base of every OpenAI-compatible vendor.
+
+It builds the request from the chat parameters, reads the answer (Server-Sent Events or one JSON
+body) into parts, and maps upstream failures to g4f errors, so a vendor file is only data: its
+``api_base``, key variable and model catalogue. Images, speech and transcription use the same
+request path. Model lists come from the class (for routing) or from ``GET /models`` through
+``get_models_async`` (cached, never on a chat call's path).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any, ClassVar
+
+from .. import debug
+from ..errors import (
+    G4FError,
+    NoMediaResponseError,
+    NotSupportedError,
+    ProviderNotWorkingError,
+    ProviderTimeoutError,
+    ResponseError,
+)
+from ..typing import AsyncResult, Messages
+from .base_provider import AsyncGeneratorProvider, ProviderModelMixin
+from .http import get_session
+from .response import AudioResponse, FinishReason, ImageResponse, Reasoning, ToolCalls, Usage
+from .upstream import (
+    SSEDecoder,
+    message_text,
+    parse_retry_after,
+    redact,
+    resolve_api_base,
+    status_error,
+    transport_errors,
+)
+
+DEFAULT_TIMEOUT = 120.0  # seconds for the whole answer
+FIRST_BYTE_TIMEOUT = 60.0  # seconds until a stream's first bytes
+MODELS_TTL = 3600.0
+
+#: Chat parameters passed through by their OpenAI names when given.
+CHAT_PARAMS = (
+    "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "seed", "n",
+    "frequency_penalty", "presence_penalty", "logit_bias", "logprobs", "top_logprobs",
+    "tools", "tool_choice", "parallel_tool_calls", "response_format", "reasoning_effort",
+    "modalities", "audio", "user", "metadata", "prediction", "service_tier", "store",
+)
+
+# (time fetched, model ids) per (provider name, api base)
+_models_cache: dict[tuple[str, str], tuple[float, list[str]]] = {}
+
+
+def error_message(body: Any) -> str | None:
+    """The human message of an error body in the shapes OpenAI-compatible servers use."""
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict):
+            message = error.get("message") or error.get("detail") or error.get("msg")
+            return str(message) if message else json.dumps(error)[:500]
+        if error:
+            return str(error)
+        if body.get("detail"):
+            return str(body["detail"])
+    return str(body)[:500] if body else None
+
+
+def with_media(messages: Messages, media: list | None) -> Messages:
+    """``media=[(data, name), ...]`` as OpenAI content parts of the last user message.
+
+    URLs pass through as ``image_url`` parts (the upstream fetches them); everything else becomes a
+    data URI (or ``input_audio``) through ``g4f.image``.
+    """
+    if not media:
+        return messages
+    from ..image import attach_media, is_url
+
+    urls = [item for item, _ in media if is_url(item)]
+    messages = attach_media(messages, [m for m in media if not is_url(m[0])])
+    if not urls:
+        return messages
+    parts = [{"type": "image_url", "image_url": {"url": url}} for url in urls]
+    return attach_media_parts(messages, parts)
+
+
+def attach_media_parts(messages: Messages, parts: list[dict]) -> Messages:
+    messages = list(messages)
+    for i in range(len(messages) - 1, -1, -1):
+        if messages[i].get("role") == "user":
+            content = messages[i].get("content")
+            text = [{"type": "text", "text": content}] if isinstance(content, str) and content else list(content or [])
+            messages[i] = {**messages[i], "content": [*text, *parts]}
+            return messages
+    return [*messages, {"role": "user", "content": parts}]
+
+
+def has_images(messages: Messages) -> bool:
+    return any(isinstance(p, dict) and p.get("type") == "image_url"
+               for m in messages if isinstance(m.get("content"), list) for p in m["content"])
+
+
+def last_user_text(messages: Messages) -> str:
+    for message in reversed(messages):
+        if message.get("role") == "user":
+            return message_text(message.get("content"))
+    return ""
+
+
+def model_ids(data: Any) -> list[str]:
+    """Model ids from ``GET /models``: OpenAI's ``{"data": [{"id"}]}`` or a bare list of ids/objects."""
+    items = data.get("data", data.get("models", [])) if isinstance(data, dict) else data
+    ids = []
+    for item in items if isinstance(items, list) else ():
+        name = item if isinstance(item, str) else (item.get("id") or item.get("name")) if isinstance(item, dict) else None
+        if name:
+            ids.append(str(name))
+    return ids
+
+
+class ToolCallBuilder:
+    """Assembles streamed ``tool_calls`` deltas (by ``index``) into complete calls."""
+
+    def __init__(self) -> None:
+        self.calls: dict[int, dict[str, Any]] = {}
+
+    def add(self, deltas: list[dict]) -> None:
+        for position, delta in enumerate(deltas):
+            index = delta.get("index", position)
+            call = self.calls.setdefault(index, {"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
+            call["id"] = delta.get("id") or call["id"]
+            function = delta.get("function") or {}
+            if function.get("name") and not call["function"]["name"]:
+                call["function"]["name"] = function["name"]
+            arguments = function.get("arguments")
+            if isinstance(arguments, (dict, list)):  # a few servers send the whole object at once
+                call["function"]["arguments"] = json.dumps(arguments)
+            elif arguments:
+                call["function"]["arguments"] += arguments
+
+    def result(self) -> list[dict[str, Any]]:
+        return [complete_call(self.calls[i]) for i in sorted(self.calls)]
+
+
+def complete_call(call: dict[str, Any]) -> dict[str, Any]:
+    function = dict(call.get("function") or {})
+    if not isinstance(function.get("arguments"), str):
+        function["arguments"] = json.dumps(function.get("arguments") or {})
+    return {"id": call.get("id") or f"call_{uuid.uuid4().hex[:24]}", "type": "function", "function": function}
+
+
+def usage_part(usage: Any) -> Usage | None:
+    if not isinstance(usage, dict):
+        return None
+    return Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0),
+                 int(usage.get("total_tokens") or 0))
+
+
+def message_parts(message: dict) -> Iterator[Any]:
+    """The parts of a whole (non-streamed) assistant message."""
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if isinstance(reasoning, str) and reasoning:
+        yield Reasoning(reasoning)
+    content = message.get("content")
+    if isinstance(content, list):  # a few servers answer with content parts
+        content = message_text(content)
+    if content:
+        yield content
+    audio = message.get("audio")
+    if isinstance(audio, dict) and audio.get("data"):
+        yield AudioResponse(base64.b64decode(audio["data"]), transcript=audio.get("transcript"))
+    if message.get("tool_calls"):
+        yield ToolCalls([complete_call(c) for c in message["tool_calls"]])
+
+
+class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
+    """An OpenAI-compatible API: a vendor subclass sets ``api_base``, its key variable and its models."""
+
+    api_base: ClassVar[str] = ""
+    #: Environment variable overriding ``api_base``; default ``<NAME>_API_BASE``.
+    api_base_env: ClassVar[str | None] = None
+    chat_path: ClassVar[str] = "/chat/completions"
+    models_path: ClassVar[str] = "/models"
+    working = True
+    needs_auth = True
+    #: Ask for usage in the last chunk of a stream (some strict servers reject ``stream_options``).
+    supports_stream_options: ClassVar[bool] = True
+    timeout: ClassVar[float] = DEFAULT_TIMEOUT
+    first_byte_timeout: ClassVar[float] = FIRST_BYTE_TIMEOUT
+    models_ttl: ClassVar[float] = MODELS_TTL
+    #: Subsets of ``audio_models``: which make speech and which transcribe.
+    speech_models: ClassVar[list[str]] = []
+    transcription_models: ClassVar[list[str]] = []
+    default_voice: ClassVar[str] = "alloy"
+    headers: ClassVar[dict[str, str]] = {}
+
+    # --- configuration -------------------------------------------------------------------------
+
+    @classmethod
+    def get_api_base(cls, api_base: str | None = None) -> str:
+        """The per-request ``api_base``, else ``<NAME>_API_BASE``, else the class's."""
+        if cls.api_base_env and not api_base:
+            import os
+
+            api_base = os.environ.get(cls.api_base_env)
+        base = resolve_api_base(cls, api_base)
+        if not base:
+            env = cls.api_base_env or f"{cls.get_name().upper()}_API_BASE"
+            raise ProviderNotWorkingError(f"{cls.get_name()} has no API base: pass api_base or set {env}.")
+        return base
+
+    @classmethod
+    def get_headers(cls, api_key: str | None, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = {"Accept": "application/json", **cls.headers, **(extra or {})}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        return headers
+
+    @classmethod
+    def get_model(cls, model: str | None, **kwargs: Any) -> str:
+        """Aliases resolve; other names pass through, since the upstream's catalogue may be newer than ours."""
+        if not model:
+            return cls.default_model or ""
+        return cls.model_aliases.get(model, model)
+
+    @classmethod
+    def get_models(cls, api_base: str | None = None, **kwargs: Any) -> list[str]:
+        """The static catalogue plus whatever ``get_models_async`` fetched last; no network."""
+        models = super().get_models()
+        try:
+            cached = _models_cache.get((cls.get_name(), cls.get_api_base(api_base)))
+        except G4FError:
+            cached = None
+        return models + [m for m in cached[1] if m not in models] if cached else models
+
+    # --- requests --------------------------------------------------------------------------------
+
+    @classmethod
+    def build_request(cls, model: str, messages: Messages, stream: bool = False, **kwargs: Any) -> dict[str, Any]:
+        """The JSON body of ``POST /chat/completions``."""
+        body: dict[str, Any] = {"messages": messages, "stream": stream}
+        if model:
+            body["model"] = model
+        body.update({k: kwargs[k] for k in CHAT_PARAMS if kwargs.get(k) is not None})
+        if stream and (kwargs.get("stream_options") or cls.supports_stream_options):
+            body["stream_options"] = {**({"include_usage": True} if cls.supports_stream_options else {}),
+                                      **(kwargs.get("stream_options") or {})}
+        body.update(kwargs.get("extra_body") or {})
+        return body
+
+    @classmethod
+    @asynccontextmanager
+    async def request(cls, method: str, path: str, *, api_key: str | None = None, api_base: str | None = None,
+                      timeout: float | None = None, first_byte_timeout: float | None = None, proxy: str | None = None,
+                      headers: dict[str, str] | None = None, **kwargs: Any) -> AsyncIterator[Any]:
+        """One request through the pooled session; yields the response once its status is OK.
+
+        Errors map to g4f errors: HTTP status via ``status_error``, connection failures and timeouts
+        (before or while the body is read) to retryable ones. The key is scrubbed from every message.
+        """
+        import aiohttp
+
+        name = cls.get_name()
+        url = cls.get_api_base(api_base) + path
+        total = float(timeout or cls.timeout)
+        first = min(float(first_byte_timeout or total), total)
+        client_timeout = aiohttp.ClientTimeout(total=total, sock_connect=min(total, 30.0))
+
+        async def send() -> Any:
+            return await get_session().request(method, url, headers=cls.get_headers(api_key, headers), proxy=proxy,
+                                               timeout=client_timeout, **kwargs)
+
+        async with transport_errors(name, api_key):
+            try:
+                response = await asyncio.wait_for(send(), first)
+            except asyncio.TimeoutError as error:
+                raise ProviderTimeoutError(f"{name} sent nothing within {first:g} s") from error
+            try:
+                if response.status >= 400:
+                    raw = await response.text(errors="replace")
+                    try:
+                        data: Any = json.loads(raw)
+                    except ValueError:
+                        data = raw
+                    message = redact((error_message(data) or "").strip(), api_key)
+                    raise status_error(name, response.status, message, parse_retry_after(response.headers.get("Retry-After")))
+                yield response
+            finally:
+                response.release()
+
+    @classmethod
+    async def read_json(cls, response: Any) -> Any:
+        text = await response.text(errors="replace")
+        try:
+            return json.loads(text)
+        except ValueError as error:
+            raise ResponseError(f"{cls.get_name()} answered with invalid JSON: {text[:200]!r}") from error
+
+    # --- chat ------------------------------------------------------------------------------------
+
+    @classmethod
+    async def create_async_generator(
+        cls,
+        model: str,
+        messages: Messages,
+        stream: bool = False,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | None = None,
+        first_byte_timeout: float | None = None,
+        proxy: str | None = None,
+        media: list | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> AsyncResult:
+        model = cls.get_model(model, api_key=api_key, api_base=api_base)
+        api_key = cls.get_api_key(api_key)
+        options = dict(api_key=api_key, api_base=api_base, timeout=timeout, proxy=proxy)
+        if model in cls.image_models and model not in cls.models:
+            prompt = kwargs.pop("prompt", None) or last_user_text(messages)
+            yield await cls.create_image(prompt, model, **options, **kwargs)
+            return
+        if model in cls.speech_models:
+            yield await cls.create_speech(last_user_text(messages), model, voice=kwargs.get("voice"), **options)
+            return
+        if model in cls.transcription_models and media:
+            yield await cls.create_transcription(media[0], model, **options)
+            return
+        messages = with_media(messages, media)
+        if cls.vision_models and model in cls.models and model not in cls.vision_models and has_images(messages):
+            raise NotSupportedError(f"{cls.get_name()} model {model!r} does not accept images; "
+                                    f"vision models: {', '.join(cls.vision_models)}.")
+        body = cls.build_request(model, messages, stream=stream, **kwargs)
+        first = first_byte_timeout or (min(cls.first_byte_timeout, timeout or cls.timeout) if stream else None)
+        async with cls.request("POST", cls.chat_path, json=body, headers=headers, first_byte_timeout=first,
+                               **options) as response:
+            if stream and response.content_type == "text/event-stream":
+                async for part in cls.read_stream(response, first or cls.first_byte_timeout):
+                    yield part
+            else:
+                for part in cls.completion_parts(await cls.read_json(response)):
+                    yield part
+
+    @classmethod
+    def completion_parts(cls, data: Any) -> Iterator[Any]:
+        """The parts of a whole ``chat.completion`` body."""
+        if not isinstance(data, dict) or "choices" not in data:
+            if isinstance(data, dict) and data.get("error"):
+                raise status_error(cls.get_name(), _error_status(data["error"]), error_message(data) or "")
+            raise ResponseError(f"{cls.get_name()} answered without choices: {str(data)[:200]}")
+        choice = data["choices"][0] if data["choices"] else {}
+        yield from message_parts(choice.get("message") or {})
+        usage = usage_part(data.get("usage"))
+        if usage:
+            yield usage
+        if choice.get("finish_reason"):
+            yield FinishReason(choice["finish_reason"])
+
+    @classmethod
+    async def read_stream(cls, response: Any, first_byte_timeout: float) -> AsyncIterator[Any]:
+        """The parts of a ``chat.completion.chunk`` stream; tool calls, usage and finish reason come last."""
+        tools = ToolCallBuilder()
+        usage: Usage | None = None
+        finish: str | None = None
+        done = False
+        async for data in cls.sse_data(response, first_byte_timeout):
+            if data.strip() == "[DONE]":
+                done = True
+                break
+            try:
+                chunk = json.loads(data)
+            except ValueError as error:
+                raise ResponseError(f"{cls.get_name()} sent a malformed event: {data[:200]!r}") from error
+            if not isinstance(chunk, dict):
+                raise ResponseError(f"{cls.get_name()} sent a malformed event: {data[:200]!r}")
+            if chunk.get("error"):
+                raise status_error(cls.get_name(), _error_status(chunk["error"]), error_message(chunk) or "")
+            usage = usage_part(chunk.get("usage")) or usage
+            for choice in chunk.get("choices") or ():
+                if choice.get("index", 0) != 0:  # parts describe one choice
+                    continue
+                delta = choice.get("delta") or {}
+                reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                if isinstance(reasoning, str) and reasoning:
+                    yield Reasoning(reasoning)
+                if delta.get("content"):
+                    yield delta["content"]
+                if delta.get("tool_calls"):
+                    tools.add(delta["tool_calls"])
+                finish = choice.get("finish_reason") or finish
+        if not done and finish is None:
+            raise ResponseError(f"{cls.get_name()}'s stream ended before it was complete")
+        if tools.calls:
+            yield ToolCalls(tools.result())
+        if usage:
+            yield usage
+        if finish:
+            yield FinishReason(finish)
+
+    @classmethod
+    async def sse_data(cls, response: Any, first_byte_timeout: float) -> AsyncIterator[str]:
+        """The ``data`` of each event; the first bytes must come within ``first_byte_timeout``."""
+        decoder = SSEDecoder()
+        try:
+            chunk = await asyncio.wait_for(response.content.readany(), first_byte_timeout)
+        except asyncio.TimeoutError as error:
+            raise ProviderTimeoutError(f"{cls.get_name()} sent nothing within {first_byte_timeout:g} s") from error
+        while chunk:
+            for _event, data in decoder.feed(chunk):
+                yield data
+            chunk = await response.content.readany()
+        for _event, data in decoder.feed(b"\n\n"):
+            yield data
+
+    # --- models ----------------------------------------------------------------------------------
+
+    @classmethod
+    async def get_models_async(cls, api_key: str | None = None, api_base: str | None = None,
+                               refresh: bool = False, timeout: float = 15.0) -> list[str]:
+        """The upstream's models from ``GET /models``, cached for ``models_ttl``; the static list on failure."""
+        key = (cls.get_name(), cls.get_api_base(api_base))
+        cached = _models_cache.get(key)
+        if cached and not refresh and time.monotonic() - cached[0] < cls.models_ttl:
+            return cached[1]
+        try:
+            async with cls.request("GET", cls.models_path, api_key=cls.get_api_key(api_key), api_base=api_base,
+                                   timeout=timeout) as response:
+                models = model_ids(await cls.read_json(response))
+        except G4FError as error:
+            debug.log(f"{cls.get_name()}: listing models failed: {type(error).__name__}: {error}")
+            return cached[1] if cached else super().get_models()
+        _models_cache[key] = (time.monotonic(), models)
+        return models
+
+    # --- media -----------------------------------------------------------------------------------
+
+    @classmethod
+    async def create_image(cls, prompt: str, model: str | None = None, n: int | None = None, size: str | None = None,
+                           response_format: str | None = None, api_key: str | None = None, api_base: str | None = None,
+                           timeout: float | None = None, proxy: str | None = None, **kwargs: Any) -> ImageResponse:
+        """``POST /images/generations``: the images as URLs or ``data:`` URIs."""
+        model = cls.get_model(model or (cls.image_models[0] if cls.image_models else None))
+        body: dict[str, Any] = {"prompt": prompt, "model": model, "n": n, "size": size,
+                                "response_format": response_format if response_format in ("url", "b64_json") else None}
+        body.update({k: kwargs[k] for k in ("quality", "style", "background", "output_format", "user", "seed")
+                     if kwargs.get(k) is not None})
+        body = {k: v for k, v in body.items() if v is not None}
+        async with cls.request("POST", "/images/generations", json=body, api_key=cls.get_api_key(api_key),
+                               api_base=api_base, timeout=timeout, proxy=proxy) as response:
+            data = await cls.read_json(response)
+        urls, revised = [], None
+        for item in data.get("data") or () if isinstance(data, dict) else ():
+            if item.get("url"):
+                urls.append(item["url"])
+            elif item.get("b64_json"):
+                urls.append(f"data:image/{data.get('output_format') or 'png'};base64,{item['b64_json']}")
+            revised = revised or item.get("revised_prompt")
+        if not urls:
+            raise NoMediaResponseError(f"{cls.get_name()} returned no image for {prompt[:80]!r}")
+        return ImageResponse(urls, prompt, {"model": model, **({"revised_prompt": revised} if revised else {})})
+
+    @classmethod
+    async def create_speech(cls, input: str, model: str | None = None, voice: str | None = None,
+                            response_format: str | None = None, speed: float | None = None,
+                            instructions: str | None = None, api_key: str | None = None, api_base: str | None = None,
+                            timeout: float | None = None, proxy: str | None = None, **kwargs: Any) -> AudioResponse:
+        """``POST /audio/speech``: the audio bytes."""
+        body = {"model": cls.get_model(model or (cls.speech_models[0] if cls.speech_models else None)),
+                "input": input, "voice": voice or cls.default_voice, "response_format": response_format,
+                "speed": speed, "instructions": instructions}
+        body = {k: v for k, v in body.items() if v is not None}
+        async with cls.request("POST", "/audio/speech", json=body, api_key=cls.get_api_key(api_key),
+                               api_base=api_base, timeout=timeout, proxy=proxy) as response:
+            data = await response.read()
+            content_type = response.content_type or "audio/mpeg"
+        if not data or not content_type.startswith("audio/"):
+            raise NoMediaResponseError(f"{cls.get_name()} returned no audio ({content_type})")
+        return AudioResponse(data, content_type, transcript=input)
+
+    @classmethod
+    async def create_transcription(cls, file: Any, model: str | None = None, language: str | None = None,
+                                   prompt: str | None = None, response_format: str | None = None,
+                                   temperature: float | None = None, api_key: str | None = None,
+                                   api_base: str | None = None, timeout: float | None = None,
+                                   proxy: str | None = None, **kwargs: Any) -> str:
+        """``POST /audio/transcriptions`` (multipart): the text (or the raw body for srt/vtt/verbose_json)."""
+        import aiohttp
+
+        from ..image import IMAGE_OR_AUDIO, to_bytes
+
+        data, name = file if isinstance(file, tuple) else (file, None)
+        content, mime = to_bytes(data, IMAGE_OR_AUDIO)
+        form = aiohttp.FormData()
+        form.add_field("file", content, filename=name or f"audio.{mime.split('/')[-1]}", content_type=mime)
+        fields = {"model": cls.get_model(model or (cls.transcription_models[0] if cls.transcription_models else None)),
+                  "language": language, "prompt": prompt, "response_format": response_format,
+                  "temperature": temperature}
+        for key, value in fields.items():
+            if value is not None:
+                form.add_field(key, str(value))
+        async with cls.request("POST", "/audio/transcriptions", data=form, api_key=cls.get_api_key(api_key),
+                               api_base=api_base, timeout=timeout, proxy=proxy) as response:
+            text = await response.text()
+        if response_format in (None, "json"):
+            try:
+                return json.loads(text)["text"]
+            except (ValueError, KeyError, TypeError) as error:
+                raise ResponseError(f"{cls.get_name()} answered a transcription without text") from error
+        return text
+
+
+def _error_status(error: Any) -> int:
+    """The HTTP status an in-body error stands for (OpenRouter puts it in ``code``)."""
+    code = error.get("code") if isinstance(error, dict) else None
+    if isinstance(code, int) and 400 <= code < 600:
+        return code
+    if isinstance(code, str) and "model_not_found" in code:
+        return 404
+    if isinstance(code, str) and "rate_limit" in code:
+        return 429
+    return 502
+
+
+__all__ = ["OpenaiTemplate", "ToolCallBuilder", "with_media", "model_ids", "error_message"]
