@@ -19,24 +19,31 @@ import orjson
 CHUNKS = 20
 SLOW_DELAY = 0.01  # seconds between chunks of a "-slow" model
 CONTENT = "Hello! This is the fake upstream answering with a short fixed reply."
-MODELS = orjson.dumps({
-    "object": "list",
-    "data": [
-        {"id": "gpt-4o-mini", "object": "model", "created": 1700000000, "owned_by": "fake"},
-        {"id": "gpt-4o-mini-slow", "object": "model", "created": 1700000000, "owned_by": "fake"},
-    ],
-})
+MODELS = orjson.dumps(
+    {
+        "object": "list",
+        "data": [
+            {"id": "gpt-4o-mini", "object": "model", "created": 1700000000, "owned_by": "fake"},
+            {"id": "gpt-4o-mini-slow", "object": "model", "created": 1700000000, "owned_by": "fake"},
+        ],
+    }
+)
 USAGE = {"prompt_tokens": 12, "completion_tokens": CHUNKS, "total_tokens": 12 + CHUNKS}
 JSON_HEADERS = [(b"content-type", b"application/json")]
 SSE_HEADERS = [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]
 
 
 def completion(model: str) -> bytes:
-    return orjson.dumps({
-        "id": "chatcmpl-fake", "object": "chat.completion", "created": 1700000000, "model": model,
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": CONTENT}, "finish_reason": "stop"}],
-        "usage": USAGE,
-    })
+    return orjson.dumps(
+        {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": 1700000000,
+            "model": model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": CONTENT}, "finish_reason": "stop"}],
+            "usage": USAGE,
+        }
+    )
 
 
 def stream_events(model: str, include_usage: bool) -> list[bytes]:
@@ -133,8 +140,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001)
     args = parser.parse_args(argv)
-    uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http="httptools",
-                access_log=False, log_level="warning")
+    uvicorn.run(
+        app, host=args.host, port=args.port, loop="uvloop", http="httptools", access_log=False, log_level="warning"
+    )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ def session() -> aiohttp.ClientSession:
     global _session
     if _session is None:
         _session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(total=None))
+            connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(total=None)
+        )
     return _session
 
 
@@ -100,8 +101,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--upstream", default=UPSTREAM, help="base URL of the OpenAI-compatible upstream")
     args = parser.parse_args(argv)
     UPSTREAM = args.upstream.rstrip("/")
-    uvicorn.run(app, host=args.host, port=args.port, loop="uvloop", http="httptools",
-                access_log=False, log_level="warning")
+    uvicorn.run(
+        app, host=args.host, port=args.port, loop="uvloop", http="httptools", access_log=False, log_level="warning"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,193 @@
+"""Processes for the benchmarks: start servers on free loopback ports, wait for them, read their
+resident memory, descriptors and sockets from /proc, and stop them again."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PY = sys.executable
+G4F = str(Path(sys.executable).with_name("g4f"))
+HOST = "127.0.0.1"
+LOGS = Path(tempfile.mkdtemp(prefix="g4f-bench-"))
+TCP_STATES = {"01": "ESTABLISHED", "06": "TIME_WAIT", "08": "CLOSE_WAIT", "0A": "LISTEN"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def request(port: int, method: str, path: str, body: bytes | None = None, timeout: float = 10) -> tuple[int, bytes]:
+    """One plain HTTP request (no client library in the way); raises OSError when nobody listens."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        headers = {"Content-Type": "application/json", "Authorization": "Bearer x"} if body is not None else {}
+        conn.request(method, path, body=body, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+@dataclass
+class Server:
+    """A server process on a loopback port; ``with Server(...) as s:`` starts it and waits until it answers."""
+
+    name: str
+    cmd: list[str]
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+    ready_path: str = "/v1/models"
+    ready_timeout: float = 30
+    proc: subprocess.Popen | None = None
+    started: float = 0.0
+
+    @property
+    def base(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def log(self) -> Path:
+        return LOGS / f"{self.name}-{self.port}.log"
+
+    def start(self) -> Server:
+        env = {**os.environ, **self.env}
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            self.cmd, env=env, stdout=subprocess.DEVNULL, stderr=self.log.open("wb"), cwd=ROOT, start_new_session=True
+        )
+        return self
+
+    def wait_ready(self, method: str = "GET", path: str | None = None, body: bytes | None = None) -> float:
+        """Poll until the server answers 200; return seconds since launch."""
+        deadline = self.started + self.ready_timeout
+        last = "no answer"
+        while time.perf_counter() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self.proc.returncode}): {self.tail()}")
+            try:
+                status, payload = request(self.port, method, path or self.ready_path, body)
+                if status == 200:
+                    return time.perf_counter() - self.started
+                last = f"HTTP {status}: {payload[:300]!r}"
+            except OSError as error:
+                last = str(error)
+            time.sleep(0.005)
+        raise RuntimeError(f"{self.name} did not answer within {self.ready_timeout:.0f} s ({last}): {self.tail()}")
+
+    def tail(self, size: int = 1500) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-size:]
+        except OSError:
+            return ""
+
+    @property
+    def server_pid(self) -> int:
+        """The process that holds the listening socket (a launcher may have forked it)."""
+        assert self.proc is not None
+        inode = listening_inode(self.port)
+        for pid in [self.proc.pid, *descendants(self.proc.pid)]:
+            if inode and f"socket:[{inode}]" in fd_targets(pid):
+                return pid
+        return self.proc.pid
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)  # our own child, by pid; its workers follow it
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the session this Server started, nothing else
+            self.proc.wait(5)
+
+    def __enter__(self) -> Server:
+        self.start()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
+def fd_targets(pid: int) -> list[str]:
+    targets = []
+    for fd in Path(f"/proc/{pid}/fd").glob("*"):
+        try:
+            targets.append(os.readlink(fd))
+        except OSError:
+            pass
+    return targets
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _tcp_table() -> dict[str, tuple[int, str]]:
+    """inode -> (local port, state) for every IPv4/IPv6 TCP socket of this network namespace."""
+    table = {}
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(name).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            parts = line.split()
+            local, state, inode = parts[1], parts[3], parts[9]
+            table[inode] = (int(local.rsplit(":", 1)[1], 16), TCP_STATES.get(state, state))
+    return table
+
+
+def listening_inode(port: int) -> str | None:
+    for inode, (local_port, state) in _tcp_table().items():
+        if local_port == port and state == "LISTEN":
+            return inode
+    return None
+
+
+def sockets(pid: int) -> dict[str, int]:
+    """Open descriptors of a process: all, sockets, and TCP sockets by state."""
+    targets = fd_targets(pid)
+    table = _tcp_table()
+    counts = {"fds": len(targets), "sockets": 0}
+    for target in targets:
+        if target.startswith("socket:["):
+            counts["sockets"] += 1
+            state = table.get(target[8:-1], (0, None))[1]
+            if state:
+                counts[state] = counts.get(state, 0) + 1
+    return counts

@@ -1,0 +1,118 @@
+"""``make bench``: every g4f benchmark in one run, one Markdown table per section with its budgets,
+written to bench/RESULTS.md with the machine it ran on.
+
+    .venv/bin/python bench/run.py                 # everything, under 10 minutes
+    .venv/bin/python bench/run.py --quick         # tiny durations: checks the harness, not the figures
+    .venv/bin/python bench/run.py --only gateway,client
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import client_speed  # noqa: E402
+import engine  # noqa: E402
+import gateway  # noqa: E402
+import servers  # noqa: E402
+import stability  # noqa: E402
+import startup  # noqa: E402
+from procs import BENCH  # noqa: E402
+from report import Section, document, machine, short  # noqa: E402
+
+SECTIONS = ("gateway", "client", "startup", "engine", "stability")
+FULL = {
+    "cell_s": 5,
+    "rounds": 10,
+    "per_round": 40,
+    "launches": 3,
+    "engine_reps": 3,
+    "requests": 50_000,
+    "warmup": 5_000,
+    "stability_s": 150,
+}
+QUICK = {
+    "cell_s": 1,
+    "rounds": 2,
+    "per_round": 5,
+    "launches": 1,
+    "engine_reps": 1,
+    "requests": 1_000,
+    "warmup": 200,
+    "stability_s": 30,
+}
+
+
+def _core_rows() -> tuple[list[list[str]], list[Section]]:
+    """Import times and in-process overheads from bench_core.py (the core's own benchmarks)."""
+    try:
+        import bench_core
+    except ImportError:
+        return [["import times", "bench/bench_core.py is missing", "", "FAIL"]], []
+    return bench_core.startup_rows(), bench_core.sections()
+
+
+def run_sections(names: list[str], p: dict) -> list[Section]:
+    def client() -> list[Section]:
+        with servers.upstream() as up:
+            return [client_speed.run(up.port, p["rounds"], p["per_round"])]
+
+    def start() -> list[Section]:
+        core_rows, core_sections = _core_rows()
+        return [startup.section(core_rows + startup.run(p["launches"]), p["launches"]), *core_sections]
+
+    jobs: dict[str, Callable[[], list[Section]]] = {
+        "gateway": lambda: gateway.run(p["cell_s"]),
+        "client": client,
+        "startup": start,
+        "engine": lambda: [engine.run(p["engine_reps"])],
+        "stability": lambda: [stability.run(p["requests"], p["warmup"], p["stability_s"])],
+    }
+    out: list[Section] = []
+    for name in names:
+        began = time.monotonic()
+        print(f"-- {name} ...", file=sys.stderr, flush=True)
+        try:
+            sections = jobs[name]()
+        except Exception as error:  # one broken section must not lose the others' figures
+            traceback.print_exc()
+            failed = Section(name, ["error", "result"])
+            failed.add(f"{type(error).__name__}: {short(error, 300)}", "FAIL")
+            sections = [failed]
+        for section in sections:
+            print(section.markdown(), flush=True)
+        print(f"-- {name}: {time.monotonic() - began:.0f} s", file=sys.stderr, flush=True)
+        out += sections
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="g4f benchmarks (issue 7)")
+    parser.add_argument("--quick", action="store_true", help="tiny durations, to check the harness")
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}")
+    parser.add_argument("--out", default=str(BENCH / "RESULTS.md"), help="where to write the Markdown report")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.only.split(",") if n.strip()]
+    unknown = set(names) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    info = machine()
+    began = time.monotonic()
+    sections = run_sections(names, QUICK if args.quick else FULL)
+    text = document(info, sections, time.monotonic() - began)
+    if args.quick:
+        text = text.replace("# g4f benchmark results", "# g4f benchmark results (--quick: harness check only)", 1)
+    Path(args.out).write_text(text)
+    failures = sum(s.failures for s in sections)
+    print(f"wrote {args.out}; budgets missed: {failures}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

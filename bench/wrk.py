@@ -1,0 +1,92 @@
+"""Load from wrk (Debian's package) with ``post.lua``: requests/s and latency percentiles."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from procs import BENCH, HOST
+
+
+@dataclass
+class WrkResult:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int  # socket errors and non-2xx answers
+
+    @property
+    def ok(self) -> bool:
+        return self.requests > 0 and self.errors == 0
+
+
+def parse(output: str) -> WrkResult:
+    """Read the ``BENCH {...}`` line that post.lua's done() prints; the text report is the fallback."""
+    match = re.search(r"^BENCH (\{.*\})$", output, re.M)
+    if match:
+        data = json.loads(match.group(1))
+        errors = sum(data["errors"].values())
+        return WrkResult(
+            rps=data["requests"] / (data["duration_us"] / 1e6),
+            p50_ms=data["p50_us"] / 1000,
+            p99_ms=data["p99_us"] / 1000,
+            requests=data["requests"],
+            errors=errors,
+        )
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    total = re.search(r"(\d+) requests in", output)
+    if not rps or not total:
+        raise ValueError(f"unreadable wrk output: {output[-500:]}")
+    pct = {m.group(1): _ms(m.group(2)) for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.M)}
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    errors = int(non2xx.group(1)) if non2xx else 0
+    errors += sum(int(g) for g in socket_errors.groups()) if socket_errors else 0
+    return WrkResult(
+        rps=float(rps.group(1)),
+        p50_ms=pct.get("50", 0.0),
+        p99_ms=pct.get("99", 0.0),
+        requests=int(total.group(1)),
+        errors=errors,
+    )
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(\w+)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[unit]
+
+
+def run(
+    port: int,
+    connections: int,
+    seconds: float,
+    stream: bool,
+    model: str = "gpt-4o-mini",
+    path: str = "/v1/chat/completions",
+) -> WrkResult:
+    """One wrk run; one thread is plenty for 32 connections and leaves the other core to the servers."""
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed: make system-deps")
+    cmd = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(BENCH / "post.lua"),
+        f"http://{HOST}:{port}{path}",
+        "--",
+        "stream" if stream else "plain",
+        model,
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed: {done.stderr.strip() or done.stdout[-300:]}")
+    return parse(done.stdout)
