@@ -1,0 +1,83 @@
+"""The benchmark harness itself (not the figures): the fake upstream speaks the protocol, the
+reference proxy re-encodes it faithfully, wrk's report is read right, and the tables flag misses."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+import fake_upstream  # noqa: E402
+import servers  # noqa: E402
+import wrk  # noqa: E402
+from procs import request, sockets  # noqa: E402
+from report import Section, short, verdict  # noqa: E402
+
+WRK_TEXT = """Running 1s test @ http://127.0.0.1:1/v1/chat/completions
+  1 threads and 32 connections
+  Latency Distribution
+     50%  312.00us
+     75%    1.20ms
+     90%    2.00ms
+     99%   12.50ms
+  1234 requests in 1.00s, 1.00MB read
+  Non-2xx or 3xx responses: 3
+Requests/sec:   1234.00
+"""
+
+
+def test_wrk_report_read_from_text_and_from_done_line():
+    text = wrk.parse(WRK_TEXT)
+    assert (text.rps, text.p50_ms, text.p99_ms, text.requests, text.errors) == (1234.0, 0.312, 12.5, 1234, 3)
+    assert not text.ok
+    line = (
+        'BENCH {"requests":500,"duration_us":2000000,"bytes":1,"p50_us":250,"p90_us":1,"p99_us":900,'
+        '"mean_us":1.0,"max_us":1,"errors":{"connect":0,"read":0,"write":0,"status":0,"timeout":0}}'
+    )
+    done = wrk.parse(WRK_TEXT + line + "\n")
+    assert (done.rps, done.p50_ms, done.p99_ms, done.errors, done.ok) == (250.0, 0.25, 0.9, 0, True)
+
+
+def test_stream_events_are_openai_chunks():
+    events = fake_upstream.stream_events("m", include_usage=True)
+    assert events[-1] == b"data: [DONE]\n\n"
+    chunks = [orjson.loads(e[6:]) for e in events[:-1]]
+    assert sum(1 for c in chunks if c["choices"]) == fake_upstream.CHUNKS
+    assert chunks[fake_upstream.CHUNKS - 1]["choices"][0]["finish_reason"] == "stop"
+    assert chunks[-1]["usage"]["completion_tokens"] == fake_upstream.CHUNKS
+
+
+def test_upstream_and_reference_proxy_answer_alike():
+    with servers.upstream() as up, servers.ref_proxy(up.port) as ref:
+        for server in (up, ref):
+            servers.check_chat(server, stream=False)
+            servers.check_chat(server, stream=True)
+        status, body = request(ref.port, "POST", "/v1/chat/completions", b"{not json")
+        assert status == 400 and orjson.loads(body)["error"]["code"] == "invalid_json"
+        assert sockets(ref.server_pid).get("LISTEN") == 1
+        if shutil.which("wrk"):
+            result = wrk.run(ref.port, connections=2, seconds=1, stream=True)
+            assert result.ok and result.rps > 0 and 0 < result.p50_ms <= result.p99_ms
+
+
+def test_a_server_that_dies_is_reported_with_its_log():
+    broken = servers.Server(
+        "broken", [sys.executable, "-c", "import sys; print('no luck', file=sys.stderr); sys.exit(3)"], 1
+    )
+    with pytest.raises(RuntimeError, match="exited \\(3\\).*no luck"), broken:
+        pass
+
+
+def test_tables_count_missed_budgets():
+    section = Section("t", ["a", "result"])
+    section.add("x", verdict(True))
+    section.add("y", verdict(False))
+    error = RuntimeError("Traceback\n  boom | here")
+    section.add("z", f"FAIL: {short(error)}")
+    assert section.failures == 2
+    assert "| z | FAIL: boom / here |" in section.markdown()
