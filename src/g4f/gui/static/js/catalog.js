@@ -1,0 +1,109 @@
+// What the server offers: models (GET /v1/models) and providers (GET /v1/providers), and the
+// pickers and the providers table built from them.
+
+import * as api from "./api.js";
+import { h } from "./dom.js";
+import { safeUrl } from "./markdown.js";
+
+export const catalog = {
+  models: [],
+  providers: [],
+  loaded: false,
+  async load() {
+    const [models, providers] = await Promise.allSettled([api.listModels(), api.listProviders()]);
+    if (models.status === "fulfilled") this.models = models.value;
+    if (providers.status === "fulfilled") this.providers = providers.value;
+    this.loaded = models.status === "fulfilled";
+    const failed = [models, providers].find((r) => r.status === "rejected");
+    if (failed) throw failed.reason;
+  },
+  provider(name) {
+    return name ? this.providers.find((p) => providerName(p) === name) ?? null : null;
+  },
+};
+
+export const providerName = (p) => String(p.id ?? p.provider ?? p.name ?? "");
+const ids = (list) =>
+  (Array.isArray(list) ? list : []).map((x) => (typeof x === "string" ? x : x?.id ?? x?.model ?? x?.name)).filter(Boolean);
+
+/** Whether a provider can answer now: {label, cls, rank} (rank orders the picker: ready first). */
+export function providerStatus(p) {
+  if (p.working === false) return { label: "not working", cls: "status-off", rank: 3 };
+  const needsKey = Boolean(p.auth ?? p.needs_auth);
+  const hasKey = Boolean(p.has_key ?? p.key_configured ?? p.api_key_set ?? p.configured ?? p.authenticated);
+  if (needsKey && !hasKey) return { label: "needs key", cls: "status-key", rank: 2 };
+  if (needsKey) return { label: "key set", cls: "status-ready", rank: 1 };
+  return { label: "ready", cls: "status-ready", rank: 0 };
+}
+
+/** What is known about `model` (through `provider` when one is chosen): {known, image, vision}. */
+export function modelInfo(model, provider) {
+  const p = catalog.provider(provider);
+  if (p) {
+    const image = ids(p.image_models).includes(model);
+    const vision = ids(p.vision_models).includes(model);
+    if (image || vision || ids(p.models).includes(model)) return { known: true, image, vision };
+  }
+  const m = catalog.models.find((x) => x.id === model);
+  if (m) return { known: true, image: Boolean(m.image), vision: Boolean(m.vision) };
+  return { known: false, image: false, vision: false };
+}
+
+function sortedProviders() {
+  return [...catalog.providers].sort(
+    (a, b) => providerStatus(a).rank - providerStatus(b).rank || providerName(a).localeCompare(providerName(b)),
+  );
+}
+
+export function fillProviderSelect(select, current) {
+  const options = [h("option", { value: "", text: "Any provider" })];
+  for (const p of sortedProviders()) {
+    const name = providerName(p);
+    options.push(h("option", { value: name, text: `${name} · ${providerStatus(p).label}`, "data-status": providerStatus(p).cls }));
+  }
+  if (current && !catalog.provider(current)) options.push(h("option", { value: current, text: current }));
+  select.replaceChildren(...options);
+  select.value = current || "";
+}
+
+/** The models offered for `provider` (all models with no provider): [{id, image, vision}]. */
+function modelsFor(provider) {
+  const p = catalog.provider(provider);
+  if (!p) return catalog.models.map((m) => ({ id: m.id, image: Boolean(m.image), vision: Boolean(m.vision) }));
+  const image = new Set(ids(p.image_models));
+  const vision = new Set(ids(p.vision_models));
+  const all = [...new Set([...ids(p.models), ...image, ...vision])];
+  return all.map((id) => ({ id, image: image.has(id), vision: vision.has(id) }));
+}
+
+export function fillModelSelect(select, provider, current) {
+  const models = modelsFor(provider).filter((m) => m.id && !["auto", "default"].includes(m.id));
+  const chat = models.filter((m) => !m.image);
+  const image = models.filter((m) => m.image);
+  const option = (m) => h("option", { value: m.id, text: m.image ? `${m.id} · image` : m.vision ? `${m.id} · vision` : m.id });
+  const children = [h("option", { value: "auto", text: "Default model" })];
+  if (chat.length) children.push(h("optgroup", { label: "Chat models" }, chat.map(option)));
+  if (image.length) children.push(h("optgroup", { label: "Image models" }, image.map(option)));
+  const known = models.some((m) => m.id === current);
+  // Before the list has loaded, keep the conversation's model rather than dropping it.
+  if (current && current !== "auto" && !known && !catalog.loaded) children.push(h("option", { value: current, text: current }));
+  select.replaceChildren(...children);
+  select.value = known || (!catalog.loaded && current) ? current : "auto";
+}
+
+export function renderProvidersTable(tbody) {
+  const rows = sortedProviders().map((p) => {
+    const name = providerName(p);
+    const status = providerStatus(p);
+    const url = safeUrl(p.url || "");
+    const models = ids(p.models);
+    const imageCount = ids(p.image_models).length;
+    const summary = models.slice(0, 4).join(", ") + (models.length > 4 ? ` +${models.length - 4}` : "");
+    return h("tr", { "data-provider": name },
+      h("td", {}, url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: name }) : name),
+      h("td", {}, h("span", { class: `status-badge ${status.cls}`, text: status.label })),
+      h("td", { class: "models" }, summary || "—", imageCount ? ` · ${imageCount} image` : ""));
+  });
+  if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: "3", class: "muted", text: "No providers listed by the server." })));
+  tbody.replaceChildren(...rows);
+}
