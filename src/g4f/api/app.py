@@ -1,0 +1,131 @@
+"""``create_app()``: the FastAPI application, built on call (nothing happens at import)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.staticfiles import StaticFiles
+
+from .. import debug
+from ..errors import G4FError
+from ..state import Conversations, HealthBook, RateLimiter, open_store
+from ..version import __version__
+from . import audio, catalog, chat, images, media, uploads
+from .auth import AuthMiddleware
+from .config import AppConfig
+from .errors import handle_exception
+from .responses import JSONResponse
+from .validation import CHAT_SPEC, IMAGE_SPEC, SPEECH_SPEC, request_body_doc
+
+GUI_DIR = Path(__file__).resolve().parent.parent / "gui" / "static"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    from ..providers.http import close_session
+
+    await close_session()
+    await app.state.store.close()
+
+
+def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
+    """The ASGI application. ``config``: an ``AppConfig``, a dict of settings, or None for ``AppConfig``'s."""
+    settings = AppConfig.from_any(config)
+    if settings.debug:
+        debug.enable(True)
+    if settings.cookies_dir:
+        from ..cookies import set_cookies_dir
+
+        set_cookies_dir(settings.cookies_dir)
+
+    app = FastAPI(title="g4f API", version=__version__, lifespan=lifespan, docs_url="/docs", redoc_url=None,
+                  default_response_class=JSONResponse,
+                  description="OpenAI-compatible API over many providers, with an embedded local model.")
+    store = open_store(settings.state_url)
+    app.state.settings = settings
+    app.state.store = store
+    app.state.conversations = Conversations(store, settings.max_conversation_messages, settings.max_conversations,
+                                            settings.conversation_ttl)
+    app.state.limiter = RateLimiter(store, settings.rate_limit) if settings.rate_limit else None
+    app.state.health = HealthBook(store)
+    app.state.background = set()
+
+    for error_class in (G4FError, HTTPException, RequestValidationError, Exception):
+        app.add_exception_handler(error_class, handle_exception)
+    _routes(app, settings)
+    if settings.gui:
+        _gui(app)
+    else:
+        app.add_api_route("/", _index, include_in_schema=False)
+
+    if settings.g4f_api_key:
+        app.add_middleware(AuthMiddleware, api_key=settings.g4f_api_key)
+    if settings.cors_origins:
+        from starlette.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["*"],
+                           allow_headers=["*"], expose_headers=["Retry-After"])
+    return app
+
+
+def _routes(app: FastAPI, settings: AppConfig) -> None:
+    chat_doc = request_body_doc(CHAT_SPEC, ("messages",))
+    image_doc = request_body_doc(IMAGE_SPEC, ("prompt",))
+    route = app.add_api_route
+    route("/v1/chat/completions", chat.chat_completions, methods=["POST"], tags=["chat"], openapi_extra=chat_doc)
+    route("/api/{provider}/chat/completions", chat.provider_chat_completions, methods=["POST"], tags=["chat"],
+          openapi_extra=chat_doc)
+    route("/api/{provider}/{conversation_id}/chat/completions", chat.conversation_chat_completions, methods=["POST"],
+          tags=["chat"], openapi_extra=chat_doc)
+    route("/v1/models", catalog.list_models, methods=["GET"], tags=["models"])
+    route("/v1/models/{model_name:path}", catalog.get_model, methods=["GET"], tags=["models"])
+    route("/api/{provider}/models", catalog.list_provider_models, methods=["GET"], tags=["models"])
+    route("/v1/providers", catalog.list_providers, methods=["GET"], tags=["providers"])
+    route("/v1/providers/{provider}", catalog.get_provider, methods=["GET"], tags=["providers"])
+    for path in ("/v1/images/generations", "/v1/images/generate"):
+        route(path, images.images_generations, methods=["POST"], tags=["images"], openapi_extra=image_doc)
+    route("/api/{provider}/images/generations", images.provider_images_generations, methods=["POST"], tags=["images"],
+          openapi_extra=image_doc)
+    route("/v1/audio/speech", audio.create_speech, methods=["POST"], tags=["audio"],
+          openapi_extra=request_body_doc(SPEECH_SPEC, ("input",)))
+    route("/v1/audio/transcriptions", audio.create_transcription, methods=["POST"], tags=["audio"])
+    route("/v1/upload_cookies", uploads.upload_cookies, methods=["POST"], tags=["cookies"])
+    for prefix in ("/media", "/images"):
+        route(prefix + "/{filename:path}", media.get_media, methods=["GET", "HEAD"], tags=["media"])
+    route("/health", _health, methods=["GET"], tags=["health"])
+
+
+async def _index(request: Request) -> JSONResponse:
+    return JSONResponse({"message": "g4f API: OpenAI-compatible endpoints under /v1", "docs": "/docs"})
+
+
+async def _health(request: Request) -> JSONResponse:
+    store = request.app.state.store
+    try:
+        ok = await store.ping()
+    except Exception:
+        ok = False
+    return JSONResponse({"status": "ok" if ok else "degraded", "state": store.url.split("://", 1)[0], "state_ok": ok},
+                        status_code=200 if ok else 503)
+
+
+def _gui(app: FastAPI) -> None:
+    """The web page at ``/chat/``; ``/`` leads there. The page is public, its API calls follow the key rule."""
+    app.mount("/chat", StaticFiles(directory=GUI_DIR, html=True, check_dir=False), name="gui")
+
+    async def to_gui(request: Request) -> RedirectResponse:
+        return RedirectResponse("/chat/", status_code=307)
+
+    app.add_api_route("/", to_gui, include_in_schema=False)
+
+
+__all__ = ["create_app"]

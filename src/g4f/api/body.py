@@ -1,0 +1,78 @@
+"""Reading request bodies within a size limit: 413 past it, 400 for JSON that does not parse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.types import Message, Receive
+
+from ..errors import InvalidRequestError, PayloadTooLargeError
+
+
+def _too_large(limit: int) -> PayloadTooLargeError:
+    return PayloadTooLargeError(f"The request body is larger than the limit of {limit} bytes.")
+
+
+def check_length(request: Request, limit: int) -> None:
+    """Refuse at once a body whose declared length is over ``limit``."""
+    length = request.headers.get("content-length")
+    if length is not None:
+        try:
+            declared = int(length)
+        except ValueError:
+            raise InvalidRequestError("Invalid Content-Length header.") from None
+        if declared > limit:
+            raise _too_large(limit)
+
+
+def limited_receive(receive: Receive, limit: int) -> Receive:
+    """``receive`` that raises ``PayloadTooLargeError`` once more than ``limit`` body bytes arrived."""
+    seen = 0
+
+    async def wrapped() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _too_large(limit)
+        return message
+
+    return wrapped
+
+
+def limited_request(request: Request, limit: int) -> Request:
+    """The same request, its body stream capped at ``limit`` bytes (uploads, multipart)."""
+    check_length(request, limit)
+    return Request(request.scope, limited_receive(request.receive, limit))
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    check_length(request, limit)
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def read_json(request: Request, limit: int) -> dict[str, Any]:
+    """The JSON object of the body; errors say what is wrong with it."""
+    raw = await read_body(request, limit)
+    if not raw.strip():
+        raise InvalidRequestError("The request body is empty; send a JSON object.")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise InvalidRequestError(f"The request body is not valid JSON: {error}") from None
+    if not isinstance(data, dict):
+        raise InvalidRequestError(f"The request body must be a JSON object, not {type(data).__name__}.")
+    return data
+
+
+__all__ = ["read_body", "read_json", "limited_request", "check_length"]

@@ -1,0 +1,111 @@
+"""What the server offers: ``/v1/models``, ``/v1/providers`` and the per-provider model lists."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.requests import Request
+
+from .. import Provider
+from ..client.models import describe
+from ..client.stubs import Model
+from ..models import ModelRegistry
+from ..routing import find_model
+from .responses import JSONResponse
+
+
+def _name(provider: Any) -> str:
+    return provider.get_name() if hasattr(provider, "get_name") else provider.__name__
+
+
+def static_models(provider: Any) -> list[str]:
+    """The models a provider declares (no network): the default first."""
+    models = list(getattr(provider, "models", None) or [])
+    default = getattr(provider, "default_model", None)
+    if default and default not in models:
+        models.insert(0, default)
+    return models
+
+
+async def provider_models(provider: Any) -> list[str]:
+    """The provider's own list (``get_models`` may ask its API), the declared one when that fails."""
+    get_models = getattr(provider, "get_models", None)
+    if get_models is None:
+        return static_models(provider)
+    try:
+        return list(await asyncio.to_thread(get_models))
+    except Exception:
+        return static_models(provider)
+
+
+def describe_provider(provider: Any, models: list[str] | None = None) -> dict[str, Any]:
+    """A provider as ``/v1/providers`` shows it: never its key, only whether one is configured."""
+    name = _name(provider)
+    needs_auth = bool(getattr(provider, "needs_auth", False))
+    try:
+        ready = bool(provider.has_credentials()) if hasattr(provider, "has_credentials") else not needs_auth
+    except Exception:
+        ready = False
+    return {
+        "id": name,
+        "object": "provider",
+        "provider": name,
+        "label": getattr(provider, "label", None) or name,
+        "url": getattr(provider, "url", None),
+        "description": getattr(provider, "description", None),
+        "working": bool(getattr(provider, "working", False)),
+        "auth": needs_auth,
+        "api_key_env": (getattr(provider, "api_key_env", None) or f"{name.upper()}_API_KEY") if needs_auth else None,
+        "has_credentials": ready,
+        "local": bool(getattr(provider, "local", False)),
+        "stream": bool(getattr(provider, "supports_stream", False)),
+        "models": static_models(provider) if models is None else models,
+        "image_models": list(getattr(provider, "image_models", None) or []),
+        "vision_models": list(getattr(provider, "vision_models", None) or []),
+        "audio_models": list(getattr(provider, "audio_models", None) or []),
+    }
+
+
+async def list_models(request: Request) -> JSONResponse:
+    """Every model of the registry, with its first provider."""
+    data = [describe(m).model_dump() for m in ModelRegistry.all_models().values() if m.name]
+    return JSONResponse({"object": "list", "data": data})
+
+
+async def get_model(request: Request, model_name: str) -> JSONResponse:
+    """One model; 404 ``model_not_found`` when no provider serves it."""
+    model = ModelRegistry.get(model_name)
+    if model is not None and model.name:
+        return JSONResponse(describe(model).model_dump())
+    name, providers = find_model(model_name)  # raises ModelNotFoundError with suggestions
+    first = providers[0]
+    return JSONResponse(Model(name, _name(first), image=name in getattr(first, "image_models", ()),
+                              vision=name in getattr(first, "vision_models", ()), provider=_name(first)).model_dump())
+
+
+async def list_provider_models(request: Request, provider: str) -> JSONResponse:
+    """The models of one provider, as an OpenAI model list."""
+    cls = Provider.get(provider)
+    name = _name(cls)
+    images, vision = set(getattr(cls, "image_models", ())), set(getattr(cls, "vision_models", ()))
+    ids = await provider_models(cls)
+    ids += [m for m in images if m not in ids]
+    data = [Model(m, name, image=m in images, vision=m in vision, provider=name).model_dump() for m in ids]
+    return JSONResponse({"object": "list", "data": data})
+
+
+async def list_providers(request: Request) -> JSONResponse:
+    """Every installed provider: whether it works, needs a key and has one configured."""
+    return JSONResponse({"object": "list", "data": [describe_provider(p) for p in Provider.all_providers()]})
+
+
+async def get_provider(request: Request, provider: str) -> JSONResponse:
+    """One provider with its live model list and the outcomes recorded for it."""
+    cls = Provider.get(provider)
+    info = describe_provider(cls, await provider_models(cls))
+    info["health"] = await request.app.state.health.counts(info["id"])
+    return JSONResponse(info)
+
+
+__all__ = ["list_models", "get_model", "list_provider_models", "list_providers", "get_provider", "describe_provider"]

@@ -1,0 +1,213 @@
+"""The chat completion as an ASGI response: whole or streamed, cancelled when the client leaves.
+
+It runs inside the response so that it can watch the connection: when the client disconnects the
+task is cancelled, which closes the provider's generator and with it the upstream request. An error
+before anything was sent is a proper HTTP error; during a stream it is an in-band
+``data: {"error": ...}`` event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from ..client.core import create_completion, stream_completion
+from ..client.stubs import ChatCompletion
+from ..errors import G4FError, ProviderTimeoutError, RetryProviderError
+from .errors import error_body, error_response, scrub
+
+if sys.version_info >= (3, 11):
+    from asyncio import timeout as deadline
+else:  # aiohttp depends on async-timeout before 3.11
+    from async_timeout import timeout as deadline
+
+JSON_HEADERS = [(b"content-type", b"application/json")]
+SSE_HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),
+]
+DONE = b"data: [DONE]\n\n"
+
+
+class ChatJob:
+    """One validated request, ready to run: what to ask, whom, and what to keep afterwards."""
+
+    __slots__ = ("model", "messages", "provider", "stream", "n", "kwargs", "timeout", "stream_timeout",
+                 "secrets", "on_done")
+
+    def __init__(self, model: str, messages: list, provider: str | None, stream: bool, n: int, kwargs: dict[str, Any],
+                 timeout: float, stream_timeout: float | None, secrets: tuple[str | None, ...] = ()) -> None:
+        self.model, self.messages, self.provider, self.stream, self.n = model, messages, provider, stream, n
+        self.kwargs, self.timeout, self.stream_timeout, self.secrets = kwargs, timeout, stream_timeout, secrets
+        #: ``async (reply_text, provider_state) -> None`` saving the conversation, when one is kept.
+        self.on_done: Any = None
+
+
+def as_timeout_error(error: BaseException, seconds: float | None) -> BaseException:
+    """A deadline of this server (a plain TimeoutError) becomes a 504; a provider's own error stays."""
+    if isinstance(error, TimeoutError) and not isinstance(error, G4FError):
+        return ProviderTimeoutError(f"No answer within {seconds:g} seconds.")
+    return error
+
+
+class _Watch:
+    """Cancels the handling task when the client disconnects."""
+
+    __slots__ = ("gone", "task")
+
+    def __init__(self, receive: Receive) -> None:
+        self.gone = False
+        self.task = asyncio.ensure_future(self._run(receive, asyncio.current_task()))
+
+    async def _run(self, receive: Receive, handler: asyncio.Task | None) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                self.gone = True
+                if handler is not None:
+                    handler.cancel()
+                return
+
+    def stop(self) -> None:
+        self.task.cancel()
+
+
+class CompletionResponse(Response):
+    """ASGI response answering one chat completion request (a ``Response`` so FastAPI passes it through)."""
+
+    def __init__(self, job: ChatJob, record: Any = None) -> None:  # no super(): nothing is rendered up front
+        self.job = job
+        self.record = record  # (provider|None, error|None) -> None
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        watch = _Watch(receive)
+        try:
+            if self.job.stream:
+                await self._stream(scope, receive, send)
+            else:
+                await self._whole(scope, receive, send)
+        except asyncio.CancelledError:
+            if not watch.gone:
+                raise
+            task = asyncio.current_task()
+            if task is not None and hasattr(task, "uncancel"):
+                task.uncancel()
+        finally:
+            watch.stop()
+
+    def _outcome(self, provider: str | None, error: BaseException | None) -> None:
+        if self.record is not None:
+            self.record(provider, error)
+
+    async def _error(self, scope: Scope, receive: Receive, send: Send, error: BaseException) -> None:
+        error = as_timeout_error(error, self.job.timeout)
+        self._outcome(None, error)
+        await error_response(error, self.job.secrets)(scope, receive, send)
+
+    async def _whole(self, scope: Scope, receive: Receive, send: Send) -> None:
+        job = self.job
+        try:
+            async with deadline(job.timeout):
+                if job.n == 1:
+                    completion = await create_completion(job.model, job.messages, job.provider, **job.kwargs)
+                else:
+                    completion = _merge(await asyncio.gather(
+                        *(create_completion(job.model, job.messages, job.provider, **job.kwargs) for _ in range(job.n))))
+            if job.on_done is not None:
+                await job.on_done(completion.choices[0].message.content or "", completion.conversation)
+        except Exception as error:
+            await self._error(scope, receive, send, error)
+            return
+        self._outcome(completion.provider, None)
+        body = orjson.dumps(completion.model_dump())
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [*JSON_HEADERS, (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:
+        job = self.job
+        chunks = stream_completion(job.model, job.messages, job.provider, **job.kwargs)
+        try:
+            try:
+                async with deadline(job.timeout):
+                    first = await chunks.__anext__()
+            except Exception as error:
+                await self._error(scope, receive, send, error)
+                return
+            await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
+            await send({"type": "http.response.body", "body": _event(first), "more_body": True})
+            text = [] if job.on_done is not None else None
+            _collect(text, first)
+            provider = first.provider
+            loop = asyncio.get_running_loop()
+            gap = job.stream_timeout
+            try:
+                async with deadline(None) as clock:
+                    while True:
+                        if gap:
+                            clock.reschedule(loop.time() + gap)
+                        try:
+                            chunk = await chunks.__anext__()
+                        except StopAsyncIteration:
+                            break
+                        _collect(text, chunk)
+                        provider = chunk.provider or provider
+                        await send({"type": "http.response.body", "body": _event(chunk), "more_body": True})
+                if text is not None:
+                    await job.on_done("".join(text), None)
+            except Exception as error:
+                error = as_timeout_error(error, gap)
+                self._outcome(provider, error)
+                body = error_body(getattr(error, "status_code", 500), _message(error, job.secrets),
+                                  getattr(error, "error_type", None), getattr(error, "code", None),
+                                  getattr(error, "param", None))
+                await send({"type": "http.response.body", "body": b"data: " + orjson.dumps(body) + b"\n\n"})
+                return
+            self._outcome(provider, None)
+            await send({"type": "http.response.body", "body": DONE})
+        finally:
+            await chunks.aclose()
+
+
+def _event(chunk: Any) -> bytes:
+    return b"data: " + orjson.dumps(chunk.model_dump()) + b"\n\n"
+
+
+def _collect(text: list[str] | None, chunk: Any) -> None:
+    if text is not None and chunk.choices and chunk.choices[0].delta.content:
+        text.append(chunk.choices[0].delta.content)
+
+
+def _message(error: BaseException, secrets: tuple[str | None, ...]) -> str:
+    if isinstance(error, G4FError):
+        return scrub(error.message, secrets)
+    from .. import debug
+
+    debug.logger.error("Error during a stream: %s", type(error).__name__, exc_info=error)
+    return "Internal server error."
+
+
+def _merge(completions: list[ChatCompletion]) -> ChatCompletion:
+    """``n`` completions of the same request as one with ``n`` choices."""
+    first = completions[0]
+    for index, other in enumerate(completions[1:], start=1):
+        choice = other.choices[0]
+        choice.index = index
+        first.choices.append(choice)
+        first.usage.completion_tokens += other.usage.completion_tokens
+    first.usage.total_tokens = first.usage.prompt_tokens + first.usage.completion_tokens
+    return first
+
+
+def failed_providers(error: BaseException) -> list[str]:
+    return list(error.exceptions) if isinstance(error, RetryProviderError) else []
+
+
+__all__ = ["ChatJob", "CompletionResponse", "deadline", "as_timeout_error"]

@@ -1,0 +1,23 @@
+"""``GET /media/{filename}``: saved images and audio, and nothing outside the media directory."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse
+
+from ..media import CONTENT_TYPES, resolve_media_path
+
+CACHE = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
+
+
+async def get_media(request: Request, filename: str) -> FileResponse:
+    """A saved file; its unguessable name never changes, so it may be cached for good."""
+    path = resolve_media_path(filename)
+    if path is None:
+        raise HTTPException(404, f"Media file {filename!r} not found.")
+    media_type = CONTENT_TYPES.get(path.suffix.lstrip(".").lower(), "application/octet-stream")
+    return FileResponse(path, media_type=media_type, headers=CACHE)
+
+
+__all__ = ["get_media"]

@@ -1,0 +1,45 @@
+"""``run_api()``: serve ``create_app`` with uvicorn, in one process or several workers."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import orjson
+
+from .config import CONFIG_ENV, AppConfig
+
+
+def run_api(host: str = "127.0.0.1", port: int = 1337, debug: bool = False, workers: int | None = None,
+            ssl_keyfile: str | None = None, ssl_certfile: str | None = None, access_log: bool | None = None,
+            **settings: Any) -> None:
+    """Serve the API until interrupted. Extra keyword arguments are ``AppConfig`` settings."""
+    import uvicorn
+
+    config = AppConfig(**settings)
+    config.debug = config.debug or debug
+    if workers and workers > 1 and config.state_url == "memory://":
+        # Workers share nothing in memory: keep conversations and limits in a file they all see.
+        import platformdirs
+
+        path = os.path.join(platformdirs.user_data_dir("g4f"), "state.db")
+        config.state_url = f"sqlite:///{path}"
+    scheme = "https" if ssl_certfile else "http"
+    shown = f"[{host}]" if ":" in host else host
+    print(f"g4f API on {scheme}://{shown}:{port}/v1" + (f"  GUI: {scheme}://{shown}:{port}/chat/" if config.gui else ""),
+          flush=True)
+    options: dict[str, Any] = dict(
+        host=host, port=port, log_level="debug" if config.debug else "info",
+        access_log=config.debug if access_log is None else access_log,
+        ssl_keyfile=ssl_keyfile, ssl_certfile=ssl_certfile, timeout_graceful_shutdown=10,
+    )
+    if workers and workers > 1:
+        os.environ[CONFIG_ENV] = orjson.dumps(config.to_dict()).decode()  # read by create_app() in each worker
+        uvicorn.run("g4f.api:create_app", factory=True, workers=workers, **options)
+    else:
+        from .app import create_app
+
+        uvicorn.run(create_app(config), **options)
+
+
+__all__ = ["run_api"]
