@@ -123,7 +123,7 @@ async def transcribe(file: Any, filename: str | None = None, model: str | None =
     if temperature is not None and not 0 <= temperature <= 1:
         raise InvalidRequestError("'temperature' must be from 0 to 1.", param="temperature")
     result, _ = await call_endpoint(
-        "create_transcription", model or DEFAULT_TRANSCRIPTION_MODEL, provider, file=data, filename=name,
+        "create_transcription", model or DEFAULT_TRANSCRIPTION_MODEL, provider, file=(data, name),
         content_type=mime, language=language, prompt=prompt, response_format=response_format,
         temperature=temperature, api_key=api_key, **kwargs)
     return _transcription_body(result, response_format), TRANSCRIPTION_FORMATS[response_format]
@@ -133,7 +133,9 @@ def _transcription_body(result: Any, response_format: str) -> bytes:
     """The provider's answer (dict, str or bytes) in the requested format."""
     if isinstance(result, (bytes, bytearray)):
         result = bytes(result).decode("utf-8", "replace")
-    if isinstance(result, str) and response_format in ("json", "verbose_json"):
+    if isinstance(result, str) and response_format == "json":
+        result = {"text": result}  # OpenAI-protocol providers answer json requests with the text alone
+    elif isinstance(result, str) and response_format == "verbose_json":
         try:
             result = json.loads(result)
         except ValueError:

@@ -20,11 +20,13 @@ from ..routing import get_candidates, provider_name
 class EndpointCall:
     """``provider.<method>(model=..., **kwargs)`` as an async generator yielding its one result."""
 
-    def __init__(self, provider: Any, method: str, fallback: Any = None) -> None:
+    def __init__(self, provider: Any, method: str, fallback: Any = None, check: Any = None) -> None:
         self.provider = provider
         self.method = method
         #: Called when the provider lacks ``method`` (e.g. chat-shaped image providers); else NotSupportedError.
         self.fallback = fallback
+        #: Turns the raw result into the caller's; raising here (say, an empty answer) moves on to the next provider.
+        self.check = check
 
     def get_name(self) -> str:
         return provider_name(self.provider)
@@ -40,16 +42,17 @@ class EndpointCall:
         elif self.fallback is not None:
             result = await self.fallback(self.provider, model, **kwargs)
         else:
-            raise NotSupportedError(f"{self.get_name()} has no {self.method.removeprefix('create_')} API.")
-        yield result
+            raise NotSupportedError(f"{self.get_name()} has no {self.method.removeprefix('create_').replace('_', ' ')} API.")
+        yield self.check(result) if self.check is not None else result
 
 
 async def call_endpoint(method: str, model: str | None, provider: Any = None, *, fallback: Any = None,
-                        ignored_providers: list[str] | None = None, **kwargs: Any) -> tuple[Any, str]:
+                        check: Any = None, ignored_providers: list[str] | None = None,
+                        **kwargs: Any) -> tuple[Any, str]:
     """The first provider's result for ``method`` and the provider's name, falling back across candidates."""
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     model_name, candidates = get_candidates(model, provider, ignored=ignored_providers, api_key=kwargs.get("api_key"))
-    runner = IterListProvider([EndpointCall(p, method, fallback) for p in candidates])
+    runner = IterListProvider([EndpointCall(p, method, fallback, check) for p in candidates])
     used = provider_name(candidates[0])
     try:
         async with aclosing(runner.create_async_generator(model_name, [], **kwargs)) as parts:
