@@ -34,9 +34,9 @@ RESPONSE_FORMATS = (None, "url", "b64_json")
 _SIZE = re.compile(r"(\d{2,5})x(\d{2,5})")
 
 
-def validate_request(prompt: Any, n: Any, size: Any, response_format: Any) -> None:
+def validate_request(prompt: Any, n: Any, size: Any, response_format: Any, prompt_required: bool = True) -> None:
     """OpenAI's rules, with g4f's limit of 4 images a request."""
-    if prompt is not None and (not isinstance(prompt, str) or not prompt.strip()):
+    if (prompt_required or prompt is not None) and (not isinstance(prompt, str) or not prompt.strip()):
         raise InvalidRequestError("'prompt' must be a non-empty string.", param="prompt")
     if isinstance(prompt, str) and len(prompt) > MAX_PROMPT:
         raise InvalidRequestError(f"'prompt' is {len(prompt)} characters; the maximum is {MAX_PROMPT}.", param="prompt")
@@ -182,7 +182,7 @@ class Images:
     async def async_create_variation(self, image: Any, model: str | None = None, provider: Any = None,
                                      response_format: str | None = None, n: int = 1, size: str | None = None,
                                      **kwargs: Any) -> ImagesResponse:
-        validate_request(kwargs.get("prompt"), n, size, response_format)
+        validate_request(kwargs.get("prompt"), n, size, response_format, prompt_required=False)
         data, mime = await load_image(image)
         name = getattr(image, "name", None) if not isinstance(image, (str, bytes)) else None
         return await self._run("create_image_variation", model, provider, n, response_format,
