@@ -176,6 +176,8 @@ class FakeOpenAI(ThreadedServer):
             await asyncio.sleep(reply["body_delay"])
         for n, event in enumerate(events):
             if reply.get("reset_after") == n:
+                # Let the client read what was sent: aiohttp drops buffered data once the payload fails.
+                await asyncio.sleep(0.2)
                 request.transport.close()  # type: ignore[union-attr]
                 return response
             if reply.get("malformed_after") == n:

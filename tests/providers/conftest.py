@@ -42,3 +42,12 @@ def second_fake():
     with FakeOpenAI() as server:
         yield server
 
+
+
+@pytest.fixture(autouse=True)
+async def _close_outbound_session():
+    """Each test's event loop closes its pooled session, so no 'Unclosed client session' is left behind."""
+    yield
+    from g4f.providers.http import close_session
+
+    await close_session()
