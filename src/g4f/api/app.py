@@ -100,7 +100,7 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
     route("/v1/audio/transcriptions", audio.create_transcription, methods=["POST"], tags=["audio"])
     route("/v1/upload_cookies", uploads.upload_cookies, methods=["POST"], tags=["cookies"])
     for prefix in ("/media", "/images"):
-        route(prefix + "/{filename:path}", media.get_media, methods=["GET", "HEAD"], tags=["media"])
+        route(prefix + "/{filename:path}", media.get_media, methods=["GET"], tags=["media"])
     route("/health", _health, methods=["GET"], tags=["health"])
 
 

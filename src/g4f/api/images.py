@@ -2,39 +2,31 @@
 
 from __future__ import annotations
 
-import re
-
 from starlette.requests import Request
 
 from ..client import AsyncClient
-from ..errors import InvalidRequestError
+from ..client.images import validate_request
 from .body import read_json
 from .chat import check_rate, check_request_options, provider_api_key
 from .completion import as_timeout_error, deadline
 from .responses import JSONResponse
-from .validation import IMAGE_SPEC, check, one_of
+from .validation import IMAGE_SPEC, check
 
-_SIZE = re.compile(r"^[1-9][0-9]{1,4}x[1-9][0-9]{1,4}$")
 #: Optional fields handed on to the image provider.
-EXTRA = ("quality", "style", "user", "negative_prompt", "seed", "aspect_ratio", "width", "height", "api_base", "proxy")
+EXTRA = ("quality", "style", "user", "negative_prompt", "seed", "aspect_ratio", "width", "height", "api_base")
 
 
 async def generate_images(request: Request, provider: str | None = None) -> JSONResponse:
     settings = request.app.state.settings
     params = check(await read_json(request, settings.max_body_size), IMAGE_SPEC, required=("prompt",))
-    if not params["prompt"].strip():
-        raise InvalidRequestError("'prompt' must not be empty.", param="prompt")
-    one_of(params, "response_format", ("url", "b64_json"))
-    if "size" in params and not _SIZE.match(params["size"]):
-        raise InvalidRequestError("'size' must look like 1024x1024.", param="size")
+    validate_request(params["prompt"], params.get("n", 1), params.get("size"), params.get("response_format"))
     check_request_options(settings, params)
     await check_rate(request)
 
     provider = provider or params.get("provider")
     api_key = provider_api_key(request, settings, params, provider)
-    if settings.proxy:
-        params.setdefault("proxy", settings.proxy)
-    client = AsyncClient(media_provider=settings.media_provider, api_key=api_key)
+    client = AsyncClient(media_provider=settings.media_provider, api_key=api_key,
+                         proxy=params.get("proxy") or settings.proxy)
     extra = {name: params[name] for name in EXTRA if name in params}
     try:
         async with deadline(settings.timeout):

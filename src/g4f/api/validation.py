@@ -87,7 +87,7 @@ IMAGE_SPEC: Spec = {
     "prompt": ("str", None),
     "model": ("str", None),
     "provider": ("str", None),
-    "n": ("int", (1, 4)),
+    "n": ("int", None),
     "size": ("str", None),
     "response_format": ("str", None),
     "proxy": ("str", None),

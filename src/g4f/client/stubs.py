@@ -127,7 +127,7 @@ class ChatCompletion(_Stub):
 
 class ChatCompletionDelta(_Stub):
     __slots__ = ("role", "content", "reasoning", "tool_calls")
-    _optional = ("reasoning", "tool_calls")
+    _optional = ("role", "reasoning", "tool_calls")  # OpenAI sends role in the first delta only
 
     def __init__(self, content: str | None = None, role: str | None = "assistant", reasoning: str | None = None,
                  tool_calls: list[dict] | None = None) -> None:

@@ -1,0 +1,69 @@
+"""Fixtures: real servers (uvicorn in a thread) with the mock providers registered."""
+
+from __future__ import annotations
+
+import pytest
+
+from . import mocks
+from .server import ThreadedUvicorn
+
+mocks.register_all()
+
+KEY = "test-server-key-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_mocks():
+    from g4f.routing import health
+
+    mocks.reset()
+    health.reset()
+    yield
+
+
+@pytest.fixture(scope="session")
+def start_server():
+    """``start_server(**config)``: a running server per distinct config, shared by the session."""
+    servers: dict[str, ThreadedUvicorn] = {}
+
+    def start(**config) -> ThreadedUvicorn:
+        key = repr(sorted(config.items()))
+        if key not in servers:
+            servers[key] = ThreadedUvicorn(config).start()
+        return servers[key]
+
+    yield start
+    for server in servers.values():
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def server(start_server) -> ThreadedUvicorn:
+    """Open server (no key)."""
+    return start_server()
+
+
+@pytest.fixture(scope="session")
+def base_url(server) -> str:
+    return server.url + "/v1"
+
+
+@pytest.fixture(scope="session")
+def keyed_server(start_server) -> ThreadedUvicorn:
+    return start_server(g4f_api_key=KEY)
+
+
+@pytest.fixture()
+def client(base_url):
+    from openai import OpenAI
+
+    with OpenAI(base_url=base_url, api_key="unused", max_retries=0, _strict_response_validation=True) as c:
+        yield c
+
+
+@pytest.fixture()
+async def aclient(base_url):
+    from openai import AsyncOpenAI
+
+    async with AsyncOpenAI(base_url=base_url, api_key="unused", max_retries=0, _strict_response_validation=True) as c:
+        yield c
