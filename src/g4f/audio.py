@@ -2,8 +2,8 @@
 
 ``speech`` routes ``tts-1`` to the embedded espeak-ng engine (``LocalSpeech``) first, then to
 providers with a documented speech API; ``transcribe`` routes to providers with the OpenAI
-``/audio/transcriptions`` protocol. Both validate like OpenAI does and return ``(body, content_type)``
-ready to send.
+``/audio/transcriptions`` protocol. Both validate like OpenAI does.
+``speech`` returns ``(audio bytes, content type)``; ``transcribe`` a dict (json formats) or text.
 """
 
 from __future__ import annotations
@@ -111,45 +111,49 @@ def read_audio(file: Any, filename: str | None = None) -> tuple[bytes, str, str]
 
 async def transcribe(file: Any, filename: str | None = None, model: str | None = None, language: str | None = None,
                      prompt: str | None = None, response_format: str | None = "json", temperature: float | None = None,
-                     *, provider: Any = None, api_key: str | None = None, **kwargs: Any) -> tuple[bytes, str]:
-    """Transcribe an audio file; returns the body in ``response_format`` and its content type."""
+                     *, provider: Any = None, api_key: str | None = None, content_type: str | None = None,
+                     **kwargs: Any) -> dict | str:
+    """Transcribe an audio file: a dict for ``json``/``verbose_json``, the text for ``text``/``srt``/``vtt``.
+
+    The audio's type is read from its bytes; a declared ``content_type`` is not trusted.
+    """
     from .client.endpoints import call_endpoint
 
     response_format = response_format or "json"
     if response_format not in TRANSCRIPTION_FORMATS:
         raise InvalidRequestError(f"'response_format' must be one of {', '.join(TRANSCRIPTION_FORMATS)}.",
                                   param="response_format")
-    data, mime, name = read_audio(file, filename)
     if temperature is not None and not 0 <= temperature <= 1:
         raise InvalidRequestError("'temperature' must be from 0 to 1.", param="temperature")
+    data, _mime, name = read_audio(file, filename)
     result, _ = await call_endpoint(
         "create_transcription", model or DEFAULT_TRANSCRIPTION_MODEL, provider, file=(data, name),
-        content_type=mime, language=language, prompt=prompt, response_format=response_format,
-        temperature=temperature, api_key=api_key, **kwargs)
-    return _transcription_body(result, response_format), TRANSCRIPTION_FORMATS[response_format]
+        language=language, prompt=prompt, response_format=response_format, temperature=temperature,
+        api_key=api_key, **kwargs)
+    return transcription_result(result, response_format)
 
 
-def _transcription_body(result: Any, response_format: str) -> bytes:
+def transcription_result(result: Any, response_format: str) -> dict | str:
     """The provider's answer (dict, str or bytes) in the requested format."""
     if isinstance(result, (bytes, bytearray)):
         result = bytes(result).decode("utf-8", "replace")
     if isinstance(result, str) and response_format == "json":
-        result = {"text": result}  # OpenAI-protocol providers answer json requests with the text alone
-    elif isinstance(result, str) and response_format == "verbose_json":
+        return {"text": result}  # OpenAI-protocol providers answer json requests with the text alone
+    if isinstance(result, str) and response_format == "verbose_json":
         try:
             result = json.loads(result)
         except ValueError:
-            result = {"text": result}
+            return {"text": result}
     if isinstance(result, dict):
-        if "text" not in result:
+        if not isinstance(result.get("text"), str):
             raise NoMediaResponseError("The provider's transcription has no text.")
         if response_format == "text":
-            return str(result["text"]).encode()
+            return result["text"]
         if response_format in ("srt", "vtt"):
             raise NoMediaResponseError(f"The provider did not return {response_format} subtitles.")
-        return json.dumps(result, ensure_ascii=False).encode()
+        return result
     if isinstance(result, str):
-        return result.encode()
+        return result
     raise NoMediaResponseError("The provider returned no transcription.")
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import io
-import re
 import shutil
 import struct
+import subprocess
 import wave
+from functools import cache
 from typing import Any, ClassVar
 
 from ..errors import InvalidRequestError, NotSupportedError, ProviderError, ProviderNotWorkingError
@@ -37,7 +38,22 @@ FFMPEG_OUTPUT = {
     "pcm": ["-ar", str(PCM_RATE), "-ac", "1", "-c:a", "pcm_s16le", "-f", "s16le"],
     "wav": ["-c:a", "pcm_s16le", "-f", "s16le"],  # wrapped in a WAV header afterwards
 }
-_VOICE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,40}(\+[A-Za-z0-9_]{1,20})?")
+
+
+@cache
+def installed_voices() -> tuple[frozenset[str], frozenset[str]]:
+    """espeak-ng's languages and voice variants (``en-us``, ``de``; ``f3``, ``klatt``), read once."""
+    def listing(*args: str) -> list[list[str]]:
+        try:
+            out = subprocess.run(["espeak-ng", *args], capture_output=True, text=True, timeout=10).stdout
+        except (OSError, subprocess.SubprocessError):
+            return []
+        return [line.split() for line in out.splitlines()[1:] if line.strip()]
+
+    languages = frozenset(row[1] for row in listing("--voices") if len(row) > 1)
+    variants = frozenset(token.split("/", 1)[1] for row in listing("--voices=variant")
+                         for token in row if token.startswith("!v/"))
+    return languages, variants
 
 
 def _last_user_text(messages: Messages) -> str:
@@ -134,10 +150,13 @@ class LocalSpeech(AsyncGeneratorProvider, ProviderModelMixin):
 
     @classmethod
     def espeak_voice(cls, voice: str | None) -> str:
+        """The espeak-ng voice for an OpenAI voice name or an installed espeak-ng language[+variant]."""
         voice = voice or "alloy"
         if voice in cls.voices:
             return cls.voices[voice]
-        if not _VOICE_NAME.fullmatch(voice):
+        languages, variants = installed_voices()
+        language, _, variant = voice.partition("+")
+        if language not in languages or (variant and variant not in variants):
             raise InvalidRequestError(f"Unknown voice {voice!r}; use one of {', '.join(cls.voices)} or an espeak-ng voice.",
                                       param="voice")
         return voice
