@@ -132,19 +132,22 @@ def get_model(name: str) -> Model:
 
 
 # --- The models --------------------------------------------------------------------------------
-# Provider order: local engines, keyless public APIs, then keyed services.
+# Provider order: local engines and servers, keyless public APIs, then keyed services. A provider
+# is listed only when its catalogue has the model (by name or alias): `validate_all_models()` checks.
 
 default = Model("", "", ["Local", "PollinationsAI"], aliases=("default", "auto"))
 smollm2_135m = Model("smollm2-135m", "HuggingFace", ["Local"], aliases=("SmolLM2-135M-Instruct",))
 
 # OpenAI
-gpt_4o = Model("gpt-4o", "OpenAI", ["PollinationsAI", "OpenaiAPI", "OpenRouter"], kind="vision")
-gpt_4o_mini = Model("gpt-4o-mini", "OpenAI", ["PollinationsAI", "OpenaiAPI", "OpenRouter"], kind="vision")
+gpt_4o = Model("gpt-4o", "OpenAI", ["OpenaiAPI", "OpenRouter"], kind="vision")
+gpt_4o_mini = Model("gpt-4o-mini", "OpenAI", ["OpenaiAPI", "OpenRouter"], kind="vision")
 gpt_4 = Model("gpt-4", "OpenAI", ["OpenaiAPI", "OpenRouter"])
-gpt_4_turbo = Model("gpt-4-turbo", "OpenAI", ["OpenaiAPI", "OpenRouter"])
+gpt_4_turbo = Model("gpt-4-turbo", "OpenAI", ["OpenaiAPI", "OpenRouter"], kind="vision")
 gpt_35_turbo = Model("gpt-3.5-turbo", "OpenAI", ["OpenaiAPI", "OpenRouter"])
-gpt_41 = Model("gpt-4.1", "OpenAI", ["OpenaiAPI", "OpenRouter"], kind="vision")
+gpt_41 = Model("gpt-4.1", "OpenAI", ["PollinationsAI", "OpenaiAPI", "OpenRouter"], kind="vision")
+gpt_41_nano = Model("gpt-4.1-nano", "OpenAI", ["PollinationsAI", "OpenaiAPI", "OpenRouter"], kind="vision")
 o3_mini = Model("o3-mini", "OpenAI", ["OpenaiAPI", "OpenRouter"])
+o4_mini = Model("o4-mini", "OpenAI", ["PollinationsAI", "OpenaiAPI", "OpenRouter"], kind="vision")
 
 # Anthropic
 claude_35_sonnet = Model("claude-3.5-sonnet", "Anthropic", ["Anthropic", "OpenRouter"], kind="vision")
@@ -156,29 +159,37 @@ gemini_20_flash = Model("gemini-2.0-flash", "Google", ["Gemini", "OpenRouter"], 
 gemini_15_pro = Model("gemini-1.5-pro", "Google", ["Gemini", "OpenRouter"], kind="vision")
 
 # Meta
-llama_3_70b = Model("llama-3-70b", "Meta", ["DeepInfra", "Together", "Groq"])
-llama_31_8b = Model("llama-3.1-8b", "Meta", ["Ollama", "Groq", "Cerebras", "DeepInfra", "Together"])
-llama_31_70b = Model("llama-3.1-70b", "Meta", ["DeepInfra", "Together"])
-llama_33_70b = Model("llama-3.3-70b", "Meta", ["Groq", "Cerebras", "DeepInfra", "Together", "Nvidia", "OpenRouter"])
+llama_3_70b = Model("llama-3-70b", "Meta", ["DeepInfra", "Together"])
+llama_31_8b = Model("llama-3.1-8b", "Meta", ["Ollama", "Groq", "Cerebras", "DeepInfra", "Together", "HuggingFace",
+                                             "Nvidia"])
+llama_31_70b = Model("llama-3.1-70b", "Meta", ["DeepInfra", "Together", "Nvidia"])
+llama_33_70b = Model("llama-3.3-70b", "Meta", ["Groq", "Cerebras", "DeepInfra", "Together", "HuggingFace", "Nvidia",
+                                               "OpenRouter"])
+llama_4_scout = Model("llama-4-scout", "Meta", ["Groq", "Cerebras"], kind="vision")
 
 # DeepSeek, Qwen, Mistral, xAI
-deepseek_r1 = Model("deepseek-r1", "DeepSeek", ["PollinationsAI", "DeepSeek", "DeepInfra", "Together", "OpenRouter"])
-deepseek_v3 = Model("deepseek-v3", "DeepSeek", ["DeepSeek", "DeepInfra", "Together", "OpenRouter"])
+deepseek_r1 = Model("deepseek-r1", "DeepSeek", ["PollinationsAI", "DeepSeek", "DeepInfra", "Together", "HuggingFace",
+                                                "Nvidia", "OpenRouter"])
+deepseek_v3 = Model("deepseek-v3", "DeepSeek", ["DeepSeek", "DeepInfra", "Together", "HuggingFace", "OpenRouter"])
 qwen_25_72b = Model("qwen-2.5-72b", "Qwen", ["DeepInfra", "Together", "HuggingFace", "OpenRouter"])
+qwen_25_coder_32b = Model("qwen-2.5-coder-32b", "Qwen", ["PollinationsAI", "Nvidia"])
 mistral_large = Model("mistral-large", "Mistral", ["Mistral", "OpenRouter"])
-mistral_7b = Model("mistral-7b", "Mistral", ["Ollama", "Mistral", "DeepInfra"])
+mistral_small = Model("mistral-small", "Mistral", ["PollinationsAI", "Mistral"])
+mistral_7b = Model("mistral-7b", "Mistral", ["Ollama", "Mistral", "DeepInfra", "Together"])
 grok_3 = Model("grok-3", "xAI", ["xAI", "OpenRouter"])
 
 # Images
 dall_e_3 = Model("dall-e-3", "OpenAI", ["OpenaiAPI"], kind="image")
 gpt_image = Model("gpt-image-1", "OpenAI", ["OpenaiAPI"], kind="image")
-flux = Model("flux", "Black Forest Labs", ["PollinationsAI", "Together", "DeepInfra", "HuggingFace"], kind="image")
-flux_schnell = Model("flux-schnell", "Black Forest Labs", ["Together", "DeepInfra", "HuggingFace"], kind="image")
-sdxl_turbo = Model("sdxl-turbo", "Stability AI", ["PollinationsAI", "HuggingFace"], kind="image")
+flux = Model("flux", "Black Forest Labs", ["PollinationsAI", "Together", "DeepInfra"], kind="image")
+flux_schnell = Model("flux-schnell", "Black Forest Labs", ["Together", "DeepInfra"], kind="image")
+sdxl_turbo = Model("sdxl-turbo", "Stability AI", ["PollinationsAI"], kind="image")
 
 # Audio
-whisper_1 = Model("whisper-1", "OpenAI", ["OpenaiAPI", "Groq"], kind="audio")
-tts_1 = Model("tts-1", "OpenAI", ["LocalSpeech", "OpenaiAPI", "PollinationsAI"], kind="audio")
+whisper_1 = Model("whisper-1", "OpenAI", ["OpenaiAPI"], kind="audio")
+whisper_large_v3 = Model("whisper-large-v3", "OpenAI", ["Groq"], kind="audio")
+# "tts-1" is also the generic name of speech: keyless engines that speak in OpenAI's voices serve it.
+tts_1 = Model("tts-1", "OpenAI", ["LocalSpeech", "PollinationsAI", "OpenaiAPI"], kind="audio")
 
 
 class ModelUtils:

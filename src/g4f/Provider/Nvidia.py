@@ -22,4 +22,5 @@ class Nvidia(OpenaiTemplate):
         "llama-3.1-70b": "meta/llama-3.1-70b-instruct",
         "llama-3.1-8b": "meta/llama-3.1-8b-instruct",
         "deepseek-r1": "deepseek-ai/deepseek-r1",
+        "qwen-2.5-coder-32b": "qwen/qwen2.5-coder-32b-instruct",
     }

@@ -21,7 +21,9 @@ class OpenRouter(OpenaiTemplate):
         "gpt-4-turbo": "openai/gpt-4-turbo",
         "gpt-3.5-turbo": "openai/gpt-3.5-turbo",
         "gpt-4.1": "openai/gpt-4.1",
+        "gpt-4.1-nano": "openai/gpt-4.1-nano",
         "o3-mini": "openai/o3-mini",
+        "o4-mini": "openai/o4-mini",
         "claude-3.5-sonnet": "anthropic/claude-3.5-sonnet",
         "claude-3.7-sonnet": "anthropic/claude-3.7-sonnet",
         "claude-3.5-haiku": "anthropic/claude-3.5-haiku",
@@ -36,7 +38,7 @@ class OpenRouter(OpenaiTemplate):
     }
     models = sorted(set(model_aliases.values()))
     vision_models = [
-        "openai/gpt-4o", "openai/gpt-4o-mini", "openai/gpt-4-turbo", "openai/gpt-4.1",
+        "openai/gpt-4o", "openai/gpt-4o-mini", "openai/gpt-4-turbo", "openai/gpt-4.1", "openai/gpt-4.1-nano", "openai/o4-mini",
         "anthropic/claude-3.5-sonnet", "anthropic/claude-3.7-sonnet", "google/gemini-2.0-flash-001",
         "google/gemini-pro-1.5",
     ]

@@ -27,21 +27,22 @@ class PollinationsAI(OpenaiTemplate):
     working = True
     supports_stream_options = False
     default_model = "openai"
-    models = ["openai", "openai-fast", "openai-large", "openai-reasoning", "mistral", "deepseek-reasoning",
-              "qwen-coder", "llama", "searchgpt"]
-    vision_models = ["openai", "openai-large"]
+    # The catalogue of GET /models; "openai" is GPT-4.1-nano, "openai-large" GPT-4.1, "openai-reasoning" o4-mini.
+    models = ["openai", "openai-fast", "openai-large", "openai-reasoning", "mistral", "deepseek-reasoning", "qwen-coder"]
+    vision_models = ["openai", "openai-large", "openai-reasoning"]
     image_models = ["flux", "turbo", "kontext"]
     speech_models = ["openai-audio"]
     audio_models = speech_models
     default_voice = "alloy"
     model_aliases = {
-        "gpt-4o-mini": "openai",
-        "gpt-4o": "openai-large",
+        "gpt-4.1-nano": "openai",
+        "gpt-4.1": "openai-large",
+        "o4-mini": "openai-reasoning",
         "deepseek-r1": "deepseek-reasoning",
-        "llama-3.3-70b": "llama",
         "mistral-small": "mistral",
         "qwen-2.5-coder-32b": "qwen-coder",
         "sdxl-turbo": "turbo",
+        "tts-1": "openai-audio",  # speech in OpenAI's voices
     }
 
     @classmethod
