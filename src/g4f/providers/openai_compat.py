@@ -12,11 +12,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar
+
+import orjson
 
 from .. import debug
 from ..errors import (
@@ -41,6 +44,11 @@ from .upstream import (
     transport_errors,
 )
 
+if sys.version_info >= (3, 11):
+    from asyncio import timeout as deadline
+else:  # aiohttp depends on async-timeout before 3.11
+    from async_timeout import timeout as deadline
+
 DEFAULT_TIMEOUT = 120.0  # seconds for the whole answer
 FIRST_BYTE_TIMEOUT = 60.0  # seconds until a stream's first bytes
 MODELS_TTL = 3600.0
@@ -55,6 +63,14 @@ CHAT_PARAMS = (
 
 # (time fetched, model ids) per (provider name, api base)
 _models_cache: dict[tuple[str, str], tuple[float, list[str]]] = {}
+
+
+def loads(data: str | bytes) -> Any:
+    """orjson on the hot path; the standard library for what orjson refuses (NaN, huge integers)."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 def error_message(body: Any) -> str | None:
@@ -277,7 +293,8 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
 
         async with transport_errors(name, api_key):
             try:
-                response = await asyncio.wait_for(send(), first)
+                async with deadline(first):  # not wait_for: no extra task per request
+                    response = await send()
             except asyncio.TimeoutError as error:
                 raise ProviderTimeoutError(f"{name} sent nothing within {first:g} s") from error
             try:
@@ -295,10 +312,11 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
 
     @classmethod
     async def read_json(cls, response: Any) -> Any:
-        text = await response.text(errors="replace")
+        raw = await response.read()
         try:
-            return json.loads(text)
+            return loads(raw)
         except ValueError as error:
+            text = raw.decode("utf-8", "replace")
             raise ResponseError(f"{cls.get_name()} answered with invalid JSON: {text[:200]!r}") from error
 
     # --- chat ------------------------------------------------------------------------------------
@@ -337,7 +355,8 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
                                     f"vision models: {', '.join(cls.vision_models)}.")
         body = cls.build_request(model, messages, stream=stream, **kwargs)
         first = first_byte_timeout or (min(cls.first_byte_timeout, timeout or cls.timeout) if stream else None)
-        async with cls.request("POST", cls.chat_path, json=body, headers=headers, first_byte_timeout=first,
+        headers = {"Content-Type": "application/json", **(headers or {})}
+        async with cls.request("POST", cls.chat_path, data=orjson.dumps(body), headers=headers, first_byte_timeout=first,
                                **options) as response:
             if stream and response.content_type == "text/event-stream":
                 async for part in cls.read_stream(response, first or cls.first_byte_timeout):
@@ -373,7 +392,7 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
                 done = True
                 break
             try:
-                chunk = json.loads(data)
+                chunk = loads(data)
             except ValueError as error:
                 raise ResponseError(f"{cls.get_name()} sent a malformed event: {data[:200]!r}") from error
             if not isinstance(chunk, dict):
@@ -407,7 +426,8 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         """The ``data`` of each event; the first bytes must come within ``first_byte_timeout``."""
         decoder = SSEDecoder()
         try:
-            chunk = await asyncio.wait_for(response.content.readany(), first_byte_timeout)
+            async with deadline(first_byte_timeout):
+                chunk = await response.content.readany()
         except asyncio.TimeoutError as error:
             raise ProviderTimeoutError(f"{cls.get_name()} sent nothing within {first_byte_timeout:g} s") from error
         while chunk:
@@ -487,14 +507,21 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
                                    prompt: str | None = None, response_format: str | None = None,
                                    temperature: float | None = None, api_key: str | None = None,
                                    api_base: str | None = None, timeout: float | None = None,
-                                   proxy: str | None = None, **kwargs: Any) -> str:
-        """``POST /audio/transcriptions`` (multipart): the text (or the raw body for srt/vtt/verbose_json)."""
+                                   proxy: str | None = None, content_type: str | None = None, **kwargs: Any) -> str:
+        """``POST /audio/transcriptions`` (multipart): the text (or the raw body for srt/vtt/verbose_json).
+
+        ``file`` is ``(data, filename)`` or the data alone; bytes with a ``content_type`` (as
+        ``g4f.audio`` sends them, already checked) go as they are, anything else through ``g4f.image``.
+        """
         import aiohttp
 
         from ..image import IMAGE_OR_AUDIO, to_bytes
 
         data, name = file if isinstance(file, tuple) else (file, None)
-        content, mime = to_bytes(data, IMAGE_OR_AUDIO)
+        if isinstance(data, (bytes, bytearray)) and content_type:
+            content, mime = bytes(data), content_type
+        else:
+            content, mime = to_bytes(data, IMAGE_OR_AUDIO)
         form = aiohttp.FormData()
         form.add_field("file", content, filename=name or f"audio.{mime.split('/')[-1]}", content_type=mime)
         fields = {"model": cls.get_model(model or (cls.transcription_models[0] if cls.transcription_models else None)),
