@@ -67,3 +67,12 @@ async def aclient(base_url):
 
     async with AsyncOpenAI(base_url=base_url, api_key="unused", max_retries=0, _strict_response_validation=True) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    from .redis_server import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server.url
+    server.stop()

@@ -9,7 +9,7 @@ import asyncio
 import base64
 import struct
 import zlib
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from g4f import Provider
 from g4f.errors import (
@@ -21,7 +21,6 @@ from g4f.errors import (
 )
 from g4f.providers.base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from g4f.providers.response import FinishReason, ImageResponse, JsonConversation, Reasoning, ToolCalls, Usage
-
 
 
 def _png() -> bytes:
