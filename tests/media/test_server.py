@@ -48,7 +48,7 @@ def get(server, path: str) -> tuple[int, dict, bytes]:
 def test_generate_save_and_serve_back(server, sdk, openai_env):
     result = sdk.images.generate(prompt="a red square", n=2, extra_body={"provider": "OpenaiAPI"})
     assert len(result.data) == 2 and result.created > 0
-    for item, name in zip(result.data, ["img0.png", "img1.png"]):
+    for item, name in zip(result.data, ["img0.png", "img1.png"], strict=True):
         assert item.url.startswith("/media/") and item.url.endswith(".png")
         for prefix in ("/media/", "/images/"):
             status, headers, body = get(server, prefix + item.url.removeprefix("/media/"))
