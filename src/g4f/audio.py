@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import InvalidRequestError, NoMediaResponseError
 from .image import to_bytes
-from .media import EXTENSIONS
+from .media import EXTENSIONS, sniff_type
 from .providers.response import AudioResponse
 
 DEFAULT_SPEECH_MODEL = "tts-1"
@@ -28,6 +28,8 @@ SPEECH_FORMATS: dict[str, str] = {
     "wav": "audio/wav",
     "pcm": "audio/pcm",
 }
+#: What the bytes of each speech format sniff as (raw pcm sniffs as nothing).
+SNIFFED_FORMATS = {"audio/mpeg": "mp3", "audio/ogg": "opus", "audio/aac": "aac", "audio/flac": "flac", "audio/wav": "wav"}
 VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar")
 TRANSCRIPTION_FORMATS: dict[str, str] = {
     "json": "application/json",
@@ -71,7 +73,14 @@ async def speech(input: str, model: str | None = None, voice: Any = "alloy", res
     result, _ = await call_endpoint(
         "create_speech", model or DEFAULT_SPEECH_MODEL, provider, input=input, voice=_voice_name(voice),
         response_format=response_format, speed=float(speed), api_key=api_key, instructions=instructions, **kwargs)
-    return await _audio_bytes(result, SPEECH_FORMATS[response_format])
+    data, content_type = await _audio_bytes(result, SPEECH_FORMATS[response_format])
+    found = sniff_type(data)
+    if found is not None and SNIFFED_FORMATS.get(found) != response_format:
+        # Some engines have one output format (PollinationsAI: mp3; a fake or mirror: wav): convert it.
+        from .Provider.LocalSpeech import transcode
+
+        data, content_type = await transcode(data, response_format), SPEECH_FORMATS[response_format]
+    return data, content_type
 
 
 async def _audio_bytes(result: Any, default_type: str) -> tuple[bytes, str]:

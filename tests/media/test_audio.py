@@ -203,3 +203,12 @@ async def test_local_speech_as_chat_provider():
         await AsyncClient().chat.completions.create([{"role": "user", "content": "Hi."}], provider=LocalSpeech,
                                                     image=make_png())
     assert json.dumps(audio.VOICES)
+
+
+async def test_upstream_audio_converted_to_requested_format(openai_env):
+    """The fake upstream always answers WAV: g4f converts it to what was asked."""
+    mp3, content_type = await audio.speech("Hello.", response_format="mp3", provider="OpenaiAPI")
+    assert content_type == "audio/mpeg" and abs(probe_seconds(mp3, "mp3") - 0.25) < 0.1
+    pcm, content_type = await audio.speech("Hello.", response_format="pcm", provider="OpenaiAPI")
+    assert content_type == "audio/pcm" and abs(len(pcm) / 2 / 24000 - 0.25) < 0.01
+    assert [r["json"]["response_format"] for r in openai_env.requests] == ["mp3", "pcm"]

@@ -130,6 +130,16 @@ async def _run(args: list[str], stdin: bytes, what: str) -> bytes:
     return out
 
 
+async def transcode(data: bytes, response_format: str) -> bytes:
+    """Any audio ffmpeg reads, in one of the speech formats (mono; 24 kHz for pcm and wav)."""
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        raise ProviderNotWorkingError(f"Converting audio to {response_format} needs ffmpeg.")
+    args = [ffmpeg, "-hide_banner", "-loglevel", "error", "-i", "pipe:0", "-ac", "1", "-ar", str(PCM_RATE)]
+    out = await _run([*args, *FFMPEG_OUTPUT[response_format], "pipe:1"], data, "ffmpeg")
+    return to_wav(out, PCM_RATE) if response_format == "wav" else out
+
+
 class LocalSpeech(AsyncGeneratorProvider, ProviderModelMixin):
     label = "Local speech (espeak-ng)"
     url = "https://github.com/espeak-ng/espeak-ng"
