@@ -134,9 +134,9 @@ async def transcribe(file: Any, filename: str | None = None, model: str | None =
                                   param="response_format")
     if temperature is not None and not 0 <= temperature <= 1:
         raise InvalidRequestError("'temperature' must be from 0 to 1.", param="temperature")
-    data, _mime, name = read_audio(file, filename)
+    data, mime, name = read_audio(file, filename)
     result, _ = await call_endpoint(
-        "create_transcription", model or DEFAULT_TRANSCRIPTION_MODEL, provider, file=(data, name),
+        "create_transcription", model or DEFAULT_TRANSCRIPTION_MODEL, provider, file=(data, name), content_type=mime,
         language=language, prompt=prompt, response_format=response_format, temperature=temperature,
         api_key=api_key, **kwargs)
     return transcription_result(result, response_format)

@@ -212,3 +212,14 @@ async def test_upstream_audio_converted_to_requested_format(openai_env):
     pcm, content_type = await audio.speech("Hello.", response_format="pcm", provider="OpenaiAPI")
     assert content_type == "audio/pcm" and abs(len(pcm) / 2 / 24000 - 0.25) < 0.01
     assert [r["json"]["response_format"] for r in openai_env.requests] == ["mp3", "pcm"]
+
+
+async def test_transcription_of_video_container(openai_env):
+    """mp4 and webm are documented upload formats: they go through with their sniffed type."""
+    import subprocess
+
+    wav, _ = await audio.speech("Hi.", response_format="wav")
+    webm = subprocess.run(["ffmpeg", "-v", "error", "-i", "pipe:0", "-c:a", "libopus", "-f", "webm", "pipe:1"],
+                          input=wav, capture_output=True, check=True, timeout=30).stdout
+    assert (await audio.transcribe(webm, provider="OpenaiAPI"))["text"] == "hello world"
+    assert openai_env.uploads[-1]["content_type"] == "video/webm" and openai_env.uploads[-1]["filename"] == "audio.webm"
