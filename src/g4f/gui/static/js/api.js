@@ -14,8 +14,9 @@ export class ApiError extends Error {
     this.details = details;
   }
 
+  /** The server itself wants a key (not a provider behind it: those 401s carry code "missing_auth"). */
   get needsKey() {
-    return this.status === 401 || this.type === "authentication_error";
+    return this.status === 401 && this.code !== "missing_auth";
   }
 
   toJSON() {
@@ -50,6 +51,17 @@ export function getApiKey() {
 export function setApiKey(key) {
   if (key) localStorage.setItem(KEY_STORAGE, key);
   else localStorage.removeItem(KEY_STORAGE);
+  syncKeyCookie();
+}
+
+/**
+ * Images the server made (`/media/...`) load through <img>, which cannot send headers; the server
+ * accepts the key from a same-site cookie for those paths, so the key is mirrored there.
+ */
+export function syncKeyCookie() {
+  const key = getApiKey();
+  const attrs = "path=/; SameSite=Strict";
+  document.cookie = key ? `g4f_api_key=${encodeURIComponent(key)}; ${attrs}; max-age=31536000` : `g4f_api_key=; ${attrs}; max-age=0`;
 }
 
 function headers(json = true) {

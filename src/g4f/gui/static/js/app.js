@@ -315,7 +315,8 @@ function renderUser(m) {
         h("button", { type: "button", class: "btn btn-ghost btn-small", text: "Cancel", onclick: () => { state.editing = null; replaceMessage(m); } }),
         h("button", { type: "button", class: "btn btn-primary btn-small", text: "Save & send", onclick: submit }),
       )));
-    requestAnimationFrame(() => { area.focus(); area.setSelectionRange(area.value.length, area.value.length); });
+    // A microtask, not a frame: the box is in the page by then, and nothing typed yet can be moved.
+    queueMicrotask(() => { area.focus(); area.setSelectionRange(area.value.length, area.value.length); });
   } else {
     if (m.content) body.append(h("div", { class: "bubble", text: m.content }));
     const actions = h("div", { class: "msg-actions" },
@@ -377,8 +378,14 @@ function fillAssistant(body, m) {
 
 function renderError(m) {
   const e = m.error;
-  const lines = String(e.message || "Unknown error").split(/\n+/).filter(Boolean);
-  const title = e.status === 401 ? "The server needs an API key" : e.status === 429 ? "Rate limited" : e.type === "network_error" ? "Connection problem" : "Request failed";
+  const lines = errorLines(e.message);
+  const serverKey = e.status === 401 && e.code !== "missing_auth";
+  const title = serverKey ? "The server needs an API key"
+    : e.code === "missing_auth" ? "The providers need an API key"
+    : e.status === 429 ? "Rate limited"
+    : e.type === "network_error" ? "Connection problem"
+    : e.code === "model_not_found" ? "Unknown model"
+    : "Request failed";
   const box = h("div", { class: "msg-error", role: "alert" }, icon("alert"));
   const text = h("div", {},
     h("div", { class: "msg-error-title", text: `${title}${e.status ? ` (${e.status}${e.code ? ` ${e.code}` : ""})` : ""}` }),
@@ -389,11 +396,19 @@ function renderError(m) {
   }
   if (details.length) text.append(h("ul", {}, details.map((d) => h("li", { text: d }))));
   const actions = h("div", { class: "msg-error-actions" });
-  if (e.status === 401) actions.append(h("button", { type: "button", class: "btn btn-small", text: "Enter API key", onclick: () => askForKey() }));
+  if (serverKey) actions.append(h("button", { type: "button", class: "btn btn-small", text: "Enter API key", onclick: () => askForKey() }));
   actions.append(h("button", { type: "button", class: "btn btn-small retry-button", text: "Retry", onclick: regenerate }));
   text.append(actions);
   box.append(text);
   return box;
+}
+
+/** An error message as lines: "All providers failed. A: x; B: y" becomes a headline and one line per provider. */
+function errorLines(message) {
+  const text = String(message || "Unknown error");
+  const m = /^(All providers failed\.?)\s*(.+)$/s.exec(text);
+  if (m) return [m[1], ...m[2].split(/;\s+(?=[\w.\-]+: )/)];
+  return text.split(/\n+/).filter(Boolean);
 }
 
 function replaceMessage(m) {
@@ -717,6 +732,9 @@ el.providersButton.addEventListener("click", () => {
   el.providersDialog.showModal();
 });
 
+// Cancel buttons are plain buttons, so Enter in a dialog's field submits its main action.
+document.querySelectorAll("dialog [data-close]").forEach((b) => b.addEventListener("click", () => b.closest("dialog").close("cancel")));
+
 // ---- start ----------------------------------------------------------------------------------------
 
 async function loadCatalog() {
@@ -733,6 +751,7 @@ async function loadCatalog() {
 
 function init() {
   updateThemeButton();
+  api.syncKeyCookie();
   const settings = store.loadSettings();
   const last = settings.last && store.loadConversation(settings.last);
   const first = store.listConversations()[0];

@@ -30,7 +30,7 @@ const ids = (list) =>
 export function providerStatus(p) {
   if (p.working === false) return { label: "not working", cls: "status-off", rank: 3 };
   const needsKey = Boolean(p.auth ?? p.needs_auth);
-  const hasKey = Boolean(p.has_key ?? p.key_configured ?? p.api_key_set ?? p.configured ?? p.authenticated);
+  const hasKey = Boolean(p.has_credentials ?? p.has_key);
   if (needsKey && !hasKey) return { label: "needs key", cls: "status-key", rank: 2 };
   if (needsKey) return { label: "key set", cls: "status-ready", rank: 1 };
   return { label: "ready", cls: "status-ready", rank: 0 };
@@ -100,8 +100,10 @@ export function renderProvidersTable(tbody) {
     const imageCount = ids(p.image_models).length;
     const summary = models.slice(0, 4).join(", ") + (models.length > 4 ? ` +${models.length - 4}` : "");
     return h("tr", { "data-provider": name },
-      h("td", {}, url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: name }) : name),
-      h("td", {}, h("span", { class: `status-badge ${status.cls}`, text: status.label })),
+      h("td", {}, url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: name }) : name,
+        p.local ? h("span", { class: "muted", text: " · local" }) : null),
+      h("td", {}, h("span", { class: `status-badge ${status.cls}`, text: status.label }),
+        status.rank === 2 && p.api_key_env ? h("div", { class: "muted key-hint", text: `set ${p.api_key_env}` }) : null),
       h("td", { class: "models" }, summary || "—", imageCount ? ` · ${imageCount} image` : ""));
   });
   if (!rows.length) rows.push(h("tr", {}, h("td", { colspan: "3", class: "muted", text: "No providers listed by the server." })));
