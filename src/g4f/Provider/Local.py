@@ -173,6 +173,12 @@ class Local(AsyncGeneratorProvider, ProviderModelMixin):
                                      max_tokens: int | None = None, temperature: float | None = None,
                                      top_p: float | None = None, stop: str | list[str] | None = None,
                                      seed: int | None = None, **kwargs: Any) -> AsyncResult:
+        from ..errors import NotSupportedError
+        from ..image import has_images
+
+        if has_images(messages, kwargs.get("media")):
+            raise NotSupportedError("Local has no vision: its models read text only. Send images to a vision "
+                                    "model (gpt-4o, claude-3.5-sonnet, gemini-2.0-flash).")
         loaded = await asyncio.to_thread(cls.load, model)
         prompt, template_stop = loaded.prompt(_text_messages(messages))
         prompt_tokens = len(loaded.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
