@@ -94,3 +94,13 @@ async def test_gemini_receives_inline_data(media_server, allow_private, monkeypa
         inline = [p["inlineData"] for p in parts if "inlineData" in p]
         assert inline == [{"mimeType": "image/png", "data": base64.b64encode(PNG).decode()},
                           {"mimeType": "image/png", "data": base64.b64encode(FETCHED).decode()}]
+
+
+async def test_local_has_no_vision():
+    from g4f.errors import NotSupportedError
+
+    with pytest.raises(NotSupportedError, match="no vision"):
+        await AsyncClient().chat.completions.create(ASK, provider="Local", image=PNG)
+    with pytest.raises(NotSupportedError, match="no vision"):
+        await AsyncClient().chat.completions.create(
+            [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": data_uri(PNG)}}]}], provider="Local")
