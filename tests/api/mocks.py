@@ -193,8 +193,32 @@ class MockImages(_Mock):
         yield ImageResponse([PNG_URI] * (n or 1), alt=last_user(messages))
 
 
+class MockAudio(_Mock):
+    """Speech and transcription endpoints (the ``create_*`` classmethods ``g4f.audio`` calls)."""
+
+    audio_models: ClassVar[list[str]] = ["mock-tts", "mock-whisper"]
+    default_model = "mock-whisper"
+    calls: ClassVar[list[dict]] = []
+
+    @classmethod
+    async def create_speech(cls, model, input, response_format="mp3", **kwargs):
+        cls.calls.append({"model": model, "input": input, "response_format": response_format, **kwargs})
+        return b"RIFF-fake-" + input.encode(), "audio/wav"
+
+    @classmethod
+    async def create_transcription(cls, model, file, response_format="json", **kwargs):
+        data, name = file
+        cls.calls.append({"model": model, "file": name, "size": len(data), "response_format": response_format, **kwargs})
+        text = f"heard {len(data)} bytes of {name}"
+        return text if response_format in ("text", "srt", "vtt") else {"text": text}
+
+    @classmethod
+    async def create_async_generator(cls, model, messages, **kwargs):
+        yield "I only do audio."
+
+
 ALL = [MockEcho, MockHistory, MockParts, MockRateLimited, MockDown, MockMidStream, MockSlow, MockSilent, MockKeyed,
-       MockImages]
+       MockImages, MockAudio]
 
 
 def register_all() -> None:

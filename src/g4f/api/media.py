@@ -6,9 +6,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse
 
-from ..media import CONTENT_TYPES, resolve_media_path
+from ..media import CACHE_HEADERS, content_type_for, resolve_media_path
 
-CACHE = {"Cache-Control": "public, max-age=31536000, immutable", "X-Content-Type-Options": "nosniff"}
+HEADERS = {**CACHE_HEADERS, "X-Content-Type-Options": "nosniff"}
 
 
 async def get_media(request: Request, filename: str) -> FileResponse:
@@ -16,8 +16,7 @@ async def get_media(request: Request, filename: str) -> FileResponse:
     path = resolve_media_path(filename)
     if path is None:
         raise HTTPException(404, f"Media file {filename!r} not found.")
-    media_type = CONTENT_TYPES.get(path.suffix.lstrip(".").lower(), "application/octet-stream")
-    return FileResponse(path, media_type=media_type, headers=CACHE)
+    return FileResponse(path, media_type=content_type_for(path), headers=HEADERS)
 
 
 __all__ = ["get_media"]
