@@ -27,6 +27,7 @@ run: install
 	$(VENV)/bin/g4f api --gui
 
 test: install system-deps
+	cd tests/api/node && npm ci --no-audit --no-fund --silent  # the official openai Node package for the API tests
 	$(PY) -m ruff check src tests bench
 	$(PY) -m pytest -q
 
