@@ -138,3 +138,21 @@ async def test_alias_resolves_to_the_vendor_name(fake):
     assert fake.last["json"]["model"] == "llama-3.3-70b-versatile"
     assert fake.last["headers"]["Authorization"] == "Bearer k"
     assert text_of(parts) == "Echo: hello there"
+
+
+@pytest.mark.parametrize("stream", [True, False])
+@pytest.mark.parametrize("deltas", [["<think>Count: 2+2", " is 4.</think>", "\n\n4"],
+                                    ["<thi", "nk>Count: 2+2 is 4.</th", "ink>4"],
+                                    ["\n<think>Count: 2+2 is 4.</think>4"]])
+async def test_think_tags_in_the_content_become_reasoning(fake, stream, deltas):
+    fake.script.append({"text": deltas})
+    parts = await run(fake, stream=stream)
+    assert "".join(p.token for p in parts if isinstance(p, Reasoning)) == "Count: 2+2 is 4."
+    assert text_of(parts) == "4"
+
+
+@pytest.mark.parametrize("deltas", [["I think <think> is a tag"], ["<", "b>bold</b>"], ["<thin"]])
+async def test_content_not_opening_with_think_is_left_alone(fake, deltas):
+    fake.script.append({"text": deltas})
+    parts = await run(fake)
+    assert text_of(parts) == "".join(deltas) and not any(isinstance(p, Reasoning) for p in parts)

@@ -163,6 +163,48 @@ class ToolCallBuilder:
         return [complete_call(self.calls[i]) for i in sorted(self.calls)]
 
 
+class ThinkTags:
+    """Splits ``<think>...</think>`` at the start of the content into ``Reasoning`` (DeepSeek-R1 on several vendors)."""
+
+    OPEN, CLOSE = "<think>", "</think>"
+
+    def __init__(self) -> None:
+        self.state = "start"  # start | thinking | after | text
+        self.buffer = ""
+
+    def feed(self, text: str) -> list[Any]:
+        if self.state == "after":  # the blank lines between </think> and the answer
+            text = text.lstrip()
+            if not text:
+                return []
+            self.state = "text"
+        if self.state == "text":
+            return [text]
+        self.buffer += text
+        if self.state == "start":
+            head = self.buffer.lstrip()
+            if self.OPEN.startswith(head):  # not yet known whether it opens with <think>
+                return []
+            if not head.startswith(self.OPEN):
+                self.state, text, self.buffer = "text", self.buffer, ""
+                return [text]
+            self.state, self.buffer = "thinking", head[len(self.OPEN):]
+        end = self.buffer.find(self.CLOSE)
+        if end >= 0:
+            reasoning, rest = self.buffer[:end], self.buffer[end + len(self.CLOSE):].lstrip()
+            self.state, self.buffer = "text" if rest else "after", ""
+            return [p for p in (Reasoning(reasoning) if reasoning else None, rest) if p]
+        keep = next((n for n in range(len(self.CLOSE) - 1, 0, -1) if self.buffer.endswith(self.CLOSE[:n])), 0)
+        reasoning, self.buffer = self.buffer[:len(self.buffer) - keep], self.buffer[len(self.buffer) - keep:]
+        return [Reasoning(reasoning)] if reasoning else []
+
+    def flush(self) -> list[Any]:
+        rest, self.buffer = self.buffer, ""
+        if not rest:
+            return []
+        return [Reasoning(rest)] if self.state == "thinking" else [rest]
+
+
 def complete_call(call: dict[str, Any]) -> dict[str, Any]:
     function = dict(call.get("function") or {})
     if not isinstance(function.get("arguments"), str):
@@ -186,7 +228,9 @@ def message_parts(message: dict) -> Iterator[Any]:
     if isinstance(content, list):  # a few servers answer with content parts
         content = message_text(content)
     if content:
-        yield content
+        think = ThinkTags()
+        yield from think.feed(content)
+        yield from think.flush()
     audio = message.get("audio")
     if isinstance(audio, dict) and audio.get("data"):
         yield AudioResponse(base64.b64decode(audio["data"]), transcript=audio.get("transcript"))
@@ -384,6 +428,7 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
     async def read_stream(cls, response: Any, first_byte_timeout: float) -> AsyncIterator[Any]:
         """The parts of a ``chat.completion.chunk`` stream; tool calls, usage and finish reason come last."""
         tools = ToolCallBuilder()
+        think = ThinkTags()
         usage: Usage | None = None
         finish: str | None = None
         done = False
@@ -408,12 +453,15 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
                 if isinstance(reasoning, str) and reasoning:
                     yield Reasoning(reasoning)
                 if delta.get("content"):
-                    yield delta["content"]
+                    for part in think.feed(delta["content"]):
+                        yield part
                 if delta.get("tool_calls"):
                     tools.add(delta["tool_calls"])
                 finish = choice.get("finish_reason") or finish
         if not done and finish is None:
             raise ResponseError(f"{cls.get_name()}'s stream ended before it was complete")
+        for part in think.flush():
+            yield part
         if tools.calls:
             yield ToolCalls(tools.result())
         if usage:
