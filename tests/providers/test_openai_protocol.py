@@ -107,12 +107,12 @@ async def test_media_becomes_data_uri_parts_of_the_last_user_message(fake, tmp_p
     path = tmp_path / "dot.png"
     path.write_bytes(PNG_1PX)
     data_uri = "data:image/png;base64," + base64.b64encode(PNG_1PX).decode()
-    media = [(PNG_1PX, "a.png"), (str(path), None), (data_uri, None), ("https://example.com/b.jpg", "b.jpg")]
+    media = [(PNG_1PX, "a.png"), (str(path), None), (data_uri, None)]
     await run(fake, messages=[{"role": "user", "content": "Describe"}], media=media)
     content = fake.last["json"]["messages"][-1]["content"]
     assert content[0] == {"type": "text", "text": "Describe"}
     urls = [p["image_url"]["url"] for p in content[1:]]
-    assert urls == [data_uri, data_uri, data_uri, "https://example.com/b.jpg"]
+    assert urls == [data_uri, data_uri, data_uri]
     assert all(p["type"] == "image_url" for p in content[1:])
 
 

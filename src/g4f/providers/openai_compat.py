@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import sys
 import time
 import uuid
@@ -85,40 +86,6 @@ def error_message(body: Any) -> str | None:
         if body.get("detail"):
             return str(body["detail"])
     return str(body)[:500] if body else None
-
-
-def with_media(messages: Messages, media: list | None) -> Messages:
-    """``media=[(data, name), ...]`` as OpenAI content parts of the last user message.
-
-    URLs pass through as ``image_url`` parts (the upstream fetches them); everything else becomes a
-    data URI (or ``input_audio``) through ``g4f.image``.
-    """
-    if not media:
-        return messages
-    from ..image import attach_media, is_url
-
-    urls = [item for item, _ in media if is_url(item)]
-    messages = attach_media(messages, [m for m in media if not is_url(m[0])])
-    if not urls:
-        return messages
-    parts = [{"type": "image_url", "image_url": {"url": url}} for url in urls]
-    return attach_media_parts(messages, parts)
-
-
-def attach_media_parts(messages: Messages, parts: list[dict]) -> Messages:
-    messages = list(messages)
-    for i in range(len(messages) - 1, -1, -1):
-        if messages[i].get("role") == "user":
-            content = messages[i].get("content")
-            text = [{"type": "text", "text": content}] if isinstance(content, str) and content else list(content or [])
-            messages[i] = {**messages[i], "content": [*text, *parts]}
-            return messages
-    return [*messages, {"role": "user", "content": parts}]
-
-
-def has_images(messages: Messages) -> bool:
-    return any(isinstance(p, dict) and p.get("type") == "image_url"
-               for m in messages if isinstance(m.get("content"), list) for p in m["content"])
 
 
 def last_user_text(messages: Messages) -> str:
@@ -265,8 +232,6 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
     def get_api_base(cls, api_base: str | None = None) -> str:
         """The per-request ``api_base``, else ``<NAME>_API_BASE``, else the class's."""
         if cls.api_base_env and not api_base:
-            import os
-
             api_base = os.environ.get(cls.api_base_env)
         base = resolve_api_base(cls, api_base)
         if not base:
@@ -393,7 +358,9 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         if model in cls.transcription_models and media:
             yield await cls.create_transcription(media[0], model, **options)
             return
-        messages = with_media(messages, media)
+        from ..image import attach_media, has_images
+
+        messages = attach_media(messages, media)  # data URIs (or input_audio) in the last user message
         if cls.vision_models and model in cls.models and model not in cls.vision_models and has_images(messages):
             raise NotSupportedError(f"{cls.get_name()} model {model!r} does not accept images; "
                                     f"vision models: {', '.join(cls.vision_models)}.")
@@ -601,4 +568,4 @@ def _error_status(error: Any) -> int:
     return 502
 
 
-__all__ = ["OpenaiTemplate", "ToolCallBuilder", "with_media", "model_ids", "error_message"]
+__all__ = ["OpenaiTemplate", "ToolCallBuilder", "ThinkTags", "model_ids", "error_message"]
