@@ -230,20 +230,22 @@ function isImageMode() {
   return Boolean(modelInfo(state.conv.model, state.conv.provider).image);
 }
 
+const hint = (text) => h("span", { class: "hint-text", text });
+
 function updateModeHint() {
   const info = modelInfo(state.conv.model, state.conv.provider);
   el.modeHint.replaceChildren();
   if (info.image) {
-    el.modeHint.append(h("span", { class: "pill", text: "Image generation" }), "Describe the picture to create");
+    el.modeHint.append(h("span", { class: "pill", text: "Image generation" }), hint("Describe the picture to create"));
     el.prompt.placeholder = "Describe an image…";
   } else {
     el.prompt.placeholder = state.attachments.length ? "Ask about the image…" : "Message…";
     if (state.attachments.length && info.known && !info.vision) {
-      el.modeHint.append(h("span", { class: "pill warn", text: "No vision" }), `${state.conv.model} may not read images`);
+      el.modeHint.append(h("span", { class: "pill warn", text: "No vision" }), hint(`${state.conv.model} may not read images`));
     } else if (info.vision) {
-      el.modeHint.append(h("span", { class: "pill", text: "Vision" }), "This model can read attached images");
+      el.modeHint.append(h("span", { class: "pill", text: "Vision" }), hint("This model can read attached images"));
     } else {
-      el.modeHint.append("Enter to send · Shift+Enter for a new line");
+      el.modeHint.append(hint("Enter to send · Shift+Enter for a new line"));
     }
   }
 }
@@ -746,7 +748,10 @@ async function loadCatalog() {
   }
   if (state.conv) applyConversationSettings();
   const ready = catalog.providers.filter((p) => providerStatus(p).cls === "status-ready").length;
-  if (catalog.providers.length) el.providersButton.querySelector("span").textContent = `Providers · ${ready} ready`;
+  if (catalog.providers.length) {
+    el.providersButton.querySelector(".count").textContent = `${ready} ready`;
+    el.providersButton.setAttribute("aria-label", `Providers: ${ready} of ${catalog.providers.length} ready`);
+  }
 }
 
 function init() {

@@ -101,7 +101,7 @@ export function renderProvidersTable(tbody) {
     const summary = models.slice(0, 4).join(", ") + (models.length > 4 ? ` +${models.length - 4}` : "");
     return h("tr", { "data-provider": name },
       h("td", {}, url ? h("a", { href: url, target: "_blank", rel: "noopener noreferrer", text: name }) : name,
-        p.local ? h("span", { class: "muted", text: " · local" }) : null),
+        p.local ? h("span", { class: "tag", text: "local" }) : null),
       h("td", {}, h("span", { class: `status-badge ${status.cls}`, text: status.label }),
         status.rank === 2 && p.api_key_env ? h("div", { class: "muted key-hint", text: `set ${p.api_key_env}` }) : null),
       h("td", { class: "models" }, summary || "—", imageCount ? ` · ${imageCount} image` : ""));

@@ -95,10 +95,10 @@ function appendBlocks(parent, lines, tight) {
       continue;
     }
     // Paragraph: until a blank line or the start of another block.
-    const para = [line.trim()];
+    const para = [line.trimStart()]; // trailing spaces stay: two of them make a hard break
     i++;
-    while (i < lines.length && !isBlank(lines[i]) && !startsBlock(lines[i], lines[i + 1])) para.push(lines[i++].trim());
-    const textLines = para.join("\n");
+    while (i < lines.length && !isBlank(lines[i]) && !startsBlock(lines[i], lines[i + 1])) para.push(lines[i++].trimStart());
+    const textLines = para.join("\n").trimEnd();
     if (tight) parent.append(inlineInto(document.createDocumentFragment(), textLines));
     else parent.append(inlineInto(h("p"), textLines));
   }
@@ -134,7 +134,7 @@ function appendList(parent, lines, i) {
         }
         if (j < lines.length) {
           const next = LIST_ITEM.exec(lines[j]);
-          if (next && indentOf(next[1]) === baseIndent) loose = true;
+          if (next && indentOf(next[1]) === baseIndent && /\d/.test(next[2]) === ordered) loose = true;
         }
         break;
       }
@@ -229,11 +229,13 @@ function codeBlock(code, lang) {
 
 // ---- inline ------------------------------------------------------------------------------
 
+// A link target: no spaces; parentheses only in balanced pairs (Wikipedia-style URLs).
+const URL_BODY = String.raw`(?:[^\s()<>]|\([^\s()<>]*\))+`;
 const INLINE_RULES = [
   ["escape", /^\\([!-/:-@[-`{-~])/],
   ["code", /^(`+)(?!`)([\s\S]*?[^`])\1(?!`)/],
-  ["image", /^!\[([^\]\n]*)\]\(\s*<?([^\s)>]+)>?(?:\s+["']([^"'\n]*)["'])?\s*\)/],
-  ["link", /^\[((?:[^[\]\n]|\[[^\]\n]*\])*)\]\(\s*<?([^\s)>]+)>?(?:\s+["']([^"'\n]*)["'])?\s*\)/],
+  ["image", new RegExp(String.raw`^!\[([^\]\n]*)\]\(\s*<?(${URL_BODY})>?(?:\s+["']([^"'\n]*)["'])?\s*\)`)],
+  ["link", new RegExp(String.raw`^\[((?:[^[\]\n]|\[[^\]\n]*\])*)\]\(\s*<?(${URL_BODY})>?(?:\s+["']([^"'\n]*)["'])?\s*\)`)],
   ["autolink", /^<((?:https?:\/\/|mailto:)[^\s<>]+)>/],
   ["url", /^https?:\/\/[^\s<]*[^\s<.,:;"')\]!?*_~]/],
   ["strong", /^(\*\*|__)(?=\S)([\s\S]*?\S)\1(?![*_])/],
