@@ -157,8 +157,8 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def _tcp_table() -> dict[str, tuple[int, str]]:
-    """inode -> (local port, state) for every IPv4/IPv6 TCP socket of this network namespace."""
+def _tcp_table() -> dict[str, tuple[int, int, str]]:
+    """inode -> (local port, remote port, state) for every IPv4/IPv6 TCP socket of this network namespace."""
     table = {}
     for name in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -167,27 +167,37 @@ def _tcp_table() -> dict[str, tuple[int, str]]:
             continue
         for line in lines:
             parts = line.split()
-            local, state, inode = parts[1], parts[3], parts[9]
-            table[inode] = (int(local.rsplit(":", 1)[1], 16), TCP_STATES.get(state, state))
+            local, remote, state, inode = parts[1], parts[2], parts[3], parts[9]
+            table[inode] = (_port(local), _port(remote), TCP_STATES.get(state, state))
     return table
 
 
+def _port(address: str) -> int:
+    return int(address.rsplit(":", 1)[1], 16)
+
+
 def listening_inode(port: int) -> str | None:
-    for inode, (local_port, state) in _tcp_table().items():
+    for inode, (local_port, _remote, state) in _tcp_table().items():
         if local_port == port and state == "LISTEN":
             return inode
     return None
 
 
-def sockets(pid: int) -> dict[str, int]:
-    """Open descriptors of a process: all, sockets, and TCP sockets by state."""
+def sockets(pid: int, server_port: int = 0, upstream_port: int = 0) -> dict[str, int]:
+    """Open descriptors of a process: all, sockets, TCP sockets by state, and how many of them are
+    connections from clients (to ``server_port``) and to the upstream (``upstream_port``)."""
     targets = fd_targets(pid)
     table = _tcp_table()
-    counts = {"fds": len(targets), "sockets": 0}
+    counts = {"fds": len(targets), "sockets": 0, "clients": 0, "upstream": 0}
     for target in targets:
-        if target.startswith("socket:["):
-            counts["sockets"] += 1
-            state = table.get(target[8:-1], (0, None))[1]
-            if state:
-                counts[state] = counts.get(state, 0) + 1
+        if not target.startswith("socket:["):
+            continue
+        counts["sockets"] += 1
+        local, remote, state = table.get(target[8:-1], (0, 0, ""))
+        if state:
+            counts[state] = counts.get(state, 0) + 1
+        if state != "LISTEN" and server_port and local == server_port:
+            counts["clients"] += 1
+        if upstream_port and remote == upstream_port:
+            counts["upstream"] += 1
     return counts

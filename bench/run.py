@@ -35,7 +35,7 @@ FULL = {
     "engine_reps": 3,
     "requests": 50_000,
     "warmup": 5_000,
-    "stability_s": 150,
+    "stability_s": 170,
 }
 QUICK = {
     "cell_s": 1,
