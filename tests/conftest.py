@@ -10,6 +10,8 @@ def _isolated_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("G4F_COOKIES_DIR", str(tmp_path / "cookies"))
     monkeypatch.setenv("G4F_MEDIA_DIR", str(tmp_path / "media"))
     monkeypatch.delenv("G4F_PROXY", raising=False)
+    # The one keyless public upstream points at a closed local port: no test can reach the internet.
+    monkeypatch.setenv("POLLINATIONSAI_API_BASE", "http://127.0.0.1:9")
     from g4f import cookies
 
     cookies.reset()
