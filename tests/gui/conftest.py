@@ -48,6 +48,7 @@ def _fresh_upstream(request) -> None:
         fake = request.getfixturevalue("upstream")
         fake.script.clear()
         fake.requests.clear()
+        fake.cancelled = 0
 
 
 @pytest.fixture(scope="session")
@@ -142,5 +143,5 @@ def page(context, server):
 def shot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"gui-{name}.png"
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), animations="disabled")
     return path

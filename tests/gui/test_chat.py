@@ -102,6 +102,11 @@ def test_stop_regenerate_and_edit(page, upstream):
     page.wait_for_timeout(400)
     assert answer_text(page) == stopped_at, "text kept arriving after stop"
     assert 30 < len(stopped_at) < len("".join(f"word{i} " for i in range(400)))
+    # The server let go of the upstream stream too.
+    deadline = time.monotonic() + 3
+    while not upstream.cancelled and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert upstream.cancelled == 1
 
     upstream.script.append({"text": ["Short ", "story."]})
     page.click(".regenerate-button")
@@ -238,6 +243,16 @@ def test_errors_are_readable_and_retry_works(page, upstream, console):
     wait_done(page)
     assert page.locator(".msg-error").count() == 0
     assert answer_text(page) == "Echo: Hello?"
+
+
+def test_an_error_in_the_middle_of_a_stream_keeps_the_text(page, upstream):
+    choose(page, "OpenaiAPI", "gpt-4o")
+    upstream.script.append({"text": ["Partial ", "answer ", "here ", "and more"], "stream_error_after": 3})
+    send(page, "Go")
+    page.locator(".msg-error").wait_for()
+    wait_done(page)
+    assert answer_text(page).startswith("Partial answer")
+    assert "Upstream overloaded" in page.locator(".msg-error").text_content()
 
 
 def test_server_key_is_asked_for_and_kept(browser, server, console):

@@ -18,6 +18,8 @@ FAILURE_KEYS = ("reset_after", "malformed_after", "truncate_after", "stream_erro
 class SlowOpenAI(FakeOpenAI):
     #: Seconds between two SSE events; a reply may set its own ``event_delay``.
     event_delay = 0.05
+    #: Streams the client (the g4f server) dropped before their end.
+    cancelled = 0
 
     def setup(self, app: web.Application) -> None:
         app.router.add_get("/files/{name}", self.file)
@@ -39,6 +41,6 @@ class SlowOpenAI(FakeOpenAI):
             await response.write(b"data: [DONE]\n\n")
             await response.write_eof()
         except (ConnectionResetError, asyncio.CancelledError):
-            self.cancelled = getattr(self, "cancelled", 0) + 1  # the client went away (stop button)
+            self.cancelled += 1  # the g4f server went away (the stop button)
             raise
         return response
