@@ -3,6 +3,7 @@ provider) in front of it, under wrk at 1 and 32 connections, not streaming and s
 
 from __future__ import annotations
 
+import math
 from contextlib import ExitStack
 
 import servers
@@ -69,7 +70,7 @@ def _throughput(results: dict, seconds: float) -> Section:
                 f"{r.rps:,.0f}",
                 f"{r.p50_ms:.2f}",
                 f"{r.p99_ms:.2f}",
-                f"{share:.0%}" if share is not None else "",
+                f"{math.floor(share * 100)}%" if share is not None else "",  # floor: 49.7% is not 50%
                 budget,
                 status,
             )
