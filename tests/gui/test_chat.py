@@ -157,7 +157,7 @@ def test_conversations_survive_reload(page, upstream):
     assert answer_text(page) == "Echo: Remember the word pineapple"
     assert page.input_value("#model-select") == "gpt-4o"
 
-    page.locator('.conversation-item[aria-current="true"] button[title="Rename"]').click()
+    page.locator('.conversation-item.current button[title="Rename"]').click()
     page.fill("#rename-input", "Fruit talk")
     page.press("#rename-input", "Enter")
     page.reload()
@@ -178,6 +178,17 @@ def test_conversations_survive_reload(page, upstream):
     assert page.locator(".conversation-open").all_text_contents() == ["Fruit talk"]
     page.click(".toast button:has-text('Undo')")
     assert len(page.locator(".conversation-open").all_text_contents()) == 2
+
+
+def test_reload_during_a_stream_keeps_what_arrived(page, upstream):
+    choose(page, "OpenaiAPI", "gpt-4o")
+    upstream.script.append({"text": [f"word{i} " for i in range(400)], "event_delay": 0.03})
+    send(page, "Stream for a while")
+    page.wait_for_timeout(1600)
+    page.reload()
+    page.wait_for_selector(".msg-assistant .stopped-note")
+    assert answer_text(page).startswith("word0 word1 word2")
+    assert page.locator(".regenerate-button").is_visible()
 
 
 def test_generate_an_image(page, upstream):

@@ -101,8 +101,8 @@ function renderList() {
   for (const item of items) {
     const current = state.conv && item.id === state.conv.id;
     el.list.append(
-      h("li", { class: "conversation-item", "aria-current": current ? "true" : null, "data-id": item.id },
-        h("button", { type: "button", class: "conversation-open", title: item.title, text: item.title, onclick: () => openConversation(item.id) }),
+      h("li", { class: `conversation-item${current ? " current" : ""}`, "data-id": item.id },
+        h("button", { type: "button", class: "conversation-open", title: item.title, text: item.title, "aria-current": current ? "true" : null, onclick: () => openConversation(item.id) }),
         h("span", { class: "conversation-tools" },
           h("button", { type: "button", class: "btn btn-ghost", "aria-label": `Rename ${item.title}`, title: "Rename", onclick: () => renameConversation(item.id) }, icon("edit")),
           h("button", { type: "button", class: "btn btn-ghost", "aria-label": `Delete ${item.title}`, title: "Delete", onclick: () => removeConversation(item.id) }, icon("trash")),
@@ -524,10 +524,15 @@ async function respond() {
   state.controller = controller;
   const body = node.querySelector(".msg-body");
   let frame = 0;
+  let saved = performance.now();
   const paint = () => {
     frame = 0;
     fillAssistant(body, reply);
     scrollToBottom();
+    if (performance.now() - saved > 1000) {
+      saved = performance.now();
+      save(conv); // a reload during a long answer keeps what has arrived
+    }
   };
   const schedule = () => { if (!frame) frame = requestAnimationFrame(paint); };
   const started = performance.now();
@@ -572,7 +577,9 @@ async function respond() {
     setBusy(false);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     el.status.textContent = reply.error ? "Failed" : reply.stopped ? "Stopped" : `${reply.provider ? `${reply.provider} · ` : ""}${seconds}s`;
-    if (state.conv === conv) {
+    if (state.conv !== conv) {
+      renderThread(); // the page moved to another conversation: give its buttons back
+    } else {
       node.classList.remove("streaming");
       node.removeAttribute("aria-busy");
       fillAssistant(body, reply);

@@ -51,7 +51,15 @@ export function listConversations() {
 
 export function loadConversation(id) {
   const conv = readJson(PREFIX + id, null);
-  return conv && Array.isArray(conv.messages) ? conv : null;
+  if (!conv || !Array.isArray(conv.messages)) return null;
+  for (const m of conv.messages) {
+    // An answer that was streaming when the page went away ends where it was.
+    if (m.pending) {
+      m.pending = false;
+      m.stopped = true;
+    }
+  }
+  return conv;
 }
 
 export function saveConversation(conv) {
