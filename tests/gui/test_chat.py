@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.fakes.media_server import make_png
 
-from .conftest import API_KEY, open_context
+from .conftest import API_KEY, open_context, shot
 
 CODE_ANSWER = [
     "Here is ", "a **sorted** ", "merge:\n\n", "```python\n", "def merge(a, b):\n", "    # two sorted lists\n",
@@ -200,6 +200,7 @@ def test_generate_an_image(page, upstream):
     image.wait_for()
     page.wait_for_function("document.querySelector('.msg-images img').complete")
     assert image.evaluate("img => img.naturalWidth") > 0
+    shot(page, "desktop-image")
     calls = [r for r in upstream.requests if r["path"].endswith("/images/generations")]
     assert calls and calls[-1]["json"]["prompt"] == "a purple square"
     # The image turn stays out of later chat requests.
@@ -216,6 +217,7 @@ def test_attach_images_for_a_vision_model(page, upstream):
     choose(page, "OpenaiAPI", "gpt-4o")
     page.set_input_files("#file-input", files=[{"name": "dot.png", "mimeType": "image/png", "buffer": PNG}])
     page.wait_for_selector("#attachments img")
+    shot(page, "desktop-attachment")
     assert "Vision" in page.text_content("#mode-hint")
     # Drag and drop a second one, then take it away again.
     page.evaluate(
@@ -231,6 +233,17 @@ def test_attach_images_for_a_vision_model(page, upstream):
     page.wait_for_function("document.querySelectorAll('#attachments img').length === 2")
     assert page.is_hidden("#drop-overlay")
     page.click('button[aria-label="Remove dropped.png"]')
+    # Pasting an image into the message box attaches it as well.
+    page.evaluate(
+        """(bytes) => {
+            const dt = new DataTransfer();
+            dt.items.add(new File([new Uint8Array(bytes)], 'pasted.png', {type: 'image/png'}));
+            document.getElementById('prompt').dispatchEvent(new ClipboardEvent('paste', {clipboardData: dt, bubbles: true, cancelable: true}));
+        }""",
+        list(PNG),
+    )
+    page.wait_for_selector('button[aria-label="Remove pasted.png"]')
+    page.click('button[aria-label="Remove pasted.png"]')
     send(page, "What is in this picture?")
     wait_done(page)
     assert page.locator(".msg-user .attachment-thumbs img").count() == 1
@@ -250,6 +263,7 @@ def test_errors_are_readable_and_retry_works(page, upstream, console):
     error.wait_for()
     text = error.text_content()
     assert "Request failed" in text and "Upstream exploded" in text and "OpenaiAPI" in text
+    shot(page, "desktop-error")
     page.click(".retry-button")
     wait_done(page)
     assert page.locator(".msg-error").count() == 0

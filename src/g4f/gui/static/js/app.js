@@ -372,7 +372,7 @@ function fillAssistant(body, m) {
     const isLast = state.conv.messages[state.conv.messages.length - 1] === m;
     const actions = h("div", { class: "msg-actions" });
     if (m.content) actions.append(h("button", { type: "button", class: "btn btn-ghost", "aria-label": "Copy answer", title: "Copy", onclick: (e) => copyWithFeedback(e.currentTarget, m.content) }, icon("copy")));
-    if (isLast && !state.busy) actions.append(h("button", { type: "button", class: "btn btn-ghost regenerate-button", "aria-label": "Regenerate answer", title: "Regenerate", onclick: regenerate }, icon("refresh"), h("span", { text: "Regenerate" })));
+    if (isLast && !state.busy && !m.error) actions.append(h("button", { type: "button", class: "btn btn-ghost regenerate-button", "aria-label": "Regenerate answer", title: "Regenerate", onclick: regenerate }, icon("refresh"), h("span", { text: "Regenerate" })));
     if (actions.childElementCount) parts.push(actions);
   }
   body.replaceChildren(...parts);
