@@ -200,6 +200,8 @@ def test_generate_an_image(page, upstream):
     image.wait_for()
     page.wait_for_function("document.querySelector('.msg-images img').complete")
     assert image.evaluate("img => img.naturalWidth") > 0
+    # Saved by the server and loaded through the key cookie (an <img> cannot send headers).
+    assert image.get_attribute("src").startswith("/media/")
     shot(page, "desktop-image")
     calls = [r for r in upstream.requests if r["path"].endswith("/images/generations")]
     assert calls and calls[-1]["json"]["prompt"] == "a purple square"
@@ -268,6 +270,22 @@ def test_errors_are_readable_and_retry_works(page, upstream, console):
     wait_done(page)
     assert page.locator(".msg-error").count() == 0
     assert answer_text(page) == "Echo: Hello?"
+
+
+def test_every_provider_tried_is_listed(page, console):
+    # The server's message when all candidates fail (RetryProviderError), answered here by the browser's
+    # network layer: with the test server's ignore list, no model has two candidates left to fail.
+    console.allow("502")
+    message = ("All providers failed. Local: ProviderTimeoutError: no answer in 30 s; "
+               "OpenaiAPI: RateLimitError: Rate limit reached; try again in 20s")
+    body = json.dumps({"error": {"message": message, "type": "server_error", "code": "provider_error"}})
+    page.route("**/v1/chat/completions", lambda route: route.fulfill(status=502, body=body, content_type="application/json"))
+    send(page, "Anyone?")
+    error = page.locator(".msg-error")
+    error.wait_for()
+    assert error.locator(".msg-error-text").text_content() == "All providers failed."
+    assert error.locator("li").all_text_contents() == [
+        "Local: ProviderTimeoutError: no answer in 30 s", "OpenaiAPI: RateLimitError: Rate limit reached; try again in 20s"]
 
 
 def test_an_error_in_the_middle_of_a_stream_keeps_the_text(page, upstream):

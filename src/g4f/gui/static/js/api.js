@@ -112,7 +112,9 @@ export async function listProviders() {
 
 /** POST /v1/images/generations; returns the list of image URLs. */
 export async function generateImages({ prompt, model, provider, signal }) {
-  const body = { prompt, model, response_format: "url" };
+  // No response_format: the server keeps the images in its media directory and answers with
+  // /media/... paths, which outlive a provider's short-lived URLs.
+  const body = { prompt, model };
   if (provider) body.provider = provider;
   const data = await (await request("POST", "/v1/images/generations", { body, signal })).json();
   return listOf(data)
