@@ -33,6 +33,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     from ..providers.http import close_session
 
+    await app.state.health.flush()
     await close_session()
     await app.state.store.close()
 
@@ -49,6 +50,8 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
 
     app = FastAPI(title="g4f API", version=__version__, lifespan=lifespan, docs_url="/docs", redoc_url=None,
                   default_response_class=JSONResponse,
+                  # FastAPI's native OpenTelemetry hook costs a provider lookup per request; g4f sets none up.
+                  telemetry={"tracing": False, "metrics": False, "logs": False},
                   description="OpenAI-compatible API over many providers, with an embedded local model.")
     store = open_store(settings.state_url)
     app.state.settings = settings
@@ -57,7 +60,6 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
                                             settings.conversation_ttl)
     app.state.limiter = RateLimiter(store, settings.rate_limit) if settings.rate_limit else None
     app.state.health = HealthBook(store)
-    app.state.background = set()
 
     for error_class in (G4FError, HTTPException, RequestValidationError, Exception):
         app.add_exception_handler(error_class, handle_exception)
@@ -67,6 +69,7 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
     else:
         app.add_api_route("/", _index, include_in_schema=False)
 
+    app.add_middleware(chat.ChatLane)  # innermost: after auth and CORS, before routing
     if settings.g4f_api_key:
         app.add_middleware(AuthMiddleware, api_key=settings.g4f_api_key)
     if settings.cors_origins:

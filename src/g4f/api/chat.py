@@ -6,10 +6,10 @@ The request is checked here, then handed whole to the client core (routing, fall
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..client.core import validate_messages
 from ..errors import InvalidRequestError, NotSupportedError
@@ -17,6 +17,7 @@ from ..providers.response import JsonConversation
 from .body import read_json
 from .completion import ChatJob, CompletionResponse, failed_providers
 from .config import AppConfig
+from .errors import error_response
 from .validation import CHAT_SPEC, check
 
 #: Request fields handed to the provider under their OpenAI names (the rest are the server's own).
@@ -121,16 +122,16 @@ async def _attach_conversation(request: Request, job: ChatJob, scope: str, conve
 
 
 def recorder(request: Request) -> Any:
-    """Counts each request's outcome per provider in the state store, off the response path."""
+    """Notes each request's outcome per provider for the state store (written behind, off the request path)."""
     health = request.app.state.health
-    tasks = request.app.state.background
 
     def record(provider: str | None, error: BaseException | None) -> None:
-        outcomes = [(provider, True)] if error is None and provider else [(p, False) for p in failed_providers(error)]
-        for name, ok in outcomes:
-            task = asyncio.ensure_future(health.record(name, ok))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
+        if error is None:
+            if provider:
+                health.note(provider, True)
+        else:
+            for name in failed_providers(error):
+                health.note(name, False)
 
     return record
 
@@ -150,5 +151,30 @@ async def conversation_chat_completions(request: Request, provider: str, convers
     return CompletionResponse(await build_job(request, provider, conversation_id), recorder(request))
 
 
-__all__ = ["chat_completions", "provider_chat_completions", "conversation_chat_completions", "check_rate",
+class ChatLane:
+    """Pure-ASGI lane for ``POST /v1/chat/completions``, the hot path.
+
+    It sits inside the auth and CORS middleware but before routing, so the busiest route skips the
+    router and FastAPI's per-request machinery (dependency solving, exit stacks). Errors take the
+    same single mapping as every other route. The FastAPI route stays for ``/docs``.
+    """
+
+    PATH = "/v1/chat/completions"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await chat_completions(request)
+        except Exception as error:
+            response = error_response(error, (request.app.state.settings.g4f_api_key,))
+        await response(scope, receive, send)
+
+
+__all__ = ["ChatLane", "chat_completions", "provider_chat_completions", "conversation_chat_completions", "check_rate",
            "check_request_options", "provider_api_key", "bearer_token"]

@@ -30,8 +30,8 @@ class Store(ABC):
         """``set`` that also keeps at most ``limit`` keys in ``group``, evicting the least recently written."""
 
     @abstractmethod
-    async def incr(self, key: str, window: float) -> tuple[int, float]:
-        """Count a hit in the fixed window of ``key``: (hits so far, seconds until the window resets)."""
+    async def incr(self, key: str, window: float, amount: int = 1) -> tuple[int, float]:
+        """Count ``amount`` hits in the fixed window of ``key``: (hits so far, seconds until the window resets)."""
 
     @abstractmethod
     async def count(self, key: str) -> int:

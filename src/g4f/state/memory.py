@@ -40,12 +40,12 @@ class MemoryStore(Store):
             old, _ = keys.popitem(last=False)
             self._data.pop(old, None)
 
-    async def incr(self, key: str, window: float) -> tuple[int, float]:
+    async def incr(self, key: str, window: float, amount: int = 1) -> tuple[int, float]:
         now = time.monotonic()
         count, reset = self._counters.get(key, (0, 0.0))
         if reset <= now:
             count, reset = 0, now + window
-        count += 1
+        count += amount
         self._counters[key] = (count, reset)
         if len(self._counters) > 100_000:  # forget finished windows now and then
             self._counters = {k: v for k, v in self._counters.items() if v[1] > now}

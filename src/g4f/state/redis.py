@@ -39,11 +39,11 @@ class RedisStore(Store):
             if evicted:
                 await self._redis.delete(*(PREFIX + k.decode() for k, _ in evicted))
 
-    async def incr(self, key: str, window: float) -> tuple[int, float]:
+    async def incr(self, key: str, window: float, amount: int = 1) -> tuple[int, float]:
         full = f"{PREFIX}count:{key}"
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(full, 0, px=int(window * 1000), nx=True)
-            pipe.incr(full)
+            pipe.incrby(full, amount)
             pipe.pttl(full)
             _, count, pttl = await pipe.execute()
         return int(count), max(pttl, 0) / 1000

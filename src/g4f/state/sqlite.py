@@ -71,13 +71,13 @@ class SQLiteStore(Store):
             self._conn.execute("ROLLBACK")
             raise
 
-    def _incr(self, key: str, window: float) -> tuple[int, float]:
+    def _incr(self, key: str, window: float, amount: int = 1) -> tuple[int, float]:
         now = time.time()
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             row = self._conn.execute("SELECT count, reset FROM counters WHERE key = ?", (key,)).fetchone()
             count, reset = (row[0], row[1]) if row and row[1] > now else (0, now + window)
-            count += 1
+            count += amount
             self._conn.execute("INSERT OR REPLACE INTO counters (key, count, reset) VALUES (?, ?, ?)", (key, count, reset))
             self._conn.execute("COMMIT")
         except BaseException:
@@ -97,8 +97,8 @@ class SQLiteStore(Store):
     async def put_bounded(self, group: str, key: str, value: bytes, limit: int, ttl: float | None = None) -> None:
         await self._call(self._set, key, value, ttl, group, limit)
 
-    async def incr(self, key: str, window: float) -> tuple[int, float]:
-        return await self._call(self._incr, key, window)
+    async def incr(self, key: str, window: float, amount: int = 1) -> tuple[int, float]:
+        return await self._call(self._incr, key, window, amount)
 
     def _count(self, key: str) -> int:
         row = self._conn.execute("SELECT count FROM counters WHERE key = ? AND reset > ?", (key, time.time())).fetchone()
