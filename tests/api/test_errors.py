@@ -129,6 +129,15 @@ def test_all_providers_failed_names_each(start_server):
     assert "MockRateLimited" in error["message"] and "MockDown" in error["message"]
 
 
+def test_ignored_providers(start_server):
+    body = {"model": "mock-fallback-model", "messages": USER, "ignored_providers": ["MockRateLimited"]}
+    error = assert_error(post(start_server(), body), 502, "provider_error")
+    assert "MockDown" in error["message"] and "MockRateLimited" not in error["message"]
+    ignoring = start_server(ignored_providers=["MockRateLimited", "MockDown"])
+    error = assert_error(post(ignoring, {"model": "mock-fallback-model", "messages": USER}), 502)
+    assert "MockDown is in ignored_providers" in error["message"]
+
+
 def test_server_timeout_is_504(start_server):
     quick = start_server(timeout=0.3)
     for stream in (False, True):

@@ -70,3 +70,10 @@ def test_image_errors_through_the_sdk(client):
         client.images.generate(prompt="x", extra_body={"provider": "NoSuchProvider"})
     with pytest.raises(openai.RateLimitError):
         client.images.generate(prompt="x", extra_body={"provider": "MockRateLimited"})
+
+
+def test_media_provider_setting(start_server):
+    server = start_server(media_provider="MockImages")
+    response = httpx.post(f"{server.url}/v1/images/generations", json={"prompt": "a dot", "response_format": "b64_json"})
+    assert response.status_code == 200, response.text
+    assert response.json()["provider"] == "MockImages"

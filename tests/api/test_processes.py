@@ -81,15 +81,37 @@ def test_g4f_api_cli_with_gui_and_key(spawn):
     assert "cli-key-0123456789" not in server.log.read_text()
 
 
-def test_g4f_gui_and_module_entry(spawn):
+def test_g4f_gui_and_module_entry(spawn, tmp_path):
     gui = spawn([str(VENV_BIN / "g4f"), "gui", "--port", "{port}"])
-    module = spawn([sys.executable, "-m", "g4f.cli", "api", "--bind", "127.0.0.1:{port}", "--no-access-log"])
+    module = spawn([sys.executable, "-m", "g4f.cli", "api", "--bind", "127.0.0.1:{port}", "--no-access-log",
+                    "--cookies-dir", str(tmp_path / "my-cookies")])
     gui.wait_ready()
     module.wait_ready()
     page = httpx.get(gui.url + "/chat/")
     assert page.status_code == 200 and "<html" in page.text.lower()
     assert httpx.get(module.url + "/chat/").status_code == 404  # no GUI without --gui
     assert httpx.get(module.url + "/v1/models").json()["object"] == "list"
+    upload = httpx.post(module.url + "/v1/upload_cookies", files=[("files", ("site.json", b'{"example.com": {"a": "1"}}'))])
+    assert upload.status_code == 200
+    assert (tmp_path / "my-cookies" / "site.json").is_file()  # --cookies-dir decides where
+
+
+def test_https_with_ssl_flags(spawn, tmp_path):
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "1", "-subj", "/CN=127.0.0.1"], check=True, capture_output=True, timeout=60)
+    server = spawn([str(VENV_BIN / "g4f"), "api", "--port", "{port}", "--ssl-keyfile", str(key),
+                    "--ssl-certfile", str(cert)])
+    server.url = server.url.replace("http://", "https://")
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            response = httpx.get(server.url + "/v1/models", verify=False, timeout=1)
+            break
+        except httpx.HTTPError:
+            assert time.monotonic() < deadline and server.process.poll() is None, server.log.read_text()[-2000:]
+            time.sleep(0.1)
+    assert response.status_code == 200 and response.json()["object"] == "list"
 
 
 def test_uvicorn_workers_share_settings_and_state(spawn, tmp_path):
@@ -109,9 +131,10 @@ def test_uvicorn_workers_share_settings_and_state(spawn, tmp_path):
 def test_gunicorn_with_uvicorn_worker(spawn, tmp_path):
     server = spawn([str(VENV_BIN / "gunicorn"), "g4f.api:create_app", "--workers", "2", "--worker-class",
                     "uvicorn.workers.UvicornWorker", "--bind", "127.0.0.1:{port}", "--graceful-timeout", "5"],
-                   G4F_STATE_URL=f"sqlite:///{tmp_path}/state.db")
+                   G4F_STATE_URL=f"sqlite:///{tmp_path}/state.db", G4F_API_KEY="env-key-0123456789")
     server.wait_ready()
-    with openai.OpenAI(base_url=server.url + "/v1", api_key="x", max_retries=0,
+    assert httpx.get(server.url + "/v1/providers").status_code == 401  # G4F_API_KEY from the environment
+    with openai.OpenAI(base_url=server.url + "/v1", api_key="env-key-0123456789", max_retries=0,
                        _strict_response_validation=True) as client:
         assert any(m.id == "smollm2-135m" for m in client.models.list())
         response = client.chat.completions.create(model="smollm2-135m", messages=HI, max_tokens=8)
