@@ -33,6 +33,8 @@ def test_key_required_when_set(keyed_server):
     assert httpx.get(url + "/v1/providers").status_code == 401
     assert httpx.get(url + "/media/1_abc.png").status_code == 401
     assert httpx.get(url + "/media/1_abc.png", cookies={"g4f_api_key": KEY}).status_code == 404  # past auth, no file
+    encoded = {"cookie": "theme=dark; g4f_api_key=" + KEY.replace("-", "%2D")}  # as the page's JS stores it
+    assert httpx.get(url + "/media/1_abc.png", headers=encoded).status_code == 404
     # A cookie is accepted for media only, not for the API.
     assert httpx.post(url + "/v1/chat/completions", json=body, cookies={"g4f_api_key": KEY}).status_code == 401
 

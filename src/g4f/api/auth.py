@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from urllib.parse import unquote_to_bytes
 
 import orjson
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -44,7 +45,7 @@ class AuthMiddleware:
             for pair in cookie.split(b";"):
                 key, _, value = pair.strip().partition(b"=")
                 if key == COOKIE.encode():
-                    return value
+                    return unquote_to_bytes(value)  # the page stores it percent-encoded
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
