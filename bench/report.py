@@ -87,3 +87,37 @@ def document(info: dict[str, str], sections: list[Section], seconds: float) -> s
     ]
     out += [section.markdown() for section in sections]
     return "\n".join(out)
+
+
+README_HEADING = "## Performance"
+
+
+def readme_section(info: dict[str, str], sections: list[Section]) -> str:
+    intro = [
+        README_HEADING,
+        "",
+        "`make bench` runs `bench/run.py` (under 10 minutes; `--quick` checks the harness in about a minute,",
+        "`--only gateway,client,startup,engine,stability` picks sections) and writes `bench/RESULTS.md`.",
+        "g4f is measured beside a fake OpenAI upstream (`bench/fake_upstream.py`), a minimal raw-ASGI",
+        "reference proxy (`bench/ref_proxy.py`), the official `openai` SDK and llama-cpp-python driven",
+        "directly; `bench/profile_server.py` shows where the server's time goes (py-spy under wrk).",
+        "",
+        f"Last run: {info['date']}, {info['cpu']}, {info['cores']} cores, {info['ram']}, Python {info['python']};",
+        f"load average {info['load average (1/5/15 min) at start']} at the start. On a shared machine",
+        "the absolute figures move from run to run; the ratios within one run are what the budgets judge.",
+        "",
+        "",
+    ]
+    return "\n".join(intro) + "\n".join(section.markdown() for section in sections)
+
+
+def update_readme(path: Path, text: str) -> None:
+    """Replace the README's performance section (up to the next ``## `` heading), or append it."""
+    readme = path.read_text()
+    start = readme.find("\n" + README_HEADING + "\n")
+    if start < 0:
+        path.write_text(readme.rstrip("\n") + "\n\n" + text)
+        return
+    end = readme.find("\n## ", start + 1)
+    rest = readme[end:] if end >= 0 else ""
+    path.write_text(readme[: start + 1] + text + ("\n" + rest.lstrip("\n") if rest else ""))

@@ -24,7 +24,7 @@ import servers  # noqa: E402
 import stability  # noqa: E402
 import startup  # noqa: E402
 from procs import BENCH  # noqa: E402
-from report import Section, document, machine, short  # noqa: E402
+from report import Section, document, machine, readme_section, short, update_readme  # noqa: E402
 
 SECTIONS = ("gateway", "client", "startup", "engine", "stability")
 FULL = {
@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="tiny durations, to check the harness")
     parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}")
     parser.add_argument("--out", default=str(BENCH / "RESULTS.md"), help="where to write the Markdown report")
+    parser.add_argument("--readme", action="store_true", help="also put the tables in README.md's Performance section")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     unknown = set(names) - set(SECTIONS)
@@ -109,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         text = text.replace("# g4f benchmark results", "# g4f benchmark results (--quick: harness check only)", 1)
     Path(args.out).write_text(text)
+    if args.readme and not args.quick:
+        update_readme(BENCH.parent / "README.md", readme_section(info, sections))
     failures = sum(s.failures for s in sections)
     print(f"wrote {args.out}; budgets missed: {failures}", file=sys.stderr)
     return 0
