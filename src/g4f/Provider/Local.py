@@ -12,11 +12,12 @@ import asyncio
 import importlib.util
 import os
 import threading
-from contextlib import contextmanager
+from contextlib import aclosing, contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import InvalidRequestError, ModelNotFoundError, ProviderNotWorkingError
+from ..providers import local_capabilities
 from ..providers.base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from ..providers.response import FinishReason, Usage
 from ..typing import AsyncResult, Messages
@@ -179,6 +180,11 @@ class Local(AsyncGeneratorProvider, ProviderModelMixin):
         if has_images(messages, kwargs.get("media")):
             raise NotSupportedError("Local has no vision: its models read text only. Send images to a vision "
                                     "model (gpt-4o, claude-3.5-sonnet, gemini-2.0-flash).")
+        # Tools and JSON mode, emulated with a prompt and a grammar (checked before the model loads).
+        capabilities = local_capabilities.plan(kwargs.get("tools"), kwargs.get("tool_choice"),
+                                               kwargs.get("response_format"))
+        if capabilities is not None:
+            messages = capabilities.prepare(messages)
         loaded = await asyncio.to_thread(cls.load, model)
         prompt, template_stop = loaded.prompt(_text_messages(messages))
         prompt_tokens = len(loaded.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
@@ -196,9 +202,11 @@ class Local(AsyncGeneratorProvider, ProviderModelMixin):
             seed=seed,
             stream=True,
         )
-        options.update(_extra_options(loaded, kwargs))
-        async for part in _generate(loaded, prompt, options, prompt_tokens):
-            yield part
+        options.update(_extra_options(loaded, capabilities))
+        parts = _generate(loaded, prompt, options, prompt_tokens)
+        async with aclosing(capabilities.apply(parts) if capabilities is not None else parts) as parts:
+            async for part in parts:
+                yield part
 
 
 def _text_messages(messages: Messages) -> Messages:
@@ -217,10 +225,11 @@ def _text_messages(messages: Messages) -> Messages:
     return out
 
 
-def _extra_options(loaded: _LoadedModel, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Engine options beyond sampling (a grammar for JSON mode is added by the capabilities layer)."""
-    grammar = kwargs.get("grammar")
-    return {"grammar": grammar} if grammar is not None else {}
+def _extra_options(loaded: _LoadedModel, capabilities: local_capabilities.Plan | None) -> dict[str, Any]:
+    """Engine options beyond sampling: the grammar that keeps tool calls and JSON mode well formed."""
+    if capabilities is None:
+        return {}
+    return {"grammar": local_capabilities.llama_grammar(loaded.llm, capabilities.grammar)}
 
 
 async def _generate(loaded: _LoadedModel, prompt: str, options: dict[str, Any], prompt_tokens: int) -> AsyncResult:
