@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 from ..client.core import create_completion, stream_completion
 from ..client.stubs import ChatCompletion
 from ..errors import G4FError, ProviderTimeoutError, RetryProviderError
-from .errors import error_body, error_response, scrub
+from .errors import error_payload, error_response
 
 if sys.version_info >= (3, 11):
     from asyncio import timeout as deadline
@@ -159,16 +159,20 @@ class CompletionResponse(Response):
                             break
                         _collect(text, chunk)
                         provider = chunk.provider or provider
-                        await send({"type": "http.response.body", "body": _event(chunk), "more_body": True})
+                        try:
+                            await send({"type": "http.response.body", "body": _event(chunk), "more_body": True})
+                        except OSError:  # the client went away while we wrote
+                            return
                 if text is not None:
                     await job.on_done("".join(text), None)
             except Exception as error:
                 error = as_timeout_error(error, gap)
                 self._outcome(provider, error)
-                body = error_body(getattr(error, "status_code", 500), _message(error, job.secrets),
-                                  getattr(error, "error_type", None), getattr(error, "code", None),
-                                  getattr(error, "param", None))
-                await send({"type": "http.response.body", "body": b"data: " + orjson.dumps(body) + b"\n\n"})
+                _, body, _ = error_payload(error, job.secrets)
+                try:  # in-band: the status line has been sent already
+                    await send({"type": "http.response.body", "body": b"data: " + orjson.dumps(body) + b"\n\n"})
+                except OSError:
+                    pass
                 return
             self._outcome(provider, None)
             await send({"type": "http.response.body", "body": DONE})
@@ -183,15 +187,6 @@ def _event(chunk: Any) -> bytes:
 def _collect(text: list[str] | None, chunk: Any) -> None:
     if text is not None and chunk.choices and chunk.choices[0].delta.content:
         text.append(chunk.choices[0].delta.content)
-
-
-def _message(error: BaseException, secrets: tuple[str | None, ...]) -> str:
-    if isinstance(error, G4FError):
-        return scrub(error.message, secrets)
-    from .. import debug
-
-    debug.logger.error("Error during a stream: %s", type(error).__name__, exc_info=error)
-    return "Internal server error."
 
 
 def _merge(completions: list[ChatCompletion]) -> ChatCompletion:

@@ -46,8 +46,8 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
-def error_response(error: BaseException, secrets: Iterable[str | None] = ()) -> JSONResponse:
-    """The OpenAI-format response for ``error``."""
+def error_payload(error: BaseException, secrets: Iterable[str | None] = ()) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Status, OpenAI error body and headers for ``error``: the one mapping, for responses and stream events."""
     headers: dict[str, str] = {}
     if isinstance(error, G4FError):
         status = error.status_code
@@ -68,6 +68,12 @@ def error_response(error: BaseException, secrets: Iterable[str | None] = ()) -> 
         status = 500
         debug.logger.error("Unhandled error: %s", type(error).__name__, exc_info=error)
         body = error_body(500, "Internal server error.")
+    return status, body, headers
+
+
+def error_response(error: BaseException, secrets: Iterable[str | None] = ()) -> JSONResponse:
+    """The OpenAI-format response for ``error``."""
+    status, body, headers = error_payload(error, secrets)
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -81,4 +87,4 @@ async def handle_exception(request: Request, error: Exception) -> JSONResponse:
     return error_response(error, (getattr(settings, "g4f_api_key", None),))
 
 
-__all__ = ["error_body", "error_response", "handle_exception", "scrub"]
+__all__ = ["error_body", "error_payload", "error_response", "handle_exception", "scrub"]
