@@ -25,10 +25,17 @@ from g4f.providers.response import FinishReason, ImageResponse, JsonConversation
 
 def _png() -> bytes:
     """A valid 1x1 red PNG."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 PNG = _png()
@@ -95,8 +102,9 @@ class MockParts(_Mock):
         yield Reasoning("thinking...")
         if tools:
             name = tools[0]["function"]["name"]
-            yield ToolCalls([{"id": "call_1", "type": "function",
-                              "function": {"name": name, "arguments": '{"city": "Paris"}'}}])
+            yield ToolCalls(
+                [{"id": "call_1", "type": "function", "function": {"name": name, "arguments": '{"city": "Paris"}'}}]
+            )
         else:
             yield "The answer is 42."
 
@@ -208,7 +216,9 @@ class MockAudio(_Mock):
     @classmethod
     async def create_transcription(cls, model, file, response_format="json", **kwargs):
         data, name = file
-        cls.calls.append({"model": model, "file": name, "size": len(data), "response_format": response_format, **kwargs})
+        cls.calls.append(
+            {"model": model, "file": name, "size": len(data), "response_format": response_format, **kwargs}
+        )
         text = f"heard {len(data)} bytes of {name}"
         return text if response_format in ("text", "srt", "vtt") else {"text": text}
 
@@ -217,8 +227,19 @@ class MockAudio(_Mock):
         yield "I only do audio."
 
 
-ALL = [MockEcho, MockHistory, MockParts, MockRateLimited, MockDown, MockMidStream, MockSlow, MockSilent, MockKeyed,
-       MockImages, MockAudio]
+ALL = [
+    MockEcho,
+    MockHistory,
+    MockParts,
+    MockRateLimited,
+    MockDown,
+    MockMidStream,
+    MockSlow,
+    MockSilent,
+    MockKeyed,
+    MockImages,
+    MockAudio,
+]
 
 
 def register_all() -> None:

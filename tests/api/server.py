@@ -24,8 +24,11 @@ class ThreadedUvicorn:
         self.app = create_app(config or {})
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    access_log=False, lifespan="on"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, lifespan="on"
+            )
+        )
         self.thread = threading.Thread(target=self._run, daemon=True, name=f"uvicorn-{self.port}")
 
     def _run(self) -> None:

@@ -30,22 +30,26 @@ def test_speech_with_the_embedded_engine(client):
 
 
 def test_speech_with_a_provider(server):
-    response = httpx.post(f"{server.url}/v1/audio/speech",
-                          json={"model": "mock-tts", "input": "hi", "voice": "alloy", "provider": "MockAudio",
-                                "response_format": "wav"})
+    response = httpx.post(
+        f"{server.url}/v1/audio/speech",
+        json={"model": "mock-tts", "input": "hi", "voice": "alloy", "provider": "MockAudio", "response_format": "wav"},
+    )
     assert response.status_code == 200, response.text
     assert response.content == b"RIFF-fake-hi" and response.headers["content-type"] == "audio/wav"
 
 
-@pytest.mark.parametrize(("body", "status", "param"), [
-    ({}, 422, "input"),
-    ({"input": 5}, 422, "input"),
-    ({"input": "hi", "speed": "fast"}, 422, "speed"),
-    ({"input": "   "}, 400, "input"),
-    ({"input": "x" * 5000}, 400, "input"),
-    ({"input": "hi", "response_format": "mp4"}, 400, "response_format"),
-    ({"input": "hi", "speed": 9}, 400, "speed"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "param"),
+    [
+        ({}, 422, "input"),
+        ({"input": 5}, 422, "input"),
+        ({"input": "hi", "speed": "fast"}, 422, "speed"),
+        ({"input": "   "}, 400, "input"),
+        ({"input": "x" * 5000}, 400, "input"),
+        ({"input": "hi", "response_format": "mp4"}, 400, "response_format"),
+        ({"input": "hi", "speed": 9}, 400, "speed"),
+    ],
+)
 def test_bad_speech_requests(server, body, status, param):
     response = httpx.post(f"{server.url}/v1/audio/speech", json={"provider": "MockAudio", **body})
     assert response.status_code == status, response.text
@@ -55,13 +59,15 @@ def test_bad_speech_requests(server, body, status, param):
 
 def test_transcription_through_the_sdk(client):
     sound = wav_bytes()
-    result = client.audio.transcriptions.create(model="mock-whisper", file=("clip.wav", sound, "audio/wav"),
-                                                language="en", extra_body={"provider": "MockAudio"})
+    result = client.audio.transcriptions.create(
+        model="mock-whisper", file=("clip.wav", sound, "audio/wav"), language="en", extra_body={"provider": "MockAudio"}
+    )
     assert result.text == f"heard {len(sound)} bytes of clip.wav"
     call = mocks.MockAudio.calls[-1]
     assert call["language"] == "en" and call["file"] == "clip.wav"
-    text = client.audio.transcriptions.create(model="mock-whisper", file=("clip.wav", sound), response_format="text",
-                                              extra_body={"provider": "MockAudio"})
+    text = client.audio.transcriptions.create(
+        model="mock-whisper", file=("clip.wav", sound), response_format="text", extra_body={"provider": "MockAudio"}
+    )
     assert text.strip() == f"heard {len(sound)} bytes of clip.wav"
 
 
@@ -76,8 +82,11 @@ def test_bad_transcription_requests(server, start_server):
     not_audio = httpx.post(url, data={"provider": "MockAudio"}, files={"file": ("a.txt", b"plain text, not audio")})
     assert not_audio.status_code == 400
     small = start_server(max_upload_size=4096)
-    too_big = httpx.post(f"{small.url}/v1/audio/transcriptions", data={"provider": "MockAudio"},
-                         files={"file": ("long.wav", wav_bytes(1.0))})
+    too_big = httpx.post(
+        f"{small.url}/v1/audio/transcriptions",
+        data={"provider": "MockAudio"},
+        files={"file": ("long.wav", wav_bytes(1.0))},
+    )
     assert too_big.status_code == 413 and too_big.json()["error"]["code"] == "payload_too_large"
     assert not mocks.MockAudio.calls
 

@@ -17,8 +17,10 @@ def test_key_required_when_set(keyed_server):
     with openai.OpenAI(base_url=url + "/v1", api_key=KEY, max_retries=0, _strict_response_validation=True) as good:
         response = good.chat.completions.create(model="echo-1", messages=USER, extra_body={"provider": "MockEcho"})
         assert response.choices[0].message.content == "echo: hi"
-    with openai.OpenAI(base_url=url + "/v1", api_key="wrong", max_retries=0) as bad, \
-            pytest.raises(openai.AuthenticationError) as info:
+    with (
+        openai.OpenAI(base_url=url + "/v1", api_key="wrong", max_retries=0) as bad,
+        pytest.raises(openai.AuthenticationError) as info,
+    ):
         bad.chat.completions.create(model="echo-1", messages=USER, extra_body={"provider": "MockEcho"})
     assert info.value.code == "invalid_api_key"
     assert not any(c.get("api_key") for c in mocks.MockEcho.calls)  # the server's key is never handed on
@@ -26,8 +28,12 @@ def test_key_required_when_set(keyed_server):
     body = {"provider": "MockEcho", "messages": USER}
     missing = httpx.post(url + "/v1/chat/completions", json=body)
     assert missing.status_code == 401
-    assert missing.json()["error"] == {"message": missing.json()["error"]["message"], "type": "authentication_error",
-                                       "code": "invalid_api_key", "param": None}
+    assert missing.json()["error"] == {
+        "message": missing.json()["error"]["message"],
+        "type": "authentication_error",
+        "code": "invalid_api_key",
+        "param": None,
+    }
     assert httpx.post(url + "/v1/chat/completions", json=body, headers={"g4f-api-key": KEY}).status_code == 200
     assert httpx.post(url + "/api/MockEcho/chat/completions", json=body).status_code == 401
     assert httpx.get(url + "/v1/providers").status_code == 401
@@ -62,9 +68,11 @@ def test_bearer_goes_to_a_named_provider_without_server_key(server):
 
 
 def test_body_api_key_wins(server):
-    httpx.post(server.url + "/v1/chat/completions",
-               json={"provider": "MockKeyed", "messages": USER, "api_key": "sk-from-body"},
-               headers={"authorization": "Bearer sk-from-header"})
+    httpx.post(
+        server.url + "/v1/chat/completions",
+        json={"provider": "MockKeyed", "messages": USER, "api_key": "sk-from-body"},
+        headers={"authorization": "Bearer sk-from-header"},
+    )
     assert mocks.MockKeyed.calls[-1]["api_key"] == "sk-from-body"
 
 
@@ -83,8 +91,17 @@ def test_providers_show_credentials_never_keys(server, monkeypatch):
     assert local["auth"] is False and local["local"] is True and "smollm2-135m" in local["models"]
     detail = httpx.get(server.url + "/v1/providers/MockEcho").json()
     assert detail["models"] == ["echo-1", "echo-2"] and detail["vision_models"] == ["echo-2"]
-    assert {"provider", "models", "image_models", "vision_models", "url", "working", "auth", "stream",
-            "description"} <= set(detail)
+    assert {
+        "provider",
+        "models",
+        "image_models",
+        "vision_models",
+        "url",
+        "working",
+        "auth",
+        "stream",
+        "description",
+    } <= set(detail)
     assert secret not in httpx.get(server.url + "/v1/providers/MockKeyed").text
 
 

@@ -21,8 +21,9 @@ def test_sync_whole(client):
 
 
 def test_sync_stream(client):
-    stream = client.chat.completions.create(model="echo-1", messages=USER, stream=True,
-                                            extra_body={"provider": "MockEcho"})
+    stream = client.chat.completions.create(
+        model="echo-1", messages=USER, stream=True, extra_body={"provider": "MockEcho"}
+    )
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert text == "echo: hello there"
@@ -35,21 +36,37 @@ def test_sync_stream(client):
 async def test_async_whole_and_stream(aclient):
     response = await aclient.chat.completions.create(model="echo-1", messages=USER, extra_body={"provider": "MockEcho"})
     assert response.choices[0].message.content == "echo: hello there"
-    stream = await aclient.chat.completions.create(model="echo-1", messages=USER, stream=True,
-                                                   extra_body={"provider": "MockEcho"})
+    stream = await aclient.chat.completions.create(
+        model="echo-1", messages=USER, stream=True, extra_body={"provider": "MockEcho"}
+    )
     text = [c.choices[0].delta.content async for c in stream if c.choices and c.choices[0].delta.content]
     assert "".join(text) == "echo: hello there"
 
 
 def test_parameters_reach_the_provider(client):
     client.chat.completions.create(
-        model="echo-2", messages=USER, max_tokens=9, temperature=0.3, top_p=0.5, stop=["zz"], seed=4,
-        presence_penalty=0.1, frequency_penalty=0.2, response_format={"type": "json_object"}, user="u1",
+        model="echo-2",
+        messages=USER,
+        max_tokens=9,
+        temperature=0.3,
+        top_p=0.5,
+        stop=["zz"],
+        seed=4,
+        presence_penalty=0.1,
+        frequency_penalty=0.2,
+        response_format={"type": "json_object"},
+        user="u1",
         extra_body={"provider": "MockEcho", "proxy": "http://proxy.invalid:8080", "unknown_field": 1},
     )
     call = mocks.MockEcho.calls[-1]
     assert call["model"] == "echo-2"
-    assert (call["max_tokens"], call["temperature"], call["top_p"], call["stop"], call["seed"]) == (9, 0.3, 0.5, ["zz"], 4)
+    assert (call["max_tokens"], call["temperature"], call["top_p"], call["stop"], call["seed"]) == (
+        9,
+        0.3,
+        0.5,
+        ["zz"],
+        4,
+    )
     assert call["presence_penalty"] == 0.1 and call["frequency_penalty"] == 0.2
     assert call["response_format"] == {"type": "json_object"} and call["user"] == "u1"
     assert call["proxy"] == "http://proxy.invalid:8080"
@@ -57,21 +74,25 @@ def test_parameters_reach_the_provider(client):
 
 
 def test_max_completion_tokens_is_max_tokens(client):
-    client.chat.completions.create(model="echo-1", messages=USER, max_completion_tokens=7,
-                                   extra_body={"provider": "MockEcho"})
+    client.chat.completions.create(
+        model="echo-1", messages=USER, max_completion_tokens=7, extra_body={"provider": "MockEcho"}
+    )
     assert mocks.MockEcho.calls[-1]["max_tokens"] == 7
 
 
 def test_reasoning_and_tool_calls(client):
     tools = [{"type": "function", "function": {"name": "weather", "parameters": {"type": "object", "properties": {}}}}]
-    response = client.chat.completions.create(model="m", messages=USER, tools=tools, extra_body={"provider": "MockParts"})
+    response = client.chat.completions.create(
+        model="m", messages=USER, tools=tools, extra_body={"provider": "MockParts"}
+    )
     choice = response.choices[0]
     assert choice.finish_reason == "tool_calls"
     assert choice.message.tool_calls[0].function.name == "weather"
     assert choice.message.tool_calls[0].function.arguments == '{"city": "Paris"}'
     assert choice.message.model_extra["reasoning"] == "thinking..."
-    stream = client.chat.completions.create(model="m", messages=USER, tools=tools, stream=True,
-                                            extra_body={"provider": "MockParts"})
+    stream = client.chat.completions.create(
+        model="m", messages=USER, tools=tools, stream=True, extra_body={"provider": "MockParts"}
+    )
     chunks = list(stream)
     assert any(c.choices and c.choices[0].delta.tool_calls for c in chunks)
     assert chunks[-1].choices[0].finish_reason == "tool_calls"
@@ -87,7 +108,9 @@ def test_n_choices(client):
 def test_provider_route(server):
     from openai import OpenAI
 
-    with OpenAI(base_url=f"{server.url}/api/MockEcho", api_key="x", max_retries=0, _strict_response_validation=True) as c:
+    with OpenAI(
+        base_url=f"{server.url}/api/MockEcho", api_key="x", max_retries=0, _strict_response_validation=True
+    ) as c:
         response = c.chat.completions.create(model="echo-1", messages=USER)
     assert response.choices[0].message.content == "echo: hello there"
     assert response.model_extra["provider"] == "MockEcho"
@@ -115,8 +138,9 @@ def test_embedded_model_answers(client):
     assert response.choices[0].message.content.strip()
     assert response.model_extra["provider"] == "Local"
     assert 0 < response.usage.completion_tokens <= 8
-    stream = client.chat.completions.create(model="smollm2-135m", messages=[{"role": "user", "content": "Count: 1, 2,"}],
-                                            max_tokens=6, stream=True)
+    stream = client.chat.completions.create(
+        model="smollm2-135m", messages=[{"role": "user", "content": "Count: 1, 2,"}], max_tokens=6, stream=True
+    )
     chunks = list(stream)
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices).strip()
     assert chunks[-1].choices[0].finish_reason in ("stop", "length")
@@ -128,3 +152,26 @@ def test_docs_and_openapi(server):
     assert "/v1/chat/completions" in spec["paths"]
     body = spec["paths"]["/v1/chat/completions"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert "messages" in body["required"] and body["properties"]["temperature"]["maximum"] == 2
+
+
+def test_models_through_the_sdk(client):
+    models = client.models.list()
+    ids = [m.id for m in models]
+    assert "smollm2-135m" in ids and "gpt-4o" in ids
+    model = client.models.retrieve("smollm2-135m")
+    assert model.owned_by == "HuggingFace" and model.model_extra["provider"] == "Local"
+    assert client.models.retrieve("echo-2").model_extra["vision"] is True  # served by a provider, outside the registry
+
+
+async def test_async_errors(aclient):
+    import openai
+    import pytest
+
+    with pytest.raises(openai.NotFoundError):
+        await aclient.chat.completions.create(model="no-such-model-xyz", messages=USER)
+    stream = await aclient.chat.completions.create(
+        model="m", messages=USER, stream=True, extra_body={"provider": "MockMidStream"}
+    )
+    with pytest.raises(openai.APIError, match="connection reset"):
+        async for _ in stream:
+            pass

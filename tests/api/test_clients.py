@@ -52,8 +52,9 @@ async def test_aiohttp_snippet(base_url):
 def test_langchain_chat_openai(base_url):
     from langchain_openai import ChatOpenAI
 
-    llm = ChatOpenAI(base_url=base_url, api_key="unused", model="echo-1", max_retries=0,
-                     extra_body={"provider": "MockEcho"})
+    llm = ChatOpenAI(
+        base_url=base_url, api_key="unused", model="echo-1", max_retries=0, extra_body={"provider": "MockEcho"}
+    )
     assert llm.invoke("hi from langchain").content == "echo: hi from langchain"
     streamed = "".join(chunk.content for chunk in llm.stream("streamed"))
     assert streamed == "echo: streamed"
@@ -64,15 +65,31 @@ def node_openai():
     node, npm = shutil.which("node"), shutil.which("npm")
     assert node and npm, "node and npm are needed (Node 20)"
     if not (NODE_DIR / "node_modules" / "openai").is_dir():
-        subprocess.run([npm, "ci" if (NODE_DIR / "package-lock.json").exists() else "install", "--no-audit", "--no-fund"],
-                       cwd=NODE_DIR, check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [npm, "ci" if (NODE_DIR / "package-lock.json").exists() else "install", "--no-audit", "--no-fund"],
+            cwd=NODE_DIR,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     return node
 
 
 def test_node_openai_package(node_openai, base_url):
-    result = subprocess.run([node_openai, "chat.mjs"], cwd=NODE_DIR, capture_output=True, text=True, timeout=60,
-                            env={**os.environ, "G4F_BASE_URL": base_url})
+    result = subprocess.run(
+        [node_openai, "chat.mjs"],
+        cwd=NODE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "G4F_BASE_URL": base_url},
+    )
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout.strip().splitlines()[-1])
-    assert out == {"whole": "echo: node says hi", "provider": "MockEcho", "streamed": "echo: node says hi",
-                   "finish": "stop", "errorStatus": 404}
+    assert out == {
+        "whole": "echo: node says hi",
+        "provider": "MockEcho",
+        "streamed": "echo: node says hi",
+        "finish": "stop",
+        "errorStatus": 404,
+    }

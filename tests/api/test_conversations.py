@@ -51,8 +51,10 @@ def test_provider_conversation_route(server):
     assert ask(url, "a") == "1 messages: a"
     assert ask(url, "b") == "3 messages: a | b"
     # Conversations are kept per provider: the same id with the same provider continues on /v1 ...
-    assert ask(server.url + "/v1/chat/completions", "c", provider="MockHistory", conversation_id="chat-42") == \
-        "5 messages: a | b | c"
+    assert (
+        ask(server.url + "/v1/chat/completions", "c", provider="MockHistory", conversation_id="chat-42")
+        == "5 messages: a | b | c"
+    )
     # ... and is another conversation with another provider.
     assert ask(server.url + "/api/MockEcho/chat-42/chat/completions", "d") == "echo: d"
     assert len(mocks.MockEcho.calls[-1]["messages"]) == 1

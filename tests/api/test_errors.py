@@ -46,20 +46,23 @@ def test_unknown_provider_is_404(client, server):
     assert_error(httpx.get(f"{server.url}/v1/providers/NoSuchProvider"), 404, "provider_not_found")
 
 
-@pytest.mark.parametrize(("body", "status", "param"), [
-    ({}, 422, "messages"),
-    ({"messages": "hi"}, 422, "messages"),
-    ({"messages": USER, "temperature": "hot"}, 422, "temperature"),
-    ({"messages": USER, "stream": "yes"}, 422, "stream"),
-    ({"messages": USER, "max_tokens": 1.5}, 422, "max_tokens"),
-    ({"messages": USER, "stop": [1, 2]}, 422, "stop"),
-    ({"messages": USER, "temperature": 3}, 400, "temperature"),
-    ({"messages": USER, "n": 0}, 400, "n"),
-    ({"messages": []}, 400, "messages"),
-    ({"messages": [{"content": "no role"}]}, 400, "messages[0].role"),
-    ({"messages": [{"role": "user", "content": 5}]}, 400, "messages[0].content"),
-    ({"messages": USER, "api_base": "http://169.254.169.254/"}, 400, "api_base"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "param"),
+    [
+        ({}, 422, "messages"),
+        ({"messages": "hi"}, 422, "messages"),
+        ({"messages": USER, "temperature": "hot"}, 422, "temperature"),
+        ({"messages": USER, "stream": "yes"}, 422, "stream"),
+        ({"messages": USER, "max_tokens": 1.5}, 422, "max_tokens"),
+        ({"messages": USER, "stop": [1, 2]}, 422, "stop"),
+        ({"messages": USER, "temperature": 3}, 400, "temperature"),
+        ({"messages": USER, "n": 0}, 400, "n"),
+        ({"messages": []}, 400, "messages"),
+        ({"messages": [{"content": "no role"}]}, 400, "messages[0].role"),
+        ({"messages": [{"role": "user", "content": 5}]}, 400, "messages[0].content"),
+        ({"messages": USER, "api_base": "http://169.254.169.254/"}, 400, "api_base"),
+    ],
+)
 def test_bad_parameters(server, body, status, param):
     error = assert_error(post(server, {"provider": "MockEcho", **body}), status)
     assert error["param"] == param
@@ -68,7 +71,9 @@ def test_bad_parameters(server, body, status, param):
 
 @pytest.mark.parametrize("raw", [b"{not json", b"", b"[1, 2]", b'"text"', b"\xff\xfe"])
 def test_malformed_bodies_are_400(server, raw):
-    response = httpx.post(f"{server.url}/v1/chat/completions", content=raw, headers={"content-type": "application/json"})
+    response = httpx.post(
+        f"{server.url}/v1/chat/completions", content=raw, headers={"content-type": "application/json"}
+    )
     assert_error(response, 400, "invalid_request")
 
 
@@ -106,15 +111,22 @@ def test_rate_limit_is_429_with_retry_after(client, server):
     assert streamed.headers["retry-after"] == "7"
 
 
-@pytest.mark.parametrize(("model", "status", "code", "sdk_error"), [
-    ("bad-gateway", 502, "provider_error", openai.InternalServerError),
-    ("unavailable", 503, "provider_not_working", openai.InternalServerError),
-    ("timeout", 504, "timeout", openai.InternalServerError),
-])
+@pytest.mark.parametrize(
+    ("model", "status", "code", "sdk_error"),
+    [
+        ("bad-gateway", 502, "provider_error", openai.InternalServerError),
+        ("unavailable", 503, "provider_not_working", openai.InternalServerError),
+        ("timeout", 504, "timeout", openai.InternalServerError),
+    ],
+)
 def test_provider_errors(client, server, model, status, code, sdk_error):
     for stream in (False, True):
-        error = assert_error(post(server, {"provider": "MockDown", "model": model, "messages": USER, "stream": stream}),
-                             status, code, "server_error")
+        error = assert_error(
+            post(server, {"provider": "MockDown", "model": model, "messages": USER, "stream": stream}),
+            status,
+            code,
+            "server_error",
+        )
         assert "MockDown" in error["message"]
     with pytest.raises(sdk_error) as info:
         client.chat.completions.create(model=model, messages=USER, extra_body={"provider": "MockDown"})
@@ -125,7 +137,9 @@ def test_all_providers_failed_names_each(start_server):
     from g4f.models import Model
 
     Model("mock-fallback-model", "Mock", ["MockRateLimited", "MockDown"])
-    error = assert_error(post(start_server(), {"model": "mock-fallback-model", "messages": USER}), 502, "provider_error")
+    error = assert_error(
+        post(start_server(), {"model": "mock-fallback-model", "messages": USER}), 502, "provider_error"
+    )
     assert "MockRateLimited" in error["message"] and "MockDown" in error["message"]
 
 
@@ -141,7 +155,9 @@ def test_ignored_providers(start_server):
 def test_server_timeout_is_504(start_server):
     quick = start_server(timeout=0.3)
     for stream in (False, True):
-        error = assert_error(post(quick, {"provider": "MockSilent", "messages": USER, "stream": stream}), 504, "timeout")
+        error = assert_error(
+            post(quick, {"provider": "MockSilent", "messages": USER, "stream": stream}), 504, "timeout"
+        )
         assert "0.3" in error["message"]
 
 
@@ -165,15 +181,19 @@ def test_unexpected_error_is_500_without_details(server):
 
 
 def test_error_after_first_chunk_is_in_band(client, server):
-    stream = client.chat.completions.create(model="m", messages=USER, stream=True,
-                                            extra_body={"provider": "MockMidStream"})
+    stream = client.chat.completions.create(
+        model="m", messages=USER, stream=True, extra_body={"provider": "MockMidStream"}
+    )
     received = []
     with pytest.raises(openai.APIError, match="connection reset"):
         for chunk in stream:
             received.append(chunk.choices[0].delta.content)
     assert received[:2] == ["partial ", "answer"]
-    with httpx.stream("POST", f"{server.url}/v1/chat/completions",
-                      json={"provider": "MockMidStream", "messages": USER, "stream": True}) as response:
+    with httpx.stream(
+        "POST",
+        f"{server.url}/v1/chat/completions",
+        json={"provider": "MockMidStream", "messages": USER, "stream": True},
+    ) as response:
         assert response.status_code == 200
         lines = [line for line in response.iter_lines() if line]
     assert lines[-1].startswith('data: {"error":')

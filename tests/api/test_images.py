@@ -13,15 +13,18 @@ from .openai_schema import validate
 
 
 def test_sdk_generate_b64(client):
-    result = client.images.generate(prompt="a red dot", model="mock-image", n=2, response_format="b64_json",
-                                    extra_body={"provider": "MockImages"})
+    result = client.images.generate(
+        prompt="a red dot", model="mock-image", n=2, response_format="b64_json", extra_body={"provider": "MockImages"}
+    )
     assert len(result.data) == 2
     assert base64.b64decode(result.data[0].b64_json) == mocks.PNG
     assert mocks.MockImages.calls[-1]["messages"][-1]["content"] == "a red dot"
 
 
 async def test_async_sdk_generate_saved_and_served(aclient, server):
-    result = await aclient.images.generate(prompt="a red dot", model="mock-image", extra_body={"provider": "MockImages"})
+    result = await aclient.images.generate(
+        prompt="a red dot", model="mock-image", extra_body={"provider": "MockImages"}
+    )
     validate(result.model_dump(exclude_unset=True), "ImagesResponse")
     url = result.data[0].url
     assert url.startswith("/media/")
@@ -35,29 +38,35 @@ async def test_async_sdk_generate_saved_and_served(aclient, server):
 def test_requests_guide_generate_path(server):
     import requests
 
-    response = requests.post(f"{server.url}/v1/images/generate",
-                             json={"prompt": "a cat", "model": "mock-image", "provider": "MockImages",
-                                   "response_format": "b64_json"}, timeout=30)
+    response = requests.post(
+        f"{server.url}/v1/images/generate",
+        json={"prompt": "a cat", "model": "mock-image", "provider": "MockImages", "response_format": "b64_json"},
+        timeout=30,
+    )
     assert response.status_code == 200
     assert base64.b64decode(response.json()["data"][0]["b64_json"]) == mocks.PNG
 
 
 def test_provider_image_route(server):
-    response = httpx.post(f"{server.url}/api/MockImages/images/generations",
-                          json={"prompt": "a cat", "response_format": "b64_json"})
+    response = httpx.post(
+        f"{server.url}/api/MockImages/images/generations", json={"prompt": "a cat", "response_format": "b64_json"}
+    )
     assert response.status_code == 200, response.text
     assert response.json()["provider"] == "MockImages"
 
 
-@pytest.mark.parametrize(("body", "status", "param"), [
-    ({}, 422, "prompt"),
-    ({"prompt": 5}, 422, "prompt"),
-    ({"prompt": "  "}, 400, "prompt"),
-    ({"prompt": "x", "n": 5}, 400, "n"),
-    ({"prompt": "x", "n": "2"}, 422, "n"),
-    ({"prompt": "x", "size": "big"}, 400, "size"),
-    ({"prompt": "x", "response_format": "gif"}, 400, "response_format"),
-])
+@pytest.mark.parametrize(
+    ("body", "status", "param"),
+    [
+        ({}, 422, "prompt"),
+        ({"prompt": 5}, 422, "prompt"),
+        ({"prompt": "  "}, 400, "prompt"),
+        ({"prompt": "x", "n": 5}, 400, "n"),
+        ({"prompt": "x", "n": "2"}, 422, "n"),
+        ({"prompt": "x", "size": "big"}, 400, "size"),
+        ({"prompt": "x", "response_format": "gif"}, 400, "response_format"),
+    ],
+)
 def test_bad_image_requests(server, body, status, param):
     response = httpx.post(f"{server.url}/v1/images/generations", json={"provider": "MockImages", **body})
     assert response.status_code == status, response.text
@@ -74,6 +83,8 @@ def test_image_errors_through_the_sdk(client):
 
 def test_media_provider_setting(start_server):
     server = start_server(media_provider="MockImages")
-    response = httpx.post(f"{server.url}/v1/images/generations", json={"prompt": "a dot", "response_format": "b64_json"})
+    response = httpx.post(
+        f"{server.url}/v1/images/generations", json={"prompt": "a dot", "response_format": "b64_json"}
+    )
     assert response.status_code == 200, response.text
     assert response.json()["provider"] == "MockImages"

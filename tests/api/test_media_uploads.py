@@ -22,11 +22,19 @@ def test_saved_media_is_served(server):
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-@pytest.mark.parametrize("path", [
-    "/media/../pyproject.toml", "/media/..%2f..%2fetc%2fpasswd", "/media/%2e%2e/%2e%2e/etc/passwd",
-    "/media/%252e%252e%252fsecret.txt", "/media/.secret", "/media/sub/secret.txt", "/media/",
-    "/images/..%5csecret.txt",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/../pyproject.toml",
+        "/media/..%2f..%2fetc%2fpasswd",
+        "/media/%2e%2e/%2e%2e/etc/passwd",
+        "/media/%252e%252e%252fsecret.txt",
+        "/media/.secret",
+        "/media/sub/secret.txt",
+        "/media/",
+        "/images/..%5csecret.txt",
+    ],
+)
 def test_nothing_outside_the_media_dir(server, tmp_path, path):
     (tmp_path / "secret.txt").write_text("secret")
     (tmp_path / "media").mkdir(exist_ok=True)
@@ -41,8 +49,11 @@ def _cookie_file(domain: str = ".example.com", name: str = "session", value: str
 
 
 def test_upload_cookies(server):
-    har = {"log": {"entries": [{"request": {"url": "https://har.example.org/x",
-                                            "cookies": [{"name": "h", "value": "1"}]}}]}}
+    har = {
+        "log": {
+            "entries": [{"request": {"url": "https://har.example.org/x", "cookies": [{"name": "h", "value": "1"}]}}]
+        }
+    }
     files = [("files", ("../../evil name.json", _cookie_file())), ("files", ("capture.har", json.dumps(har).encode()))]
     response = httpx.post(f"{server.url}/v1/upload_cookies", files=files)
     assert response.status_code == 200, response.text
@@ -54,12 +65,15 @@ def test_upload_cookies(server):
     assert cookies.get_cookies("har.example.org") == {"h": "1"}
 
 
-@pytest.mark.parametrize(("files", "status"), [
-    ([("files", ("notes.txt", b"{}"))], 400),
-    ([("files", (".json", b"{}"))], 400),
-    ([("files", ("bad.json", b"{not json"))], 400),
-    ([("other", ("a.json", b"{}"))], 422),
-])
+@pytest.mark.parametrize(
+    ("files", "status"),
+    [
+        ([("files", ("notes.txt", b"{}"))], 400),
+        ([("files", (".json", b"{}"))], 400),
+        ([("files", ("bad.json", b"{not json"))], 400),
+        ([("other", ("a.json", b"{}"))], 422),
+    ],
+)
 def test_bad_uploads(server, files, status):
     response = httpx.post(f"{server.url}/v1/upload_cookies", files=files)
     assert response.status_code == status, response.text

@@ -24,8 +24,9 @@ def wait_for(condition, seconds: float = 5.0) -> bool:
 
 
 def test_stream_cancelled_when_client_leaves(server):
-    with httpx.stream("POST", f"{server.url}/v1/chat/completions",
-                      json={"provider": "MockSlow", "messages": USER, "stream": True}) as response:
+    with httpx.stream(
+        "POST", f"{server.url}/v1/chat/completions", json={"provider": "MockSlow", "messages": USER, "stream": True}
+    ) as response:
         lines = response.iter_lines()
         assert next(lines).startswith("data: ")
     # The connection is closed: the provider's generator must be closed too (upstream cancelled).
@@ -36,8 +37,9 @@ def test_whole_request_cancelled_when_client_leaves(server):
     async def leave_early():
         async with httpx.AsyncClient() as c:
             with pytest.raises(httpx.ReadTimeout):
-                await c.post(f"{server.url}/v1/chat/completions", json={"provider": "MockSlow", "messages": USER},
-                             timeout=0.3)
+                await c.post(
+                    f"{server.url}/v1/chat/completions", json={"provider": "MockSlow", "messages": USER}, timeout=0.3
+                )
 
     asyncio.run(leave_early())
     assert mocks.MockSlow.started == 1
@@ -54,8 +56,10 @@ def test_server_rate_limit(start_server):
     assert third.status_code == 429 and 1 <= int(third.headers["retry-after"]) <= 60
     assert third.json()["error"]["type"] == "rate_limit_error"
     assert httpx.post(url, json=body, headers={"authorization": "Bearer client-b"}).status_code == 200
-    with openai.OpenAI(base_url=limited.url + "/v1", api_key="client-a", max_retries=0) as c, \
-            pytest.raises(openai.RateLimitError):
+    with (
+        openai.OpenAI(base_url=limited.url + "/v1", api_key="client-a", max_retries=0) as c,
+        pytest.raises(openai.RateLimitError),
+    ):
         c.chat.completions.create(model="echo-1", messages=USER, extra_body={"provider": "MockEcho"})
 
 
@@ -92,7 +96,10 @@ def test_no_gui_by_default(server):
 
 def test_cors_only_when_configured(server, start_server):
     preflight = {"origin": "https://app.example", "access-control-request-method": "POST"}
-    assert "access-control-allow-origin" not in httpx.options(f"{server.url}/v1/chat/completions", headers=preflight).headers
+    assert (
+        "access-control-allow-origin"
+        not in httpx.options(f"{server.url}/v1/chat/completions", headers=preflight).headers
+    )
     cors = start_server(cors_origins=["https://app.example"], g4f_api_key="cors-key-123456")
     response = httpx.options(f"{cors.url}/v1/chat/completions", headers=preflight)
     assert response.status_code == 200

@@ -92,7 +92,11 @@ def test_unknown_scheme():
 
 
 def test_merge_rules():
-    stored = [{"role": "system", "content": "s"}, {"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]
+    stored = [
+        {"role": "system", "content": "s"},
+        {"role": "user", "content": "a"},
+        {"role": "assistant", "content": "b"},
+    ]
     new = [{"role": "user", "content": "c"}]
     assert Conversations.merge(stored, new) == stored + new
     assert Conversations.merge(stored, stored + new) == stored + new  # the client resent everything

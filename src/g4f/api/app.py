@@ -48,16 +48,23 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
 
         set_cookies_dir(settings.cookies_dir)
 
-    app = FastAPI(title="g4f API", version=__version__, lifespan=lifespan, docs_url="/docs", redoc_url=None,
-                  default_response_class=JSONResponse,
-                  # FastAPI's native OpenTelemetry hook costs a provider lookup per request; g4f sets none up.
-                  telemetry={"tracing": False, "metrics": False, "logs": False},
-                  description="OpenAI-compatible API over many providers, with an embedded local model.")
+    app = FastAPI(
+        title="g4f API",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        default_response_class=JSONResponse,
+        # FastAPI's native OpenTelemetry hook costs a provider lookup per request; g4f sets none up.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+        description="OpenAI-compatible API over many providers, with an embedded local model.",
+    )
     store = open_store(settings.state_url)
     app.state.settings = settings
     app.state.store = store
-    app.state.conversations = Conversations(store, settings.max_conversation_messages, settings.max_conversations,
-                                            settings.conversation_ttl)
+    app.state.conversations = Conversations(
+        store, settings.max_conversation_messages, settings.max_conversations, settings.conversation_ttl
+    )
     app.state.limiter = RateLimiter(store, settings.rate_limit) if settings.rate_limit else None
     app.state.health = HealthBook(store)
 
@@ -75,8 +82,13 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
     if settings.cors_origins:
         from starlette.middleware.cors import CORSMiddleware
 
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["*"],
-                           allow_headers=["*"], expose_headers=["Retry-After"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["Retry-After"],
+        )
     return app
 
 
@@ -85,10 +97,20 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
     image_doc = request_body_doc(IMAGE_SPEC, ("prompt",))
     route = app.add_api_route
     route("/v1/chat/completions", chat.chat_completions, methods=["POST"], tags=["chat"], openapi_extra=chat_doc)
-    route("/api/{provider}/chat/completions", chat.provider_chat_completions, methods=["POST"], tags=["chat"],
-          openapi_extra=chat_doc)
-    route("/api/{provider}/{conversation_id}/chat/completions", chat.conversation_chat_completions, methods=["POST"],
-          tags=["chat"], openapi_extra=chat_doc)
+    route(
+        "/api/{provider}/chat/completions",
+        chat.provider_chat_completions,
+        methods=["POST"],
+        tags=["chat"],
+        openapi_extra=chat_doc,
+    )
+    route(
+        "/api/{provider}/{conversation_id}/chat/completions",
+        chat.conversation_chat_completions,
+        methods=["POST"],
+        tags=["chat"],
+        openapi_extra=chat_doc,
+    )
     route("/v1/models", catalog.list_models, methods=["GET"], tags=["models"])
     route("/v1/models/{model_name:path}", catalog.get_model, methods=["GET"], tags=["models"])
     route("/api/{provider}/models", catalog.list_provider_models, methods=["GET"], tags=["models"])
@@ -96,10 +118,20 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
     route("/v1/providers/{provider}", catalog.get_provider, methods=["GET"], tags=["providers"])
     for path in ("/v1/images/generations", "/v1/images/generate"):
         route(path, images.images_generations, methods=["POST"], tags=["images"], openapi_extra=image_doc)
-    route("/api/{provider}/images/generations", images.provider_images_generations, methods=["POST"], tags=["images"],
-          openapi_extra=image_doc)
-    route("/v1/audio/speech", audio.create_speech, methods=["POST"], tags=["audio"],
-          openapi_extra=request_body_doc(SPEECH_SPEC, ("input",)))
+    route(
+        "/api/{provider}/images/generations",
+        images.provider_images_generations,
+        methods=["POST"],
+        tags=["images"],
+        openapi_extra=image_doc,
+    )
+    route(
+        "/v1/audio/speech",
+        audio.create_speech,
+        methods=["POST"],
+        tags=["audio"],
+        openapi_extra=request_body_doc(SPEECH_SPEC, ("input",)),
+    )
     route("/v1/audio/transcriptions", audio.create_transcription, methods=["POST"], tags=["audio"])
     route("/v1/upload_cookies", uploads.upload_cookies, methods=["POST"], tags=["cookies"])
     for prefix in ("/media", "/images"):
@@ -117,8 +149,10 @@ async def _health(request: Request) -> JSONResponse:
         ok = await store.ping()
     except Exception:
         ok = False
-    return JSONResponse({"status": "ok" if ok else "degraded", "state": store.url.split("://", 1)[0], "state_ok": ok},
-                        status_code=200 if ok else 503)
+    return JSONResponse(
+        {"status": "ok" if ok else "degraded", "state": store.url.split("://", 1)[0], "state_ok": ok},
+        status_code=200 if ok else 503,
+    )
 
 
 def _gui(app: FastAPI) -> None:

@@ -55,10 +55,18 @@ async def create_speech(request: Request) -> Response:
     await check_rate(request)
     provider = params.get("provider") or settings.media_provider
     data, content_type = await _call(
-        settings, _engine("speech"), input=params["input"], model=params.get("model"), voice=params.get("voice"),
-        response_format=params.get("response_format"), speed=params.get("speed"),
-        instructions=params.get("instructions"), provider=provider, proxy=settings.proxy,
-        api_key=provider_api_key(request, settings, {}, provider))
+        settings,
+        _engine("speech"),
+        input=params["input"],
+        model=params.get("model"),
+        voice=params.get("voice"),
+        response_format=params.get("response_format"),
+        speed=params.get("speed"),
+        instructions=params.get("instructions"),
+        provider=provider,
+        proxy=settings.proxy,
+        api_key=provider_api_key(request, settings, {}, provider),
+    )
     return Response(data, media_type=content_type)
 
 
@@ -90,10 +98,20 @@ async def create_transcription(request: Request) -> Response:
         await check_rate(request)
         provider = _form_text(form, "provider") or settings.media_provider
         result = await _call(
-            settings, _engine("transcribe"), file=data, filename=upload.filename, content_type=upload.content_type,
-            model=_form_text(form, "model"), language=_form_text(form, "language"), prompt=_form_text(form, "prompt"),
-            response_format=_form_text(form, "response_format"), temperature=temperature_value, provider=provider,
-            proxy=settings.proxy, api_key=provider_api_key(request, settings, {}, provider))
+            settings,
+            _engine("transcribe"),
+            file=data,
+            filename=upload.filename,
+            content_type=upload.content_type,
+            model=_form_text(form, "model"),
+            language=_form_text(form, "language"),
+            prompt=_form_text(form, "prompt"),
+            response_format=_form_text(form, "response_format"),
+            temperature=temperature_value,
+            provider=provider,
+            proxy=settings.proxy,
+            api_key=provider_api_key(request, settings, {}, provider),
+        )
     if isinstance(result, str):  # text, srt and vtt
         return PlainTextResponse(result)
     return JSONResponse(result)

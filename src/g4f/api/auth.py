@@ -17,8 +17,14 @@ OPEN = ("/v1/models",)
 COOKIE_PATHS = ("/media/", "/images/")
 COOKIE = "g4f_api_key"
 
-_BODY = orjson.dumps(error_body(401, "Invalid or missing API key. Send 'Authorization: Bearer KEY' or 'g4f-api-key: KEY'.",
-                                "authentication_error", "invalid_api_key"))
+_BODY = orjson.dumps(
+    error_body(
+        401,
+        "Invalid or missing API key. Send 'Authorization: Bearer KEY' or 'g4f-api-key: KEY'.",
+        "authentication_error",
+        "invalid_api_key",
+    )
+)
 
 
 class AuthMiddleware:
@@ -52,8 +58,13 @@ class AuthMiddleware:
         if scope["type"] == "http" and self._needs_key(scope):
             presented = self._presented(scope)
             if presented is None or not hmac.compare_digest(presented, self.key):
-                await send({"type": "http.response.start", "status": 401,
-                            "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")]})
+                await send(
+                    {
+                        "type": "http.response.start",
+                        "status": 401,
+                        "headers": [(b"content-type", b"application/json"), (b"www-authenticate", b"Bearer")],
+                    }
+                )
                 await send({"type": "http.response.body", "body": _BODY})
                 return
         await self.app(scope, receive, send)

@@ -80,8 +80,15 @@ async def get_model(request: Request, model_name: str) -> JSONResponse:
         return JSONResponse(describe(model).model_dump())
     name, providers = find_model(model_name)  # raises ModelNotFoundError with suggestions
     first = providers[0]
-    return JSONResponse(Model(name, _name(first), image=name in getattr(first, "image_models", ()),
-                              vision=name in getattr(first, "vision_models", ()), provider=_name(first)).model_dump())
+    return JSONResponse(
+        Model(
+            name,
+            _name(first),
+            image=name in getattr(first, "image_models", ()),
+            vision=name in getattr(first, "vision_models", ()),
+            provider=_name(first),
+        ).model_dump()
+    )
 
 
 async def list_provider_models(request: Request, provider: str) -> JSONResponse:

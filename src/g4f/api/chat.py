@@ -22,9 +22,28 @@ from .validation import CHAT_SPEC, check
 
 #: Request fields handed to the provider under their OpenAI names (the rest are the server's own).
 PROVIDER_PARAMS = (
-    "max_tokens", "temperature", "top_p", "frequency_penalty", "presence_penalty", "stop", "seed", "user",
-    "response_format", "tools", "tool_choice", "parallel_tool_calls", "stream_options", "reasoning_effort",
-    "logit_bias", "web_search", "modalities", "audio", "proxy", "api_key", "api_base", "timeout",
+    "max_tokens",
+    "temperature",
+    "top_p",
+    "frequency_penalty",
+    "presence_penalty",
+    "stop",
+    "seed",
+    "user",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "stream_options",
+    "reasoning_effort",
+    "logit_bias",
+    "web_search",
+    "modalities",
+    "audio",
+    "proxy",
+    "api_key",
+    "api_base",
+    "timeout",
 )
 
 
@@ -54,8 +73,9 @@ async def check_rate(request: Request) -> None:
 def check_request_options(settings: AppConfig, params: dict[str, Any]) -> None:
     """What a request may ask of the server itself (shared with the image routes)."""
     if params.get("api_base") and not settings.allow_api_base:
-        raise InvalidRequestError("'api_base' is not accepted by this server (start it with --allow-api-base).",
-                                  param="api_base")
+        raise InvalidRequestError(
+            "'api_base' is not accepted by this server (start it with --allow-api-base).", param="api_base"
+        )
     if settings.demo:
         for name in ("api_key", "api_base", "proxy"):
             if params.get(name):
@@ -97,8 +117,17 @@ async def build_job(request: Request, provider: str | None = None, conversation_
     if params.get("conversation"):
         kwargs["conversation"] = JsonConversation(params["conversation"])
 
-    job = ChatJob(params.get("model") or settings.model or "", messages, provider, stream, n, kwargs,
-                  settings.timeout, settings.stream_timeout, (api_key, settings.g4f_api_key))
+    job = ChatJob(
+        params.get("model") or settings.model or "",
+        messages,
+        provider,
+        stream,
+        n,
+        kwargs,
+        settings.timeout,
+        settings.stream_timeout,
+        (api_key, settings.g4f_api_key),
+    )
     conversation_id = conversation_id or params.get("conversation_id")
     if conversation_id:
         await _attach_conversation(request, job, provider or "", conversation_id)
@@ -115,8 +144,9 @@ async def _attach_conversation(request: Request, job: ChatJob, scope: str, conve
     sent = job.messages
 
     async def save(reply: str, new_state: dict | None) -> None:
-        await conversations.save(scope, conversation_id, [*sent, {"role": "assistant", "content": reply}],
-                                 new_state or state)
+        await conversations.save(
+            scope, conversation_id, [*sent, {"role": "assistant", "content": reply}], new_state or state
+        )
 
     job.on_done = save
 
@@ -176,5 +206,13 @@ class ChatLane:
         await response(scope, receive, send)
 
 
-__all__ = ["ChatLane", "chat_completions", "provider_chat_completions", "conversation_chat_completions", "check_rate",
-           "check_request_options", "provider_api_key", "bearer_token"]
+__all__ = [
+    "ChatLane",
+    "chat_completions",
+    "provider_chat_completions",
+    "conversation_chat_completions",
+    "check_rate",
+    "check_request_options",
+    "provider_api_key",
+    "bearer_token",
+]

@@ -38,11 +38,31 @@ DONE = b"data: [DONE]\n\n"
 class ChatJob:
     """One validated request, ready to run: what to ask, whom, and what to keep afterwards."""
 
-    __slots__ = ("model", "messages", "provider", "stream", "n", "kwargs", "timeout", "stream_timeout",
-                 "secrets", "on_done")
+    __slots__ = (
+        "model",
+        "messages",
+        "provider",
+        "stream",
+        "n",
+        "kwargs",
+        "timeout",
+        "stream_timeout",
+        "secrets",
+        "on_done",
+    )
 
-    def __init__(self, model: str, messages: list, provider: str | None, stream: bool, n: int, kwargs: dict[str, Any],
-                 timeout: float, stream_timeout: float | None, secrets: tuple[str | None, ...] = ()) -> None:
+    def __init__(
+        self,
+        model: str,
+        messages: list,
+        provider: str | None,
+        stream: bool,
+        n: int,
+        kwargs: dict[str, Any],
+        timeout: float,
+        stream_timeout: float | None,
+        secrets: tuple[str | None, ...] = (),
+    ) -> None:
         self.model, self.messages, self.provider, self.stream, self.n = model, messages, provider, stream, n
         self.kwargs, self.timeout, self.stream_timeout, self.secrets = kwargs, timeout, stream_timeout, secrets
         #: ``async (reply_text, provider_state) -> None`` saving the conversation, when one is kept.
@@ -118,8 +138,14 @@ class CompletionResponse(Response):
                 if job.n == 1:
                     completion = await create_completion(job.model, job.messages, job.provider, **job.kwargs)
                 else:
-                    completion = _merge(await asyncio.gather(
-                        *(create_completion(job.model, job.messages, job.provider, **job.kwargs) for _ in range(job.n))))
+                    completion = _merge(
+                        await asyncio.gather(
+                            *(
+                                create_completion(job.model, job.messages, job.provider, **job.kwargs)
+                                for _ in range(job.n)
+                            )
+                        )
+                    )
             if job.on_done is not None:
                 await job.on_done(completion.choices[0].message.content or "", completion.conversation)
         except Exception as error:
@@ -127,8 +153,13 @@ class CompletionResponse(Response):
             return
         self._outcome(completion.provider, None)
         body = orjson.dumps(completion.model_dump())
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [*JSON_HEADERS, (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [*JSON_HEADERS, (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -59,8 +59,13 @@ class AppConfig:
 
     @classmethod
     def fields(cls) -> list[str]:
-        return [n for n in vars(AppConfig) if not n.startswith("_") and not callable(getattr(AppConfig, n))
-                and not isinstance(vars(AppConfig)[n], (classmethod, staticmethod))]
+        return [
+            n
+            for n in vars(AppConfig)
+            if not n.startswith("_")
+            and not callable(getattr(AppConfig, n))
+            and not isinstance(vars(AppConfig)[n], (classmethod, staticmethod))
+        ]
 
     @classmethod
     def set_config(cls, **settings: Any) -> None:

@@ -33,10 +33,13 @@ _HTTP = {
 }
 
 
-def error_body(status: int, message: str, error_type: str | None = None, code: str | None = None,
-               param: str | None = None) -> dict[str, Any]:
+def error_body(
+    status: int, message: str, error_type: str | None = None, code: str | None = None, param: str | None = None
+) -> dict[str, Any]:
     default_type, default_code = _HTTP.get(status, ("server_error", "internal_error"))
-    return {"error": {"message": message, "type": error_type or default_type, "code": code or default_code, "param": param}}
+    return {
+        "error": {"message": message, "type": error_type or default_type, "code": code or default_code, "param": param}
+    }
 
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
@@ -46,7 +49,9 @@ def scrub(text: str, secrets: Iterable[str | None]) -> str:
     return text
 
 
-def error_payload(error: BaseException, secrets: Iterable[str | None] = ()) -> tuple[int, dict[str, Any], dict[str, str]]:
+def error_payload(
+    error: BaseException, secrets: Iterable[str | None] = ()
+) -> tuple[int, dict[str, Any], dict[str, str]]:
     """Status, OpenAI error body and headers for ``error``: the one mapping, for responses and stream events."""
     headers: dict[str, str] = {}
     if isinstance(error, G4FError):

@@ -25,14 +25,21 @@ async def generate_images(request: Request, provider: str | None = None) -> JSON
 
     provider = provider or params.get("provider")
     api_key = provider_api_key(request, settings, params, provider)
-    client = AsyncClient(media_provider=settings.media_provider, api_key=api_key,
-                         proxy=params.get("proxy") or settings.proxy)
+    client = AsyncClient(
+        media_provider=settings.media_provider, api_key=api_key, proxy=params.get("proxy") or settings.proxy
+    )
     extra = {name: params[name] for name in EXTRA if name in params}
     try:
         async with deadline(settings.timeout):
             result = await client.images.async_generate(
-                params["prompt"], params.get("model"), provider, params.get("response_format"),
-                params.get("n", 1), params.get("size"), **extra)
+                params["prompt"],
+                params.get("model"),
+                provider,
+                params.get("response_format"),
+                params.get("n", 1),
+                params.get("size"),
+                **extra,
+            )
     except TimeoutError as error:
         raise as_timeout_error(error, settings.timeout) from None
     return JSONResponse(result.model_dump())

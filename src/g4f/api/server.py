@@ -10,9 +10,16 @@ import orjson
 from .config import CONFIG_ENV, AppConfig
 
 
-def run_api(host: str = "127.0.0.1", port: int = 1337, debug: bool = False, workers: int | None = None,
-            ssl_keyfile: str | None = None, ssl_certfile: str | None = None, access_log: bool | None = None,
-            **settings: Any) -> None:
+def run_api(
+    host: str = "127.0.0.1",
+    port: int = 1337,
+    debug: bool = False,
+    workers: int | None = None,
+    ssl_keyfile: str | None = None,
+    ssl_certfile: str | None = None,
+    access_log: bool | None = None,
+    **settings: Any,
+) -> None:
     """Serve the API until interrupted. Extra keyword arguments are ``AppConfig`` settings."""
     import uvicorn
 
@@ -26,12 +33,18 @@ def run_api(host: str = "127.0.0.1", port: int = 1337, debug: bool = False, work
         config.state_url = f"sqlite:///{path}"
     scheme = "https" if ssl_certfile else "http"
     shown = f"[{host}]" if ":" in host else host
-    print(f"g4f API on {scheme}://{shown}:{port}/v1" + (f"  GUI: {scheme}://{shown}:{port}/chat/" if config.gui else ""),
-          flush=True)
+    print(
+        f"g4f API on {scheme}://{shown}:{port}/v1" + (f"  GUI: {scheme}://{shown}:{port}/chat/" if config.gui else ""),
+        flush=True,
+    )
     options: dict[str, Any] = dict(
-        host=host, port=port, log_level="debug" if config.debug else "info",
+        host=host,
+        port=port,
+        log_level="debug" if config.debug else "info",
         access_log=config.debug if access_log is None else access_log,
-        ssl_keyfile=ssl_keyfile, ssl_certfile=ssl_certfile, timeout_graceful_shutdown=10,
+        ssl_keyfile=ssl_keyfile,
+        ssl_certfile=ssl_certfile,
+        timeout_graceful_shutdown=10,
     )
     if workers and workers > 1:
         os.environ[CONFIG_ENV] = orjson.dumps(config.to_dict()).decode()  # read by create_app() in each worker

@@ -126,7 +126,9 @@ def check(body: dict[str, Any], spec: Spec, required: tuple[str, ...] = ()) -> d
         if not test(value):
             raise ValidationError(f"'{name}' must be {what}, not {_json_type(value)}.", param=name)
         if bounds is not None and not (bounds[0] <= value <= bounds[1]):
-            raise InvalidRequestError(f"'{name}' must be between {bounds[0]:g} and {bounds[1]:g}; got {value}.", param=name)
+            raise InvalidRequestError(
+                f"'{name}' must be between {bounds[0]:g} and {bounds[1]:g}; got {value}.", param=name
+            )
         out[name] = value
     for name in required:
         if name not in out:
@@ -135,16 +137,26 @@ def check(body: dict[str, Any], spec: Spec, required: tuple[str, ...] = ()) -> d
 
 
 def _json_type(value: Any) -> str:
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "an array",
-            dict: "an object"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
 
 
 __all__ = ["check", "ValidationError", "CHAT_SPEC", "IMAGE_SPEC", "SPEECH_SPEC"]
 
 
 _SCHEMA_TYPES = {
-    "str": {"type": "string"}, "bool": {"type": "boolean"}, "int": {"type": "integer"}, "number": {"type": "number"},
-    "list": {"type": "array"}, "object": {"type": "object"},
+    "str": {"type": "string"},
+    "bool": {"type": "boolean"},
+    "int": {"type": "integer"},
+    "number": {"type": "number"},
+    "list": {"type": "array"},
+    "object": {"type": "object"},
     "str|object": {"anyOf": [{"type": "string"}, {"type": "object"}]},
     "str|list": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
     "str_list": {"type": "array", "items": {"type": "string"}},

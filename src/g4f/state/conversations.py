@@ -13,8 +13,9 @@ from .base import Store
 class Conversations:
     """History per (scope, conversation id); ``scope`` is the provider name for the provider routes."""
 
-    def __init__(self, store: Store, max_messages: int = 100, max_conversations: int = 1000,
-                 ttl: float | None = 86400.0) -> None:
+    def __init__(
+        self, store: Store, max_messages: int = 100, max_conversations: int = 1000, ttl: float | None = 86400.0
+    ) -> None:
         self.store = store
         self.max_messages = max_messages
         self.max_conversations = max_conversations
@@ -32,18 +33,22 @@ class Conversations:
         data = orjson.loads(raw)
         return data.get("messages", []), data.get("state")
 
-    async def save(self, scope: str, conversation_id: str, messages: Messages, state: dict[str, Any] | None = None) -> None:
+    async def save(
+        self, scope: str, conversation_id: str, messages: Messages, state: dict[str, Any] | None = None
+    ) -> None:
         await self.store.put_bounded(
-            "conversations", self._key(scope, conversation_id),
+            "conversations",
+            self._key(scope, conversation_id),
             orjson.dumps({"messages": self.trim(messages), "state": state}),
-            self.max_conversations, self.ttl,
+            self.max_conversations,
+            self.ttl,
         )
 
     def trim(self, messages: Messages) -> Messages:
         """System messages stay; of the rest, the newest ``max_messages``."""
         system = [m for m in messages if m.get("role") in ("system", "developer")]
         rest = [m for m in messages if m.get("role") not in ("system", "developer")]
-        return system + rest[-self.max_messages:] if self.max_messages else system
+        return system + rest[-self.max_messages :] if self.max_messages else system
 
     @staticmethod
     def merge(stored: Messages, incoming: Messages) -> Messages:

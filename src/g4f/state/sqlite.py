@@ -78,7 +78,9 @@ class SQLiteStore(Store):
             row = self._conn.execute("SELECT count, reset FROM counters WHERE key = ?", (key,)).fetchone()
             count, reset = (row[0], row[1]) if row and row[1] > now else (0, now + window)
             count += amount
-            self._conn.execute("INSERT OR REPLACE INTO counters (key, count, reset) VALUES (?, ?, ?)", (key, count, reset))
+            self._conn.execute(
+                "INSERT OR REPLACE INTO counters (key, count, reset) VALUES (?, ?, ?)", (key, count, reset)
+            )
             self._conn.execute("COMMIT")
         except BaseException:
             self._conn.execute("ROLLBACK")
@@ -101,7 +103,9 @@ class SQLiteStore(Store):
         return await self._call(self._incr, key, window, amount)
 
     def _count(self, key: str) -> int:
-        row = self._conn.execute("SELECT count FROM counters WHERE key = ? AND reset > ?", (key, time.time())).fetchone()
+        row = self._conn.execute(
+            "SELECT count FROM counters WHERE key = ? AND reset > ?", (key, time.time())
+        ).fetchone()
         return int(row[0]) if row else 0
 
     async def count(self, key: str) -> int:

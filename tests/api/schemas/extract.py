@@ -10,8 +10,15 @@ import json
 import sys
 from pathlib import Path
 
-ROOTS = ["CreateChatCompletionResponse", "CreateChatCompletionStreamResponse", "ListModelsResponse", "Model",
-         "ImagesResponse", "ErrorResponse", "CreateTranscriptionResponseJson"]
+ROOTS = [
+    "CreateChatCompletionResponse",
+    "CreateChatCompletionStreamResponse",
+    "ListModelsResponse",
+    "Model",
+    "ImagesResponse",
+    "ErrorResponse",
+    "CreateTranscriptionResponseJson",
+]
 
 
 def refs(node, found: set[str]) -> None:
