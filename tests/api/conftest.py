@@ -7,9 +7,22 @@ import pytest
 from . import mocks
 from .server import ThreadedUvicorn
 
-mocks.register_all()
-
 KEY = "test-server-key-0123456789"
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _mock_providers():
+    """The mocks exist for this package's tests only; other packages see the registry as it was."""
+    from g4f import Provider
+    from g4f.models import ModelRegistry
+
+    models = dict(ModelRegistry._models)
+    mocks.register_all()
+    yield
+    for cls in mocks.ALL:
+        Provider._registered.pop(cls.__name__, None)
+    for name in set(ModelRegistry._models) - set(models):
+        ModelRegistry._models.pop(name)
 
 
 @pytest.fixture(autouse=True)

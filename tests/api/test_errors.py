@@ -133,17 +133,22 @@ def test_provider_errors(client, server, model, status, code, sdk_error):
     assert info.value.status_code == status
 
 
-def test_all_providers_failed_names_each(start_server):
+@pytest.fixture(scope="module")
+def fallback_model():
+    """A model served by two failing mocks (removed from the registry with the package's mocks)."""
     from g4f.models import Model
 
-    Model("mock-fallback-model", "Mock", ["MockRateLimited", "MockDown"])
+    return Model("mock-fallback-model", "Mock", ["MockRateLimited", "MockDown"])
+
+
+def test_all_providers_failed_names_each(start_server, fallback_model):
     error = assert_error(
         post(start_server(), {"model": "mock-fallback-model", "messages": USER}), 502, "provider_error"
     )
     assert "MockRateLimited" in error["message"] and "MockDown" in error["message"]
 
 
-def test_ignored_providers(start_server):
+def test_ignored_providers(start_server, fallback_model):
     body = {"model": "mock-fallback-model", "messages": USER, "ignored_providers": ["MockRateLimited"]}
     error = assert_error(post(start_server(), body), 502, "provider_error")
     assert "MockDown" in error["message"] and "MockRateLimited" not in error["message"]
