@@ -18,6 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import client_speed  # noqa: E402
+import core_figures  # noqa: E402
 import engine  # noqa: E402
 import gateway  # noqa: E402
 import servers  # noqa: E402
@@ -29,6 +30,8 @@ from report import Section, document, machine, readme_section, short, update_rea
 SECTIONS = ("gateway", "client", "startup", "engine", "stability")
 FULL = {
     "cell_s": 5,
+    "import_repeat": 7,
+    "calls": 2000,
     "rounds": 10,
     "per_round": 40,
     "launches": 3,
@@ -39,6 +42,8 @@ FULL = {
 }
 QUICK = {
     "cell_s": 1,
+    "import_repeat": 2,
+    "calls": 200,
     "rounds": 2,
     "per_round": 5,
     "launches": 1,
@@ -49,13 +54,15 @@ QUICK = {
 }
 
 
-def _core_rows() -> tuple[list[list[str]], list[Section]]:
-    """Import times and in-process overheads from bench_core.py (the core's own benchmarks)."""
+def _guarded(name: str, job: Callable[[], list[Section]]) -> list[Section]:
+    """One broken measurement must not lose the others' figures."""
     try:
-        import bench_core
-    except ImportError:
-        return [["import times", "bench/bench_core.py is missing", "", "FAIL"]], []
-    return bench_core.startup_rows(), bench_core.sections()
+        return job()
+    except Exception as error:
+        traceback.print_exc()
+        failed = Section(name, ["error", "result"])
+        failed.add(f"{type(error).__name__}: {short(error, 300)}", "FAIL")
+        return [failed]
 
 
 def run_sections(names: list[str], p: dict) -> list[Section]:
@@ -64,31 +71,28 @@ def run_sections(names: list[str], p: dict) -> list[Section]:
             return [client_speed.run(up.port, p["rounds"], p["per_round"])]
 
     def start() -> list[Section]:
-        core_rows, core_sections = _core_rows()
-        return [startup.section(core_rows + startup.run(p["launches"]), p["launches"]), *core_sections]
+        rows = core_figures.import_rows(p["import_repeat"]) + startup.run(p["launches"])
+        return [startup.section(rows, p["launches"])]
 
-    jobs: dict[str, Callable[[], list[Section]]] = {
-        "gateway": lambda: gateway.run(p["cell_s"]),
-        "client": client,
-        "startup": start,
-        "engine": lambda: [engine.run(p["engine_reps"])],
-        "stability": lambda: [stability.run(p["requests"], p["warmup"], p["stability_s"])],
+    jobs: dict[str, list[tuple[str, Callable[[], list[Section]]]]] = {
+        "gateway": [("gateway", lambda: gateway.run(p["cell_s"]))],
+        "client": [("client", client), ("core overhead", lambda: [core_figures.overhead_section(p["calls"])])],
+        "startup": [("startup", start)],
+        "engine": [
+            ("engine", lambda: [engine.run(p["engine_reps"])]),
+            ("Local in-process", lambda: [core_figures.local_section(p["engine_reps"])]),
+        ],
+        "stability": [("stability", lambda: [stability.run(p["requests"], p["warmup"], p["stability_s"])])],
     }
     out: list[Section] = []
     for name in names:
         began = time.monotonic()
         print(f"-- {name} ...", file=sys.stderr, flush=True)
-        try:
-            sections = jobs[name]()
-        except Exception as error:  # one broken section must not lose the others' figures
-            traceback.print_exc()
-            failed = Section(name, ["error", "result"])
-            failed.add(f"{type(error).__name__}: {short(error, 300)}", "FAIL")
-            sections = [failed]
-        for section in sections:
-            print(section.markdown(), flush=True)
+        for label, job in jobs[name]:
+            for section in _guarded(label, job):
+                print(section.markdown(), flush=True)
+                out.append(section)
         print(f"-- {name}: {time.monotonic() - began:.0f} s", file=sys.stderr, flush=True)
-        out += sections
     return out
 
 
