@@ -81,3 +81,19 @@ def test_tables_count_missed_budgets():
     section.add("z", f"FAIL: {short(error)}")
     assert section.failures == 2
     assert "| z | FAIL: boom / here |" in section.markdown()
+
+
+def test_readme_section_is_replaced_not_duplicated(tmp_path):
+    from report import machine, readme_section, update_readme
+
+    readme = tmp_path / "README.md"
+    readme.write_text("# x\n\n## Design\n\ntext\n")
+    first, second = Section("one", ["a"]), Section("two", ["a"])
+    update_readme(readme, readme_section(machine(), [first]))
+    update_readme(readme, readme_section(machine(), [second]))
+    text = readme.read_text()
+    assert text.startswith("# x\n\n## Design\n\ntext\n\n## Performance\n")
+    assert text.count("## Performance") == 1 and "### two" in text and "### one" not in text
+    readme.write_text(text + "\n## Later\n\nkept\n")
+    update_readme(readme, readme_section(machine(), [first]))
+    assert readme.read_text().endswith("| a |\n|---|\n\n## Later\n\nkept\n")
