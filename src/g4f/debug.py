@@ -22,6 +22,8 @@ def enable(on: bool = True) -> None:
 
 def log(*text: object) -> None:
     if logging:
+        if not logger.isEnabledFor(_logging.DEBUG):  # gpt4free style: ``g4f.debug.logging = True`` alone
+            enable(True)
         logger.debug(" ".join(str(t) for t in text))
 
 

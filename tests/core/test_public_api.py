@@ -231,3 +231,10 @@ def test_errors_know_their_status():
         assert isinstance(error, errors.G4FError) and error.status_code == status
         body = error.to_dict()["error"]
         assert body["message"] == "x" and body["type"] and body["code"]
+
+
+def test_debug_logging_flag_alone_prints():
+    result = run_python("import g4f.debug as d; d.logging = True; d.log('hello', 'debug')")
+    assert "g4f DEBUG hello debug" in result.stderr
+    quiet = run_python("import g4f.debug as d; d.log('hello')")
+    assert quiet.stderr == ""
