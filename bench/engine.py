@@ -86,7 +86,7 @@ def _direct_worker() -> None:
         print(json.dumps(_timing(start, stamps)), flush=True)
 
 
-def run(reps: int, time_limit: float = 150) -> Section:
+def run(reps: int, time_limit: float = 90) -> Section:
     import servers
 
     section = Section(

@@ -36,6 +36,7 @@ FULL = {
     "per_round": 40,
     "launches": 3,
     "engine_reps": 3,
+    "local_reps": 2,
     "requests": 50_000,
     "warmup": 5_000,
     "stability_s": 170,
@@ -48,6 +49,7 @@ QUICK = {
     "per_round": 5,
     "launches": 1,
     "engine_reps": 1,
+    "local_reps": 1,
     "requests": 1_000,
     "warmup": 200,
     "stability_s": 30,
@@ -80,7 +82,7 @@ def run_sections(names: list[str], p: dict) -> list[Section]:
         "startup": [("startup", start)],
         "engine": [
             ("engine", lambda: [engine.run(p["engine_reps"])]),
-            ("Local in-process", lambda: [core_figures.local_section(p["engine_reps"])]),
+            ("Local in-process", lambda: [core_figures.local_section(p["local_reps"])]),
         ],
         "stability": [("stability", lambda: [stability.run(p["requests"], p["warmup"], p["stability_s"])])],
     }
