@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -16,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from .. import debug
 from ..errors import G4FError
+from ..gui import STATIC_DIR
 from ..state import Conversations, HealthBook, RateLimiter, open_store
 from ..version import __version__
 from . import audio, catalog, chat, images, media, uploads
@@ -24,8 +24,6 @@ from .config import AppConfig
 from .errors import handle_exception
 from .responses import JSONResponse
 from .validation import CHAT_SPEC, IMAGE_SPEC, SPEECH_SPEC, request_body_doc
-
-GUI_DIR = Path(__file__).resolve().parent.parent / "gui" / "static"
 
 
 @asynccontextmanager
@@ -38,6 +36,23 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await app.state.store.close()
 
 
+class G4FApp(FastAPI):
+    """FastAPI with the chat lane, auth and CORS outside FastAPI's own middleware stack.
+
+    ``outer`` lists pure-ASGI middleware, outermost first. The chat hot path then pays for none of
+    FastAPI's wrappers (error, telemetry and body-limit middleware, exit stacks, routing); every other
+    route passes through them as usual. ``scope["app"]`` is set before any of them runs.
+    """
+
+    outer: list[tuple[type, dict[str, Any]]]
+
+    def build_middleware_stack(self) -> Any:
+        app = super().build_middleware_stack()
+        for cls, options in reversed(self.outer):
+            app = cls(app, **options)
+        return app
+
+
 def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
     """The ASGI application. ``config``: an ``AppConfig``, a dict of settings, or None for ``AppConfig``'s."""
     settings = AppConfig.from_any(config)
@@ -48,7 +63,7 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
 
         set_cookies_dir(settings.cookies_dir)
 
-    app = FastAPI(
+    app = G4FApp(
         title="g4f API",
         version=__version__,
         lifespan=lifespan,
@@ -76,19 +91,20 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
     else:
         app.add_api_route("/", _index, include_in_schema=False)
 
-    app.add_middleware(chat.ChatLane)  # innermost: after auth and CORS, before routing
-    if settings.g4f_api_key:
-        app.add_middleware(AuthMiddleware, api_key=settings.g4f_api_key)
+    app.outer = []
     if settings.cors_origins:
         from starlette.middleware.cors import CORSMiddleware
 
-        app.add_middleware(
-            CORSMiddleware,
+        cors = dict(
             allow_origins=list(settings.cors_origins),
             allow_methods=["*"],
             allow_headers=["*"],
             expose_headers=["Retry-After"],
         )
+        app.outer.append((CORSMiddleware, cors))
+    if settings.g4f_api_key:
+        app.outer.append((AuthMiddleware, {"api_key": settings.g4f_api_key}))
+    app.outer.append((chat.ChatLane, {}))  # innermost of ours: after CORS and auth, before FastAPI
     return app
 
 
@@ -157,7 +173,7 @@ async def _health(request: Request) -> JSONResponse:
 
 def _gui(app: FastAPI) -> None:
     """The web page at ``/chat/``; ``/`` leads there. The page is public, its API calls follow the key rule."""
-    app.mount("/chat", StaticFiles(directory=GUI_DIR, html=True, check_dir=False), name="gui")
+    app.mount("/chat", StaticFiles(directory=STATIC_DIR, html=True, check_dir=False), name="gui")
 
     async def to_gui(request: Request) -> RedirectResponse:
         return RedirectResponse("/chat/", status_code=307)
