@@ -94,10 +94,14 @@ def bench_call_overhead(calls: int = 2000) -> dict[str, float]:
         run(n // 10)  # warm up
         return min(run(n) for _ in range(3)) / n * 1e6
 
+    async def sync_inside_loop(n: int) -> float:  # Jupyter-style: the calls go to the background loop
+        return via_sync(n)
+
     direct_us = best(lambda n: asyncio.run(direct(n)), calls)
     async_us = best(lambda n: asyncio.run(via_async(n)), calls)
     async_stream_us = best(lambda n: asyncio.run(via_async_stream(n)), calls)
     sync_us = best(via_sync, calls)
+    sync_in_loop_us = best(lambda n: asyncio.run(sync_inside_loop(n)), calls)
     bridge_us = best(lambda n: _bridge_roundtrips(run_sync, n), calls)
     return {
         "direct_provider_us": direct_us,
@@ -107,6 +111,7 @@ def bench_call_overhead(calls: int = 2000) -> dict[str, float]:
         "async_stream_overhead_us": async_stream_us - direct_us,
         "sync_client_us": sync_us,
         "sync_client_overhead_us": sync_us - direct_us,
+        "sync_client_inside_loop_us": sync_in_loop_us,
         "bridge_roundtrip_us": bridge_us,
     }
 

@@ -64,3 +64,41 @@ def test_sync_client_from_many_threads():
     for w in workers:
         w.join(10)
     assert results == ["one two three"] * 8
+
+
+class LoopRecorder(AsyncGeneratorProvider):
+    working = True
+    loops: list = []
+
+    @classmethod
+    async def create_async_generator(cls, model, messages, **kwargs):
+        cls.loops.append((threading.get_ident(), asyncio.get_running_loop()))
+        yield "a"
+        cls.loops.append((threading.get_ident(), asyncio.get_running_loop()))
+        yield "b"
+
+
+def test_sync_client_without_a_loop_runs_in_the_calling_thread():
+    LoopRecorder.loops = []
+    client = Client()
+    for _ in range(3):
+        assert client.chat.completions.create(user(), provider=LoopRecorder).choices[0].message.content == "ab"
+    assert "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(
+        user(), provider=LoopRecorder, stream=True)) == "ab"
+    assert {t for t, _ in LoopRecorder.loops} == {threading.get_ident()}  # no thread hop
+    assert len({id(loop) for _, loop in LoopRecorder.loops}) == 1  # one loop, reused by every call and chunk
+
+
+def test_each_thread_has_its_own_loop_closed_when_the_thread_ends():
+    LoopRecorder.loops = []
+
+    def calls() -> None:
+        Client().chat.completions.create(user(), provider=LoopRecorder)
+        Client().chat.completions.create(user(), provider=LoopRecorder)
+
+    worker = threading.Thread(target=calls)
+    worker.start()
+    worker.join(10)
+    loops = {id(loop): loop for _, loop in LoopRecorder.loops}
+    assert len(loops) == 1 and {t for t, _ in LoopRecorder.loops} == {worker.ident}
+    assert next(iter(loops.values())).is_closed()

@@ -39,8 +39,9 @@ class AbstractProvider(BaseProvider):
             if result is not None:
                 yield result
             return
-        async for part in iterate_in_thread(result):
-            yield part
+        async with contextlib.aclosing(iterate_in_thread(result)) as parts:
+            async for part in parts:
+                yield part
 
 
 class AsyncProvider(BaseProvider):
@@ -129,8 +130,9 @@ async def _wrap(result: Any) -> AsyncGenerator[Any, None]:
                 yield item
         return
     if isinstance(result, Iterator):
-        async for item in iterate_in_thread(result):
-            yield item
+        async with contextlib.aclosing(iterate_in_thread(result)) as items:
+            async for item in items:
+                yield item
     elif result is not None:
         yield result
 
