@@ -102,3 +102,18 @@ def test_each_thread_has_its_own_loop_closed_when_the_thread_ends():
     loops = {id(loop): loop for _, loop in LoopRecorder.loops}
     assert len(loops) == 1 and {t for t, _ in LoopRecorder.loops} == {worker.ident}
     assert next(iter(loops.values())).is_closed()
+
+
+def test_pooled_session_closed_at_exit():
+    import subprocess
+    import sys
+
+    code = (
+        "from g4f.client.bridge import run_sync\n"
+        "from g4f.providers.http import get_session\n"
+        "async def open_session():\n"
+        "    return get_session().closed\n"
+        "print(run_sync(open_session()))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False" and result.stderr == ""  # no "Unclosed client session"

@@ -12,6 +12,7 @@ Either way: no nest_asyncio and no new loop per call or per chunk.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import threading
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from typing import Any, TypeVar
@@ -51,8 +52,13 @@ class _ThreadLoop:
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
+        if threading.current_thread() is threading.main_thread():
+            atexit.register(self.close)  # the main thread's locals outlive the interpreter's tidy-up
 
     def __del__(self) -> None:
+        self.close()
+
+    def close(self) -> None:
         loop = self.loop
         if loop.is_closed() or loop.is_running():
             return
