@@ -82,6 +82,8 @@ class Model:
         self.aliases = aliases
         self.kind = kind
         self.provider_names = _names(best_provider)
+        # Classes given directly are kept: they need not be in the registry.
+        self._given = {p.__name__: p for p in _members(best_provider) if isinstance(p, type)}
         self._best = None if isinstance(best_provider, (str, list, tuple)) else best_provider
         ModelRegistry.register(self, aliases)
 
@@ -95,6 +97,9 @@ class Model:
 
         result = []
         for name in self.provider_names:
+            if name in self._given:
+                result.append(self._given[name])
+                continue
             try:
                 result.append(Provider.get(name))
             except Exception:
@@ -108,6 +113,14 @@ class Model:
 
             self._best = IterListProvider(self.providers)
         return self._best
+
+
+def _members(best_provider: Any) -> list[Any]:
+    if isinstance(best_provider, (list, tuple)):
+        return list(best_provider)
+    if hasattr(best_provider, "providers"):
+        return list(best_provider.providers)
+    return [] if best_provider is None else [best_provider]
 
 
 def _names(best_provider: Any) -> list[str]:
