@@ -13,7 +13,14 @@ def _isolated_dirs(tmp_path, monkeypatch):
     # The one keyless public upstream points at a closed local port: no test can reach the internet.
     monkeypatch.setenv("POLLINATIONSAI_API_BASE", "http://127.0.0.1:9")
     from g4f import cookies
+    from g4f.models import ModelRegistry
 
     cookies.reset()
+    models, aliases = dict(ModelRegistry._models), dict(ModelRegistry._aliases)
     yield
     cookies.reset()
+    # Models a test registered do not outlive it.
+    ModelRegistry._models.clear()
+    ModelRegistry._models.update(models)
+    ModelRegistry._aliases.clear()
+    ModelRegistry._aliases.update(aliases)

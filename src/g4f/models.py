@@ -55,7 +55,8 @@ class ModelRegistry:
                 except Exception as error:
                     problems.setdefault(model.name, []).append(f"{name}: {error}")
                     continue
-                served = {*getattr(provider, "model_aliases", {}), *provider.get_models(), *provider.image_models}
+                listed = provider.get_models() if hasattr(provider, "get_models") else getattr(provider, "models", [])
+                served = {*getattr(provider, "model_aliases", {}), *listed, *getattr(provider, "image_models", [])}
                 served.update(getattr(provider, "audio_models", []) or [])
                 if model.name and model.name not in served:
                     problems.setdefault(model.name, []).append(f"{name}: does not list {model.name!r}")

@@ -34,7 +34,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def upstream() -> Iterator[SlowOpenAI]:
     fake = SlowOpenAI()
     fake.start()
@@ -51,7 +51,7 @@ def _fresh_upstream(request) -> None:
         fake.cancelled = 0
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def server(upstream, tmp_path_factory) -> Iterator[str]:
     """The base URL of a live `g4f api --gui` with an API key set."""
     port = _free_port()
@@ -83,7 +83,7 @@ def server(upstream, tmp_path_factory) -> Iterator[str]:
     log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
