@@ -100,7 +100,7 @@ class StopFilter:
         return out
 
 
-async def iter_parts(
+async def open_parts(
     model: Any,
     messages: Messages,
     provider: Any = None,
@@ -111,7 +111,10 @@ async def iter_parts(
     ignore_stream: bool = False,
     **kwargs: Any,
 ) -> AsyncIterator[Any]:
-    """Route the request and yield the provider's parts, falling back across candidates."""
+    """Validate and route the request; the provider parts' generator, not yet started.
+
+    Returned rather than wrapped, so the hot path has one generator layer fewer; the caller closes it.
+    """
     from ..providers.retry_provider import IterListProvider
 
     validate_messages(messages)
@@ -129,7 +132,12 @@ async def iter_parts(
     messages = await resolve_image_urls(messages)
     # An IterListProvider/RetryProvider given by the caller keeps its behaviour over the filtered candidates.
     runner = provider.with_providers(candidates) if isinstance(provider, IterListProvider) else IterListProvider(candidates)
-    async with aclosing(runner.create_async_generator(model_name, messages, stream=stream, **kwargs)) as parts:
+    return runner.create_async_generator(model_name, messages, stream=stream, **kwargs)
+
+
+async def iter_parts(model: Any, messages: Messages, provider: Any = None, **kwargs: Any) -> AsyncIterator[Any]:
+    """Route the request and yield the provider's parts, falling back across candidates."""
+    async with aclosing(await open_parts(model, messages, provider, **kwargs)) as parts:
         async for part in parts:
             yield part
 
@@ -197,7 +205,7 @@ async def create_completion(model: Any, messages: Messages, provider: Any = None
                             **kwargs: Any) -> ChatCompletion:
     """A whole (non-streaming) completion."""
     collector = _Collector(model, messages, stop)
-    agen = iter_parts(model, messages, provider, stream=False, stop=stop, **kwargs)
+    agen = await open_parts(model, messages, provider, stream=False, stop=stop, **kwargs)
     try:
         async for part in agen:
             collector.take(part)
@@ -225,7 +233,7 @@ async def stream_completion(model: Any, messages: Messages, provider: Any = None
                             **kwargs: Any) -> AsyncIterator[ChatCompletionChunk]:
     """Chunks as parts arrive; the last carries ``finish_reason`` and ``usage``."""
     c = _Collector(model, messages, stop)
-    agen = iter_parts(model, messages, provider, stream=True, stop=stop, **kwargs)
+    agen = await open_parts(model, messages, provider, stream=True, stop=stop, **kwargs)
 
     def chunk(delta: ChatCompletionDelta | None, finish: str | None = None, usage: Usage | None = None) -> ChatCompletionChunk:
         return ChatCompletionChunk(delta, finish, completion_id=c.id, created=c.created, model=c.model,

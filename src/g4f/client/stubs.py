@@ -6,6 +6,7 @@ and ``to_json()`` give the OpenAI wire shape.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import uuid
@@ -53,8 +54,13 @@ class _Stub:
         return type(other) is type(self) and self.model_dump() == other.model_dump()  # type: ignore[attr-defined]
 
 
+_ID_PREFIX = uuid.uuid4().hex[:12]
+_ids = itertools.count(1)
+
+
 def new_completion_id() -> str:
-    return f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    """Unique per process (random prefix) without an ``os.urandom`` call per request."""
+    return f"chatcmpl-{_ID_PREFIX}{next(_ids):012x}"
 
 
 class Usage(_Stub):

@@ -301,11 +301,14 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
                                                timeout=client_timeout, **kwargs)
 
         async with transport_errors(name, api_key):
-            try:
-                async with deadline(first):  # not wait_for: no extra task per request
-                    response = await send()
-            except asyncio.TimeoutError as error:
-                raise ProviderTimeoutError(f"{name} sent nothing within {first:g} s") from error
+            if first < total:
+                try:
+                    async with deadline(first):  # not wait_for: no extra task per request
+                        response = await send()
+                except asyncio.TimeoutError as error:
+                    raise ProviderTimeoutError(f"{name} sent nothing within {first:g} s") from error
+            else:  # the session's total timeout covers it: no second timer
+                response = await send()
             try:
                 if response.status >= 400:
                     raw = await response.text(errors="replace")
