@@ -29,12 +29,20 @@ class _Stub:
     _optional: tuple[str, ...] = ()
 
     def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
+        # Called for every response and streamed chunk: scalars are copied as they are, only nested
+        # objects and containers recurse.
         out = {}
+        optional = self._optional
         for name in self.__slots__:
             value = getattr(self, name)
-            if value is None and (exclude_none or name in self._optional):
-                continue
-            out[name] = _clean(value)
+            if value is None:
+                if exclude_none or name in optional:
+                    continue
+            elif isinstance(value, _Stub):
+                value = value.model_dump(exclude_none)
+            elif isinstance(value, (list, dict)):
+                value = _clean(value)
+            out[name] = value
         return out
 
     dict = to_dict = model_dump
