@@ -176,6 +176,8 @@ class RetryProviderError(G4FError):
             self.retry_after = min((getattr(e, "retry_after", None) or 0) for e in causes) or None
         elif causes and all(isinstance(e, MissingAuthError) for e in causes):
             self.status_code, self.error_type, self.code = 401, "authentication_error", "missing_auth"
+        elif causes and all(isinstance(e, ProviderNotFoundError) for e in causes):  # e.g. every one ignored
+            self.status_code, self.error_type, self.code = 404, "invalid_request_error", "provider_not_found"
 
 
 # Names gpt4free users import.
