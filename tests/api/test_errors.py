@@ -153,7 +153,7 @@ def test_ignored_providers(start_server, fallback_model):
     error = assert_error(post(start_server(), body), 502, "provider_error")
     assert "MockDown" in error["message"] and "MockRateLimited" not in error["message"]
     ignoring = start_server(ignored_providers=["MockRateLimited", "MockDown"])
-    error = assert_error(post(ignoring, {"model": "mock-fallback-model", "messages": USER}), 502)
+    error = assert_error(post(ignoring, {"model": "mock-fallback-model", "messages": USER}), 404, "provider_not_found")
     assert "MockDown is in ignored_providers" in error["message"]
 
 
