@@ -19,6 +19,7 @@ class OpenaiAPI(OpenaiTemplate):
     ]
     vision_models = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4-turbo", "o1", "o3", "o4-mini"]
     image_models = ["gpt-image-1", "dall-e-3", "dall-e-2"]
+    variation_models = ["dall-e-2"]
     speech_models = ["tts-1", "tts-1-hd", "gpt-4o-mini-tts"]
     transcription_models = ["whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe"]
     audio_models = [*speech_models, *transcription_models]

@@ -223,6 +223,8 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
     #: Subsets of ``audio_models``: which make speech and which transcribe.
     speech_models: ClassVar[list[str]] = []
     transcription_models: ClassVar[list[str]] = []
+    #: Image models with a variations endpoint (``POST /images/variations``).
+    variation_models: ClassVar[list[str]] = []
     default_voice: ClassVar[str] = "alloy"
     headers: ClassVar[dict[str, str]] = {}
 
@@ -491,6 +493,38 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         async with cls.request("POST", "/images/generations", json=body, api_key=cls.get_api_key(api_key),
                                api_base=api_base, timeout=timeout, proxy=proxy) as response:
             data = await cls.read_json(response)
+        return cls.image_response(data, model, prompt)
+
+    @classmethod
+    async def create_image_variation(cls, image: Any, model: str | None = None, n: int | None = None,
+                                     size: str | None = None, response_format: str | None = None,
+                                     api_key: str | None = None, api_base: str | None = None,
+                                     timeout: float | None = None, proxy: str | None = None,
+                                     **kwargs: Any) -> ImageResponse:
+        """``POST /images/variations`` (multipart ``image``): variations of one image (OpenAI: dall-e-2)."""
+        import aiohttp
+
+        from ..image import to_bytes
+
+        data, name = image if isinstance(image, tuple) else (image, None)
+        content, mime = to_bytes(data)
+        model = cls.get_model(model or (cls.variation_models[0] if cls.variation_models else None))
+        form = aiohttp.FormData()
+        form.add_field("image", content, filename=name or f"image.{mime.split('/')[-1]}", content_type=mime)
+        fields = {"model": model, "n": n, "size": size,
+                  "response_format": response_format if response_format in ("url", "b64_json") else None,
+                  "user": kwargs.get("user")}
+        for key, value in fields.items():
+            if value is not None:
+                form.add_field(key, str(value))
+        async with cls.request("POST", "/images/variations", data=form, api_key=cls.get_api_key(api_key),
+                               api_base=api_base, timeout=timeout, proxy=proxy) as response:
+            answer = await cls.read_json(response)
+        return cls.image_response(answer, model, "")
+
+    @classmethod
+    def image_response(cls, data: Any, model: str, prompt: str) -> ImageResponse:
+        """An images answer (``data[url|b64_json, revised_prompt]``) as one ``ImageResponse``."""
         urls, revised = [], None
         for item in data.get("data") or () if isinstance(data, dict) else ():
             if item.get("url"):
