@@ -11,12 +11,21 @@ import base64
 import json
 from typing import Any, ClassVar
 
-from ..errors import InvalidRequestError, MissingAuthError, NotSupportedError, ResponseError
+from ..errors import InvalidRequestError, NotSupportedError, ResponseError
 from ..image import is_url, to_bytes
 from ..typing import AsyncResult, MediaListType, Messages
 from .base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from .response import FinishReason, Reasoning, ToolCalls, Usage
-from .upstream import iter_sse, message_images, message_text, post, resolve_api_base, status_error
+from .upstream import (
+    iter_sse,
+    message_images,
+    message_text,
+    post,
+    refuse_images,
+    require_key,
+    resolve_api_base,
+    status_error,
+)
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
@@ -329,13 +338,7 @@ class AnthropicTemplate(AsyncGeneratorProvider, ProviderModelMixin):
     api_version: ClassVar[str] = API_VERSION
     default_max_tokens: ClassVar[int] = DEFAULT_MAX_TOKENS
     needs_auth: ClassVar[bool] = True
-
-    @classmethod
-    def get_model(cls, model: str | None, **kwargs: Any) -> str:
-        """Aliases resolve; other names pass through and a wrong one comes back as the API's 404."""
-        if not model:
-            return cls.default_model or ""
-        return cls.model_aliases.get(model, model)
+    pass_through_models = True  # the upstream's catalogue may be newer than ours
 
     @classmethod
     async def create_async_generator(cls, model: str, messages: Messages, stream: bool = False,
@@ -343,13 +346,9 @@ class AnthropicTemplate(AsyncGeneratorProvider, ProviderModelMixin):
                                      timeout: float | None = None, proxy: str | None = None,
                                      media: MediaListType | None = None, **kwargs: Any) -> AsyncResult:
         name = cls.get_name()
-        key = cls.get_api_key(api_key)
-        if not key:
-            raise MissingAuthError(f"{name} needs an API key: pass api_key or set {cls.api_key_env or name.upper() + '_API_KEY'}.")
+        key = require_key(cls, api_key)
         model = cls.get_model(model)
-        has_images = bool(media) or any(message_images(m.get("content")) for m in messages)
-        if has_images and model in cls.models and model not in cls.vision_models:
-            raise NotSupportedError(f"{name} model {model!r} does not accept images; use one of {', '.join(cls.vision_models)}.")
+        refuse_images(cls, model, bool(media) or any(message_images(m.get("content")) for m in messages))
         body = build_request(model, messages, stream=stream, media=media, default_max_tokens=cls.default_max_tokens, **kwargs)
         json_tool = json_tool_name(kwargs.get("response_format")) if "tools" in body and not kwargs.get("tools") else None
         headers = {"x-api-key": key, "anthropic-version": cls.api_version,

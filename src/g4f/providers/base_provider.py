@@ -70,6 +70,9 @@ class ProviderModelMixin:
     image_models: ClassVar[list[str]] = []
     vision_models: ClassVar[list[str]] = []
     audio_models: ClassVar[list[str]] = []
+    #: Let names outside ``models`` through to the upstream (an API whose catalogue may be newer
+    #: than ours answers a wrong name with its own 404).
+    pass_through_models: ClassVar[bool] = False
 
     @classmethod
     def get_models(cls, **kwargs: Any) -> list[str]:
@@ -85,6 +88,8 @@ class ProviderModelMixin:
             return cls.default_model or ""
         if model in cls.model_aliases:
             return cls.model_aliases[model]
+        if cls.pass_through_models:
+            return model
         models = cls.get_models(**kwargs)
         if models and model not in models and model not in cls.image_models:
             raise ModelNotFoundError(f"Model {model!r} is not served by {cls.__name__}.")

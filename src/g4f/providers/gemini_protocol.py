@@ -13,12 +13,21 @@ import json
 import uuid
 from typing import Any, ClassVar
 
-from ..errors import InvalidRequestError, MissingAuthError, NotSupportedError, ResponseError
+from ..errors import InvalidRequestError, NotSupportedError, ResponseError
 from ..image import IMAGE_OR_AUDIO, is_url, prepare_media, resolve_image_urls, to_bytes
 from ..typing import AsyncResult, MediaListType, Messages
 from .base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from .response import FinishReason, ImageResponse, Reasoning, ToolCalls, Usage
-from .upstream import iter_sse, message_images, message_text, post, resolve_api_base, status_error
+from .upstream import (
+    iter_sse,
+    message_images,
+    message_text,
+    post,
+    refuse_images,
+    require_key,
+    resolve_api_base,
+    status_error,
+)
 
 FINISH_REASONS = {
     "STOP": "stop",
@@ -307,13 +316,12 @@ class GeminiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
     api_base: ClassVar[str] = "https://generativelanguage.googleapis.com"
     api_version: ClassVar[str] = "v1beta"
     needs_auth: ClassVar[bool] = True
+    pass_through_models = True  # the upstream's catalogue may be newer than ours
 
     @classmethod
     def get_model(cls, model: str | None, **kwargs: Any) -> str:
-        """Aliases resolve; other names pass through and a wrong one comes back as the API's 404."""
-        if not model:
-            return cls.default_model or ""
-        return cls.model_aliases.get(model, model).removeprefix("models/")
+        """Google's ``models/`` prefix is accepted and dropped."""
+        return super().get_model(model, **kwargs).removeprefix("models/")
 
     @classmethod
     async def create_async_generator(cls, model: str, messages: Messages, stream: bool = False,
@@ -321,13 +329,9 @@ class GeminiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
                                      timeout: float | None = None, proxy: str | None = None,
                                      media: MediaListType | None = None, **kwargs: Any) -> AsyncResult:
         name = cls.get_name()
-        key = cls.get_api_key(api_key)
-        if not key:
-            raise MissingAuthError(f"{name} needs an API key: pass api_key or set {cls.api_key_env or name.upper() + '_API_KEY'}.")
+        key = require_key(cls, api_key)
         model = cls.get_model(model)
-        has_images = bool(media) or any(message_images(m.get("content")) for m in messages)
-        if has_images and model in cls.models and model not in cls.vision_models:
-            raise NotSupportedError(f"{name} model {model!r} does not accept images; use one of {', '.join(cls.vision_models)}.")
+        refuse_images(cls, model, bool(media) or any(message_images(m.get("content")) for m in messages))
         messages, media = await localize_images(messages, media)
         body = build_request(messages, media=media, **kwargs)
         base = f"{resolve_api_base(cls, api_base)}/{cls.api_version}/models/{model}"

@@ -26,7 +26,6 @@ from .. import debug
 from ..errors import (
     G4FError,
     NoMediaResponseError,
-    NotSupportedError,
     ProviderNotWorkingError,
     ProviderTimeoutError,
     ResponseError,
@@ -40,6 +39,7 @@ from .upstream import (
     message_text,
     parse_retry_after,
     redact,
+    refuse_images,
     resolve_api_base,
     status_error,
     transport_errors,
@@ -215,6 +215,7 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
     models_path: ClassVar[str] = "/models"
     working = True
     needs_auth = True
+    pass_through_models = True  # the upstream's catalogue may be newer than ours
     #: Ask for usage in the last chunk of a stream (some strict servers reject ``stream_options``).
     supports_stream_options: ClassVar[bool] = True
     timeout: ClassVar[float] = DEFAULT_TIMEOUT
@@ -247,13 +248,6 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         return headers
-
-    @classmethod
-    def get_model(cls, model: str | None, **kwargs: Any) -> str:
-        """Aliases resolve; other names pass through, since the upstream's catalogue may be newer than ours."""
-        if not model:
-            return cls.default_model or ""
-        return cls.model_aliases.get(model, model)
 
     @classmethod
     def get_models(cls, api_base: str | None = None, **kwargs: Any) -> list[str]:
@@ -366,9 +360,7 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         from ..image import attach_media, has_images
 
         messages = attach_media(messages, media)  # data URIs (or input_audio) in the last user message
-        if cls.vision_models and model in cls.models and model not in cls.vision_models and has_images(messages):
-            raise NotSupportedError(f"{cls.get_name()} model {model!r} does not accept images; "
-                                    f"vision models: {', '.join(cls.vision_models)}.")
+        refuse_images(cls, model, has_images(messages))
         body = cls.build_request(model, messages, stream=stream, **kwargs)
         first = first_byte_timeout or (min(cls.first_byte_timeout, timeout or cls.timeout) if stream else None)
         headers = {"Content-Type": "application/json", **(headers or {})}

@@ -20,6 +20,7 @@ from ..errors import (
     InvalidRequestError,
     MissingAuthError,
     ModelNotFoundError,
+    NotSupportedError,
     PayloadTooLargeError,
     ProviderError,
     ProviderTimeoutError,
@@ -193,3 +194,21 @@ __all__ = [
     "resolve_api_base", "client_timeout", "redact", "parse_retry_after", "status_error", "transport_errors", "post",
     "SSEDecoder", "iter_sse", "message_images", "message_text",
 ]
+
+
+def require_key(provider: Any, api_key: str | None) -> str:
+    """The provider's key (argument, environment, cookies directory), or ``MissingAuthError`` naming its variable."""
+    key = provider.get_api_key(api_key)
+    if not key:
+        name = provider.get_name()
+        raise MissingAuthError(f"{name} needs an API key: pass api_key or set {provider.api_key_env or name.upper() + '_API_KEY'}.")
+    return key
+
+
+def refuse_images(provider: Any, model: str, has_images: bool) -> None:
+    """A model known to be text-only (listed, while the vendor lists its vision models) refuses images
+    before anything is sent."""
+    vision = provider.vision_models
+    if has_images and vision and model in provider.models and model not in vision:
+        raise NotSupportedError(f"{provider.get_name()} model {model!r} does not accept images; "
+                                f"use one of {', '.join(vision)}.")
