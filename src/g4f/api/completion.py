@@ -69,10 +69,10 @@ class ChatJob:
         self.on_done: Any = None
 
 
-def as_timeout_error(error: BaseException, seconds: float | None) -> BaseException:
+def as_timeout_error(error: BaseException, seconds: float | None, what: str = "No answer") -> BaseException:
     """A deadline of this server (a plain TimeoutError) becomes a 504; a provider's own error stays."""
     if isinstance(error, TimeoutError) and not isinstance(error, G4FError):
-        return ProviderTimeoutError(f"No answer within {seconds:g} seconds.")
+        return ProviderTimeoutError(f"{what} within {seconds:g} seconds.")
     return error
 
 
@@ -212,7 +212,7 @@ class CompletionResponse(Response):
                 if text is not None:
                     await job.on_done("".join(text), None)
             except Exception as error:
-                error = as_timeout_error(error, gap)
+                error = as_timeout_error(error, gap, "The stream sent nothing more")
                 self._outcome(provider, error)
                 _, body, _ = error_payload(error, job.secrets)
                 try:  # in-band: the status line has been sent already
