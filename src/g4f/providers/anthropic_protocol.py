@@ -17,7 +17,9 @@ from ..typing import AsyncResult, MediaListType, Messages
 from .base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from .response import FinishReason, Reasoning, ToolCalls, Usage
 from .upstream import (
+    add_turn,
     iter_sse,
+    last_user_items,
     message_images,
     message_text,
     post,
@@ -122,18 +124,9 @@ def convert_messages(messages: Messages, media: MediaListType | None = None) -> 
         else:
             role = "user"
             blocks = content_blocks(content)
-        if not blocks:
-            continue
-        if turns and turns[-1]["role"] == role:
-            turns[-1]["content"].extend(blocks)
-        else:
-            turns.append({"role": role, "content": blocks})
+        add_turn(turns, role, blocks, "content")
     if media:
-        images = [image_block(data) for data, _name in media]
-        last_user = next((t for t in reversed(turns) if t["role"] == "user"), None)
-        if last_user is None:
-            turns.append(last_user := {"role": "user", "content": []})
-        last_user["content"][:0] = images
+        last_user_items(turns, "content")[:0] = [image_block(data) for data, _name in media]
     if turns and turns[-1]["role"] == "assistant":  # a prefill may not end in whitespace
         last = turns[-1]["content"][-1]
         if last["type"] == "text":

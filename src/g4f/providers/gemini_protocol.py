@@ -19,7 +19,9 @@ from ..typing import AsyncResult, MediaListType, Messages
 from .base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from .response import FinishReason, ImageResponse, Reasoning, ToolCalls, Usage
 from .upstream import (
+    add_turn,
     iter_sse,
+    last_user_items,
     message_images,
     message_text,
     post,
@@ -173,18 +175,9 @@ def convert_messages(messages: Messages, media: MediaListType | None = None) -> 
             role, parts = "user", [{"functionResponse": {"name": name, "response": _function_response(content)}}]
         else:
             role, parts = "user", content_parts(content)
-        if not parts:
-            continue
-        if contents and contents[-1]["role"] == role:
-            contents[-1]["parts"].extend(parts)
-        else:
-            contents.append({"role": role, "parts": parts})
+        add_turn(contents, role, parts, "parts")
     if media:
-        images = [inline_part(data) for data, _name in media]
-        last_user = next((c for c in reversed(contents) if c["role"] == "user"), None)
-        if last_user is None:
-            contents.append(last_user := {"role": "user", "parts": []})
-        last_user["parts"].extend(images)
+        last_user_items(contents, "parts").extend(inline_part(data) for data, _name in media)
     return "\n\n".join(system), contents
 
 

@@ -212,3 +212,22 @@ def refuse_images(provider: Any, model: str, has_images: bool) -> None:
     if has_images and vision and model in provider.models and model not in vision:
         raise NotSupportedError(f"{provider.get_name()} model {model!r} does not accept images; "
                                 f"use one of {', '.join(vision)}.")
+
+
+def add_turn(turns: list[dict], role: str, items: list, key: str) -> None:
+    """Append a turn's items (``key``: "content" blocks or "parts"); APIs that want roles to
+    alternate get consecutive same-role items merged into one turn. Empty items add nothing."""
+    if not items:
+        return
+    if turns and turns[-1]["role"] == role:
+        turns[-1][key].extend(items)
+    else:
+        turns.append({"role": role, key: items})
+
+
+def last_user_items(turns: list[dict], key: str) -> list:
+    """The item list of the last user turn (made when there is none), where request media go."""
+    last_user = next((t for t in reversed(turns) if t["role"] == "user"), None)
+    if last_user is None:
+        turns.append(last_user := {"role": "user", key: []})
+    return last_user[key]
