@@ -17,7 +17,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import orjson
@@ -42,7 +42,7 @@ from .upstream import (
     refuse_images,
     resolve_api_base,
     status_error,
-    transport_errors,
+    transport_error,
 )
 
 if sys.version_info >= (3, 11):
@@ -205,6 +205,60 @@ def message_parts(message: dict) -> Iterator[Any]:
         yield ToolCalls([complete_call(c) for c in message["tool_calls"]])
 
 
+@lru_cache(maxsize=32)
+def _client_timeout(total: float) -> Any:
+    import aiohttp
+
+    return aiohttp.ClientTimeout(total=total, sock_connect=min(total, 30.0))
+
+
+class UpstreamCall:
+    """``OpenaiTemplate.request``: a class rather than ``@asynccontextmanager``, since it runs on
+    every request of the hot path (one generator and one nested context manager fewer)."""
+
+    __slots__ = ("name", "method", "url", "options", "secret", "first", "response")
+
+    def __init__(self, name: str, method: str, url: str, options: dict[str, Any], secret: str | None,
+                 first: float | None) -> None:
+        self.name, self.method, self.url, self.options, self.secret, self.first = name, method, url, options, secret, first
+        self.response: Any = None
+
+    async def __aenter__(self) -> Any:
+        send = get_session().request(self.method, self.url, **self.options)
+        try:
+            if self.first is None:  # the session's total timeout covers the first byte: no second timer
+                self.response = await send
+            else:
+                try:
+                    async with deadline(self.first):  # not wait_for: no extra task per request
+                        self.response = await send
+                except asyncio.TimeoutError as error:
+                    raise ProviderTimeoutError(f"{self.name} sent nothing within {self.first:g} s") from error
+            response = self.response
+            if response.status >= 400:
+                raw = await response.text(errors="replace")
+                try:
+                    data: Any = json.loads(raw)
+                except ValueError:
+                    data = raw
+                message = redact((error_message(data) or "").strip(), self.secret)
+                raise status_error(self.name, response.status, message,
+                                   parse_retry_after(response.headers.get("Retry-After")))
+        except BaseException as error:
+            await self.__aexit__(type(error), error, error.__traceback__)
+            raise
+        return response
+
+    async def __aexit__(self, exc_type: Any, error: BaseException | None, tb: Any) -> None:
+        if self.response is not None:
+            self.response.release()
+            self.response = None
+        if error is not None:
+            mapped = transport_error(error, self.name, self.secret)
+            if mapped is not None:
+                raise mapped from error
+
+
 class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
     """An OpenAI-compatible API: a vendor subclass sets ``api_base``, its key variable and its models."""
 
@@ -275,48 +329,20 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         return body
 
     @classmethod
-    @asynccontextmanager
-    async def request(cls, method: str, path: str, *, api_key: str | None = None, api_base: str | None = None,
-                      timeout: float | None = None, first_byte_timeout: float | None = None, proxy: str | None = None,
-                      headers: dict[str, str] | None = None, **kwargs: Any) -> AsyncIterator[Any]:
-        """One request through the pooled session; yields the response once its status is OK.
+    def request(cls, method: str, path: str, *, api_key: str | None = None, api_base: str | None = None,
+                timeout: float | None = None, first_byte_timeout: float | None = None, proxy: str | None = None,
+                headers: dict[str, str] | None = None, **kwargs: Any) -> UpstreamCall:
+        """One request through the pooled session: ``async with cls.request(...) as response``.
 
-        Errors map to g4f errors: HTTP status via ``status_error``, connection failures and timeouts
-        (before or while the body is read) to retryable ones. The key is scrubbed from every message.
+        The response comes once its status is OK. Errors map to g4f errors: HTTP status via
+        ``status_error``, connection failures and timeouts (before or while the body is read) to
+        retryable ones. The key is scrubbed from every message.
         """
-        import aiohttp
-
-        name = cls.get_name()
-        url = cls.get_api_base(api_base) + path
         total = float(timeout or cls.timeout)
         first = min(float(first_byte_timeout or total), total)
-        client_timeout = aiohttp.ClientTimeout(total=total, sock_connect=min(total, 30.0))
-
-        async def send() -> Any:
-            return await get_session().request(method, url, headers=cls.get_headers(api_key, headers), proxy=proxy,
-                                               timeout=client_timeout, **kwargs)
-
-        async with transport_errors(name, api_key):
-            if first < total:
-                try:
-                    async with deadline(first):  # not wait_for: no extra task per request
-                        response = await send()
-                except asyncio.TimeoutError as error:
-                    raise ProviderTimeoutError(f"{name} sent nothing within {first:g} s") from error
-            else:  # the session's total timeout covers it: no second timer
-                response = await send()
-            try:
-                if response.status >= 400:
-                    raw = await response.text(errors="replace")
-                    try:
-                        data: Any = json.loads(raw)
-                    except ValueError:
-                        data = raw
-                    message = redact((error_message(data) or "").strip(), api_key)
-                    raise status_error(name, response.status, message, parse_retry_after(response.headers.get("Retry-After")))
-                yield response
-            finally:
-                response.release()
+        options = dict(headers=cls.get_headers(api_key, headers), proxy=proxy, timeout=_client_timeout(total), **kwargs)
+        return UpstreamCall(cls.get_name(), method, cls.get_api_base(api_base) + path, options, api_key,
+                            first if first < total else None)
 
     @classmethod
     async def read_json(cls, response: Any) -> Any:

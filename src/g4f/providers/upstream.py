@@ -83,19 +83,29 @@ def status_error(name: str, status: int, message: str, retry_after: float | None
     return ProviderError(text)  # 5xx, Anthropic's 529 overloaded: another provider may answer
 
 
+def transport_error(error: BaseException, name: str, secret: str | None = None) -> G4FError | None:
+    """The retryable g4f error for a connection failure or timeout; ``None`` for anything else."""
+    import aiohttp
+
+    if isinstance(error, G4FError):
+        return None
+    if isinstance(error, TimeoutError):  # aiohttp's read/connect timeouts are TimeoutErrors too
+        return ProviderTimeoutError(f"{name} did not answer in time")
+    if isinstance(error, aiohttp.ClientError):
+        return ProviderError(redact(f"{name} connection failed: {type(error).__name__}: {error}", secret))
+    return None
+
+
 @asynccontextmanager
 async def transport_errors(name: str, secret: str | None = None) -> AsyncIterator[None]:
     """Map connection errors and timeouts (before or during a stream) to retryable g4f errors."""
-    import aiohttp
-
     try:
         yield
-    except G4FError:
-        raise
-    except TimeoutError as error:  # aiohttp's read/connect timeouts are TimeoutErrors too
-        raise ProviderTimeoutError(f"{name} did not answer in time") from error
-    except aiohttp.ClientError as error:
-        raise ProviderError(redact(f"{name} connection failed: {type(error).__name__}: {error}", secret)) from error
+    except Exception as error:
+        mapped = transport_error(error, name, secret)
+        if mapped is None:
+            raise
+        raise mapped from error
 
 
 ErrorInfo = Callable[[Any], "tuple[str | None, int | None, float | None]"]
