@@ -15,6 +15,7 @@ import asyncio
 from typing import Any
 
 import orjson
+from raw_asgi import lifespan, read_body, respond
 
 CHUNKS = 20
 SLOW_DELAY = 0.01  # seconds between chunks of a "-slow" model
@@ -77,48 +78,29 @@ def _answer(model: str, stream: bool, include_usage: bool) -> Any:
     return body
 
 
-async def _read_body(receive: Any) -> bytes:
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            return body
-
-
-async def _send(send: Any, status: int, headers: list, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 def _error(message: str, code: str) -> bytes:
     return orjson.dumps({"error": {"message": message, "type": "invalid_request_error", "code": code}})
 
 
 async def app(scope: dict, receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await lifespan(receive, send)
+        return
     if scope["type"] != "http":
         return
     path, method = scope["path"], scope["method"]
     if path in ("/v1/chat/completions", "/chat/completions") and method == "POST":
         try:
-            request = orjson.loads(await _read_body(receive))
+            request = orjson.loads(await read_body(receive))
             model = str(request.get("model") or "gpt-4o-mini")
             stream = bool(request.get("stream"))
             include_usage = bool((request.get("stream_options") or {}).get("include_usage"))
         except (orjson.JSONDecodeError, AttributeError):
-            await _send(send, 400, JSON_HEADERS, _error("Invalid JSON body", "invalid_json"))
+            await respond(send, 400, JSON_HEADERS, _error("Invalid JSON body", "invalid_json"))
             return
         body = _answer(model, stream, include_usage)
         if not stream:
-            await _send(send, 200, JSON_HEADERS, body)
+            await respond(send, 200, JSON_HEADERS, body)
             return
         delay = SLOW_DELAY if model.endswith("-slow") else 0
         await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
@@ -128,9 +110,9 @@ async def app(scope: dict, receive: Any, send: Any) -> None:
             await send({"type": "http.response.body", "body": event, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
     elif path in ("/v1/models", "/models") and method == "GET":
-        await _send(send, 200, JSON_HEADERS, MODELS)
+        await respond(send, 200, JSON_HEADERS, MODELS)
     else:
-        await _send(send, 404, JSON_HEADERS, _error(f"No route {method} {path}", "not_found"))
+        await respond(send, 404, JSON_HEADERS, _error(f"No route {method} {path}", "not_found"))
 
 
 def main(argv: list[str] | None = None) -> None:

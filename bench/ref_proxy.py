@@ -15,6 +15,7 @@ from typing import Any
 
 import aiohttp
 import orjson
+from raw_asgi import lifespan, read_body, respond
 
 UPSTREAM = os.environ.get("REF_UPSTREAM", "http://127.0.0.1:8001/v1")
 JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -31,31 +32,17 @@ def session() -> aiohttp.ClientSession:
     return _session
 
 
-async def _read_body(receive: Any) -> bytes:
-    body = b""
-    while True:
-        message = await receive()
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            return body
-
-
-async def _send(send: Any, status: int, headers: list, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 async def _chat(receive: Any, send: Any) -> None:
     try:
-        request = orjson.loads(await _read_body(receive))
+        request = orjson.loads(await read_body(receive))
     except orjson.JSONDecodeError:
         error = {"error": {"message": "Invalid JSON body", "type": "invalid_request_error", "code": "invalid_json"}}
-        await _send(send, 400, JSON_HEADERS, orjson.dumps(error))
+        await respond(send, 400, JSON_HEADERS, orjson.dumps(error))
         return
     headers = {"Content-Type": "application/json", "Authorization": "Bearer x"}
     async with session().post(f"{UPSTREAM}/chat/completions", data=orjson.dumps(request), headers=headers) as resp:
         if not request.get("stream") or resp.status != 200:
-            await _send(send, resp.status, JSON_HEADERS, orjson.dumps(orjson.loads(await resp.read())))
+            await respond(send, resp.status, JSON_HEADERS, orjson.dumps(orjson.loads(await resp.read())))
             return
         await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
         async for line in resp.content:
@@ -68,17 +55,15 @@ async def _chat(receive: Any, send: Any) -> None:
         await send({"type": "http.response.body", "body": b""})
 
 
+async def _close_session() -> None:
+    if _session is not None:
+        await _session.close()
+
+
 async def app(scope: dict, receive: Any, send: Any) -> None:
     if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                if _session is not None:
-                    await _session.close()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await lifespan(receive, send, _close_session)
+        return
     if scope["type"] != "http":
         return
     path, method = scope["path"], scope["method"]
@@ -86,9 +71,9 @@ async def app(scope: dict, receive: Any, send: Any) -> None:
         await _chat(receive, send)
     elif path == "/v1/models" and method == "GET":
         async with session().get(f"{UPSTREAM}/models") as resp:
-            await _send(send, resp.status, JSON_HEADERS, await resp.read())
+            await respond(send, resp.status, JSON_HEADERS, await resp.read())
     else:
-        await _send(send, 404, JSON_HEADERS, b'{"error":{"message":"Not found","type":"invalid_request_error"}}')
+        await respond(send, 404, JSON_HEADERS, b'{"error":{"message":"Not found","type":"invalid_request_error"}}')
 
 
 def main(argv: list[str] | None = None) -> None:

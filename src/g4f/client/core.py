@@ -260,12 +260,4 @@ async def stream_completion(model: Any, messages: Messages, provider: Any = None
     yield chunk(ChatCompletionDelta(None, None), c.final_reason(), c.final_usage())
 
 
-async def iter_text(model: Any, messages: Messages, provider: Any = None, *, stream: bool = False,
-                    **kwargs: Any) -> AsyncIterator[str]:
-    """Only the text (gpt4free's ``ChatCompletion.create``)."""
-    async for chunk in stream_completion(model, messages, provider, ignore_stream=not stream or kwargs.pop("ignore_stream", False), **kwargs):
-        if chunk.choices and chunk.choices[0].delta.content:
-            yield chunk.choices[0].delta.content
-
-
-__all__ = ["create_completion", "stream_completion", "iter_parts", "iter_text", "validate_messages", "collect_media"]
+__all__ = ["create_completion", "stream_completion", "iter_parts", "validate_messages", "collect_media"]

@@ -37,8 +37,7 @@ from .response import AudioResponse, FinishReason, ImageResponse, Reasoning, Too
 from .upstream import (
     SSEDecoder,
     message_text,
-    parse_retry_after,
-    redact,
+    raise_for_status,
     refuse_images,
     resolve_api_base,
     status_error,
@@ -86,6 +85,12 @@ def error_message(body: Any) -> str | None:
         if body.get("detail"):
             return str(body["detail"])
     return str(body)[:500] if body else None
+
+
+def openai_error_info(body: Any) -> tuple[str | None, None, None]:
+    """``raise_for_status``'s reader for OpenAI-shaped error bodies: the message; status and
+    Retry-After come from the HTTP answer."""
+    return error_message(body), None, None
 
 
 def last_user_text(messages: Messages) -> str:
@@ -234,20 +239,11 @@ class UpstreamCall:
                         self.response = await send
                 except asyncio.TimeoutError as error:
                     raise ProviderTimeoutError(f"{self.name} sent nothing within {self.first:g} s") from error
-            response = self.response
-            if response.status >= 400:
-                raw = await response.text(errors="replace")
-                try:
-                    data: Any = json.loads(raw)
-                except ValueError:
-                    data = raw
-                message = redact((error_message(data) or "").strip(), self.secret)
-                raise status_error(self.name, response.status, message,
-                                   parse_retry_after(response.headers.get("Retry-After")))
+            await raise_for_status(self.name, self.response, self.secret, openai_error_info)
         except BaseException as error:
             await self.__aexit__(type(error), error, error.__traceback__)
             raise
-        return response
+        return self.response
 
     async def __aexit__(self, exc_type: Any, error: BaseException | None, tb: Any) -> None:
         if self.response is not None:

@@ -115,26 +115,34 @@ ErrorInfo = Callable[[Any], "tuple[str | None, int | None, float | None]"]
 async def post(name: str, url: str, *, headers: Mapping[str, str], body: dict, stream: bool,
                timeout: float | None = None, proxy: str | None = None, secret: str | None = None,
                error_info: ErrorInfo | None = None) -> AsyncIterator[Any]:
-    """POST ``body`` as JSON; yield the response once its status is OK, else raise the mapped error.
+    """POST ``body`` as JSON; yield the response once its status is OK, else raise the mapped error
+    (``raise_for_status``)."""
+    async with transport_errors(name, secret):
+        async with get_session().post(url, json=body, headers=dict(headers), proxy=proxy,
+                                      timeout=client_timeout(timeout, stream)) as response:
+            await raise_for_status(name, response, secret, error_info)
+            yield response
+
+
+async def raise_for_status(name: str, response: Any, secret: str | None = None,
+                           error_info: ErrorInfo | None = None) -> None:
+    """Nothing for a 2xx/3xx answer; else the g4f error its status and body describe, key scrubbed.
 
     ``error_info(body)`` reads the vendor's error body: ``(message, status, retry_after)``, where a
     status overrides the HTTP one (a refused key sent as 400) and ``None`` keeps what the HTTP said.
     """
-    async with transport_errors(name, secret):
-        async with get_session().post(url, json=body, headers=dict(headers), proxy=proxy,
-                                      timeout=client_timeout(timeout, stream)) as response:
-            if response.status >= 400:
-                raw = await response.text(errors="replace")
-                try:
-                    data: Any = json.loads(raw)
-                except ValueError:
-                    data = raw
-                message, status, retry_after = error_info(data) if error_info else (None, None, None)
-                if retry_after is None:
-                    retry_after = parse_retry_after(response.headers.get("retry-after"))
-                message = redact((message or raw[:500]).strip(), secret)
-                raise status_error(name, status or response.status, message, retry_after)
-            yield response
+    if response.status < 400:
+        return
+    raw = await response.text(errors="replace")
+    try:
+        data: Any = json.loads(raw)
+    except ValueError:
+        data = raw
+    message, status, retry_after = error_info(data) if error_info else (None, None, None)
+    if retry_after is None:
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+    message = redact((message or raw[:500]).strip(), secret)
+    raise status_error(name, status or response.status, message, retry_after)
 
 
 class SSEDecoder:
