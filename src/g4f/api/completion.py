@@ -20,6 +20,7 @@ from ..client.core import create_completion, stream_completion
 from ..client.stubs import ChatCompletion
 from ..errors import G4FError, ProviderTimeoutError, RetryProviderError
 from .errors import error_payload, error_response
+from .guard import Guard
 
 if sys.version_info >= (3, 11):
     from asyncio import timeout as deadline
@@ -76,43 +77,6 @@ def as_timeout_error(error: BaseException, seconds: float | None, what: str = "N
     return error
 
 
-class _Watch:
-    """Cancels the handling task when the client disconnects.
-
-    The watching task starts only once the request has run for ``AFTER`` seconds: most answers
-    come sooner, and a watcher per request (a task, then its cancellation, whose traceback is a
-    reference cycle left to the garbage collector) cost more than the rest of the server's work.
-    A client that leaves is still noticed within ``AFTER`` seconds.
-    """
-
-    AFTER = 0.05
-
-    __slots__ = ("gone", "task", "timer", "receive", "handler")
-
-    def __init__(self, receive: Receive) -> None:
-        self.gone = False
-        self.task: asyncio.Task | None = None
-        self.receive, self.handler = receive, asyncio.current_task()
-        self.timer = asyncio.get_running_loop().call_later(self.AFTER, self._start)
-
-    def _start(self) -> None:
-        self.task = asyncio.ensure_future(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            message = await self.receive()
-            if message["type"] == "http.disconnect":
-                self.gone = True
-                if self.handler is not None:
-                    self.handler.cancel()
-                return
-
-    def stop(self) -> None:
-        self.timer.cancel()
-        if self.task is not None:
-            self.task.cancel()
-
-
 class CompletionResponse(Response):
     """ASGI response answering one chat completion request (a ``Response`` so FastAPI passes it through)."""
 
@@ -122,20 +86,15 @@ class CompletionResponse(Response):
         self.background = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        watch = _Watch(receive)
-        try:
-            if self.job.stream:
-                await self._stream(scope, receive, send)
-            else:
-                await self._whole(scope, receive, send)
-        except asyncio.CancelledError:
-            if not watch.gone:
-                raise
-            task = asyncio.current_task()
-            if task is not None and hasattr(task, "uncancel"):
-                task.uncancel()
-        finally:
-            watch.stop()
+        with Guard(receive) as guard:
+            try:
+                if self.job.stream:
+                    await self._stream(guard, scope, receive, send)
+                else:
+                    await self._whole(guard, scope, receive, send)
+            except asyncio.CancelledError:
+                if not guard.absorb():
+                    raise
 
     def _outcome(self, provider: str | None, error: BaseException | None) -> None:
         if self.record is not None:
@@ -146,10 +105,10 @@ class CompletionResponse(Response):
         self._outcome(None, error)
         await error_response(error, self.job.secrets)(scope, receive, send)
 
-    async def _whole(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _whole(self, guard: Guard, scope: Scope, receive: Receive, send: Send) -> None:
         job = self.job
         try:
-            async with deadline(job.timeout):
+            async with guard.limit(job.timeout):
                 if job.n == 1:
                     completion = await create_completion(job.model, job.messages, job.provider, **job.kwargs)
                 else:
@@ -177,12 +136,12 @@ class CompletionResponse(Response):
         )
         await send({"type": "http.response.body", "body": body})
 
-    async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _stream(self, guard: Guard, scope: Scope, receive: Receive, send: Send) -> None:
         job = self.job
         chunks = stream_completion(job.model, job.messages, job.provider, **job.kwargs)
         try:
             try:
-                async with deadline(job.timeout):
+                async with guard.limit(job.timeout):
                     first = await chunks.__anext__()
             except Exception as error:
                 await self._error(scope, receive, send, error)
@@ -192,23 +151,20 @@ class CompletionResponse(Response):
             text = [] if job.on_done is not None else None
             _collect(text, first)
             provider = first.provider
-            loop = asyncio.get_running_loop()
-            gap = job.stream_timeout
+            gap = job.stream_timeout or None
             try:
-                async with deadline(None) as clock:
-                    while True:
-                        if gap:
-                            clock.reschedule(loop.time() + gap)
-                        try:
+                while True:
+                    try:
+                        async with guard.limit(gap):
                             chunk = await chunks.__anext__()
-                        except StopAsyncIteration:
-                            break
-                        _collect(text, chunk)
-                        provider = chunk.provider or provider
-                        try:
-                            await send({"type": "http.response.body", "body": _event(chunk), "more_body": True})
-                        except OSError:  # the client went away while we wrote
-                            return
+                    except StopAsyncIteration:
+                        break
+                    _collect(text, chunk)
+                    provider = chunk.provider or provider
+                    try:
+                        await send({"type": "http.response.body", "body": _event(chunk), "more_body": True})
+                    except OSError:  # the client went away while we wrote
+                        return
                 if text is not None:
                     await job.on_done("".join(text), None)
             except Exception as error:
