@@ -71,7 +71,10 @@ def resolve_provider(provider: Any) -> Any:
     return provider
 
 
-def _exclusion(provider: Any, *, stream: bool, ignored: set[str], ignore_working: bool,
+_NONE: frozenset[str] = frozenset()
+
+
+def _exclusion(provider: Any, *, stream: bool, ignored: set[str] | frozenset[str], ignore_working: bool,
                ignore_stream: bool, api_key: str | None) -> G4FError | None:
     name = provider_name(provider)
     if name in ignored:
@@ -120,9 +123,7 @@ def get_candidates(
     Order: an explicit provider; else the model's providers that are working, not ignored and
     have the credentials they need, keyless and local first, then by health.
     """
-    ignored_set = set(ignored or ())
-    opts = dict(stream=stream, ignored=ignored_set, ignore_working=ignore_working,
-                ignore_stream=ignore_stream, api_key=api_key)
+    ignored_set = set(ignored) if ignored else _NONE
     if isinstance(model, Model):
         model_obj: Model | None = model
         model_name = model.name
@@ -136,12 +137,13 @@ def get_candidates(
     if provider is not None:
         provider = resolve_provider(provider)
         # An IterListProvider given explicitly: route within its providers.
-        providers = list(getattr(provider, "providers", None) or [provider])
-        if len(providers) == 1 and not hasattr(provider, "providers"):
-            excluded = _exclusion(providers[0], **{**opts, "api_key": "explicit"})  # the caller chose it
+        if not hasattr(provider, "providers"):
+            excluded = _exclusion(provider, stream=stream, ignored=ignored_set, ignore_working=ignore_working,
+                                  ignore_stream=ignore_stream, api_key="explicit")  # the caller chose it
             if excluded is not None:
                 raise excluded
-            return model_name, providers
+            return model_name, [provider]
+        providers = list(provider.providers or [provider])
     elif model_obj is not None:
         providers = model_obj.providers
     else:
@@ -149,7 +151,8 @@ def get_candidates(
 
     usable, excluded_errors = [], {}
     for p in providers:
-        error = _exclusion(p, **opts)
+        error = _exclusion(p, stream=stream, ignored=ignored_set, ignore_working=ignore_working,
+                           ignore_stream=ignore_stream, api_key=api_key)
         if error is None:
             usable.append(p)
         else:

@@ -54,7 +54,8 @@ def get(name: str) -> type:
     if name in _registered:
         return _registered[name]
     if name in _module_names():
-        return getattr(importlib.import_module(f"{__name__}.{name}"), name)
+        # Kept once imported: the router asks for a provider by name on every request.
+        return register(getattr(importlib.import_module(f"{__name__}.{name}"), name))
     if name in NOT_BUILT:
         raise ProviderNotBuiltError(f"Provider {name!r} is not available: {NOT_BUILT[name]}")
     eps = _entry_points()

@@ -14,14 +14,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..client.core import validate_messages
 from ..errors import InvalidRequestError, NotSupportedError
 from ..providers.response import JsonConversation
-from .body import read_json
+from .body import header, read_json
 from .completion import ChatJob, CompletionResponse, failed_providers
 from .config import AppConfig
 from .errors import error_response
 from .validation import CHAT_SPEC, check
 
 #: Request fields handed to the provider under their OpenAI names (the rest are the server's own).
-PROVIDER_PARAMS = (
+PROVIDER_PARAMS = frozenset((
     "max_tokens",
     "temperature",
     "top_p",
@@ -44,13 +44,13 @@ PROVIDER_PARAMS = (
     "api_key",
     "api_base",
     "timeout",
-)
+))
 
 
 def bearer_token(request: Request) -> str | None:
-    auth = request.headers.get("authorization")
-    if auth and auth[:7].lower() == "bearer ":
-        return auth[7:].strip() or None
+    auth = header(request, b"authorization")
+    if auth and auth[:7].lower() == b"bearer ":
+        return auth[7:].strip().decode("latin-1") or None
     return None
 
 
@@ -108,7 +108,7 @@ async def build_job(request: Request, provider: str | None = None, conversation_
         raise NotSupportedError("'n' above 1 is supported without streaming only.", param="n")
     if "max_tokens" not in params and "max_completion_tokens" in params:
         params["max_tokens"] = params["max_completion_tokens"]
-    kwargs = {name: params[name] for name in PROVIDER_PARAMS if name in params}
+    kwargs = {name: value for name, value in params.items() if name in PROVIDER_PARAMS}
     kwargs["api_key"] = api_key
     kwargs.setdefault("proxy", settings.proxy)
     ignored = [*settings.ignored_providers, *params.get("ignored_providers", ())]

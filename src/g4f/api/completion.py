@@ -153,18 +153,19 @@ class CompletionResponse(Response):
             provider = first.provider
             gap = job.stream_timeout or None
             try:
-                while True:
-                    try:
-                        async with guard.limit(gap):
+                async with guard.limit(gap):
+                    while True:
+                        guard.renew()
+                        try:
                             chunk = await chunks.__anext__()
-                    except StopAsyncIteration:
-                        break
-                    _collect(text, chunk)
-                    provider = chunk.provider or provider
-                    try:
-                        await send({"type": "http.response.body", "body": _event(chunk), "more_body": True})
-                    except OSError:  # the client went away while we wrote
-                        return
+                        except StopAsyncIteration:
+                            break
+                        _collect(text, chunk)
+                        provider = chunk.provider or provider
+                        try:
+                            await send({"type": "http.response.body", "body": _event(chunk), "more_body": True})
+                        except OSError:  # the client went away while we wrote
+                            return
                 if text is not None:
                     await job.on_done("".join(text), None)
             except Exception as error:

@@ -50,6 +50,11 @@ class Guard:
         """``async with guard.limit(s)``: ``TimeoutError`` unless the block ends within ``s`` seconds (None: no limit)."""
         return Limit(self, seconds)
 
+    def renew(self) -> None:
+        """Start the current limit's seconds again (the gap between streamed chunks)."""
+        if self.seconds is not None:
+            self.deadline = self.sweeper.loop.time() + self.seconds
+
     def _check(self, now: float) -> None:
         if self.deadline is not None and now >= self.deadline and self.fired is None:
             self._cancel("timeout")
@@ -91,7 +96,7 @@ class Limit:
 
     async def __aexit__(self, exc_type: Any, error: BaseException | None, tb: Any) -> None:
         guard = self.guard
-        guard.deadline = None
+        guard.deadline = guard.seconds = None
         if exc_type is asyncio.CancelledError and guard.fired == "timeout":
             guard.fired = None
             if hasattr(guard.task, "uncancel"):

@@ -11,6 +11,7 @@ from typing import Any
 from ..errors import InvalidRequestError
 from ..image import prepare_media, resolve_image_urls
 from ..providers import response as parts
+from ..providers.retry_provider import IterListProvider
 from ..routing import get_candidates
 from ..typing import Messages
 from .stubs import (
@@ -115,8 +116,6 @@ async def open_parts(
 
     Returned rather than wrapped, so the hot path has one generator layer fewer; the caller closes it.
     """
-    from ..providers.retry_provider import IterListProvider
-
     validate_messages(messages)
     if kwargs.get("proxy") is None and os.environ.get("G4F_PROXY"):
         kwargs["proxy"] = os.environ["G4F_PROXY"]

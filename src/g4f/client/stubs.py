@@ -12,6 +12,8 @@ import time
 import uuid
 from typing import Any
 
+_SCALARS = frozenset({str, int, float, bool})
+
 
 def _clean(value: Any) -> Any:
     if isinstance(value, _Stub):
@@ -38,10 +40,8 @@ class _Stub:
             if value is None:
                 if exclude_none or name in optional:
                     continue
-            elif isinstance(value, _Stub):
-                value = value.model_dump(exclude_none)
-            elif isinstance(value, (list, dict)):
-                value = _clean(value)
+            elif type(value) not in _SCALARS:
+                value = value.model_dump(exclude_none) if isinstance(value, _Stub) else _clean(value)
             out[name] = value
         return out
 

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from .. import debug
 from ..errors import RetryProviderError, is_curable_elsewhere, is_retryable
+from ..routing import health
 from ..typing import AsyncResult, Messages
 from .base_provider import to_async_iterator
 from .response import ProviderInfo
@@ -63,8 +64,6 @@ class IterListProvider(BaseProvider):
         return providers
 
     async def create_async_generator(self, model: str, messages: Messages, **kwargs: Any) -> AsyncResult:  # type: ignore[override]
-        from ..routing import health
-
         exceptions: dict[str, BaseException] = {}
         for provider in self._order():
             name = _provider_name(provider)
