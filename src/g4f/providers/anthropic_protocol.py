@@ -341,7 +341,7 @@ class AnthropicTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         name = cls.get_name()
         key = require_key(cls, api_key)
         model = cls.get_model(model)
-        refuse_images(cls, model, bool(media) or any(message_images(m.get("content")) for m in messages))
+        refuse_images(cls, model, messages, media)
         body = build_request(model, messages, stream=stream, media=media, default_max_tokens=cls.default_max_tokens, **kwargs)
         json_tool = json_tool_name(kwargs.get("response_format")) if "tools" in body and not kwargs.get("tools") else None
         headers = {"x-api-key": key, "anthropic-version": cls.api_version,

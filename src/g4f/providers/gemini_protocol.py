@@ -324,7 +324,7 @@ class GeminiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         name = cls.get_name()
         key = require_key(cls, api_key)
         model = cls.get_model(model)
-        refuse_images(cls, model, bool(media) or any(message_images(m.get("content")) for m in messages))
+        refuse_images(cls, model, messages, media)
         messages, media = await localize_images(messages, media)
         body = build_request(messages, media=media, **kwargs)
         base = f"{resolve_api_base(cls, api_base)}/{cls.api_version}/models/{model}"

@@ -11,11 +11,11 @@ _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.W
 
 def get_session() -> Any:
     """The ``aiohttp.ClientSession`` of the running loop, created on first use."""
-    import aiohttp
-
     loop = asyncio.get_running_loop()
     session = _sessions.get(loop)
     if session is None or session.closed:
+        import aiohttp
+
         connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300, enable_cleanup_closed=True)
         session = aiohttp.ClientSession(
             connector=connector,

@@ -30,6 +30,7 @@ from ..errors import (
     ProviderTimeoutError,
     ResponseError,
 )
+from ..image import attach_media
 from ..typing import AsyncResult, Messages
 from .base_provider import AsyncGeneratorProvider, ProviderModelMixin
 from .http import get_session
@@ -54,12 +55,12 @@ FIRST_BYTE_TIMEOUT = 60.0  # seconds until a stream's first bytes
 MODELS_TTL = 3600.0
 
 #: Chat parameters passed through by their OpenAI names when given.
-CHAT_PARAMS = (
+CHAT_PARAMS = frozenset((
     "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "seed", "n",
     "frequency_penalty", "presence_penalty", "logit_bias", "logprobs", "top_logprobs",
     "tools", "tool_choice", "parallel_tool_calls", "response_format", "reasoning_effort",
     "modalities", "audio", "user", "metadata", "prediction", "service_tier", "store",
-)
+))
 
 # (time fetched, model ids) per (provider name, api base)
 _models_cache: dict[tuple[str, str], tuple[float, list[str]]] = {}
@@ -176,6 +177,14 @@ class ThinkTags:
             return []
         return [Reasoning(rest)] if self.state == "thinking" else [rest]
 
+    @classmethod
+    def split(cls, content: str) -> list[Any]:
+        """A whole message's content as parts."""
+        if not content.lstrip().startswith(cls.OPEN):
+            return [content]
+        think = cls()
+        return think.feed(content) + think.flush()
+
 
 def complete_call(call: dict[str, Any]) -> dict[str, Any]:
     function = dict(call.get("function") or {})
@@ -200,9 +209,7 @@ def message_parts(message: dict) -> Iterator[Any]:
     if isinstance(content, list):  # a few servers answer with content parts
         content = message_text(content)
     if content:
-        think = ThinkTags()
-        yield from think.feed(content)
-        yield from think.flush()
+        yield from ThinkTags.split(content)
     audio = message.get("audio")
     if isinstance(audio, dict) and audio.get("data"):
         yield AudioResponse(base64.b64decode(audio["data"]), transcript=audio.get("transcript"))
@@ -317,7 +324,7 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         body: dict[str, Any] = {"messages": messages, "stream": stream}
         if model:
             body["model"] = model
-        body.update({k: kwargs[k] for k in CHAT_PARAMS if kwargs.get(k) is not None})
+        body.update({k: v for k, v in kwargs.items() if v is not None and k in CHAT_PARAMS})
         if stream and (kwargs.get("stream_options") or cls.supports_stream_options):
             body["stream_options"] = {**({"include_usage": True} if cls.supports_stream_options else {}),
                                       **(kwargs.get("stream_options") or {})}
@@ -379,10 +386,8 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         if model in cls.transcription_models and media:
             yield await cls.create_transcription(media[0], model, **options)
             return
-        from ..image import attach_media, has_images
-
         messages = attach_media(messages, media)  # data URIs (or input_audio) in the last user message
-        refuse_images(cls, model, has_images(messages))
+        refuse_images(cls, model, messages)
         body = cls.build_request(model, messages, stream=stream, **kwargs)
         first = first_byte_timeout or (min(cls.first_byte_timeout, timeout or cls.timeout) if stream else None)
         headers = {"Content-Type": "application/json", **(headers or {})}

@@ -60,8 +60,9 @@ class BaseProvider:
         if api_key:
             return api_key
         env = cls.api_key_env or f"{cls.get_name().upper()}_API_KEY"
-        if os.environ.get(env):
-            return os.environ[env]
+        key = os.environ.get(env)
+        if key:
+            return key
         from ..cookies import get_api_key
 
         return get_api_key(env)

@@ -26,6 +26,7 @@ from ..errors import (
     ProviderTimeoutError,
     RateLimitError,
 )
+from ..image import has_images
 from .http import get_session
 
 DEFAULT_TIMEOUT = 120.0
@@ -223,11 +224,11 @@ def require_key(provider: Any, api_key: str | None) -> str:
     return key
 
 
-def refuse_images(provider: Any, model: str, has_images: bool) -> None:
+def refuse_images(provider: Any, model: str, messages: list[dict], media: Any = None) -> None:
     """A model known to be text-only (listed, while the vendor lists its vision models) refuses images
-    before anything is sent."""
+    before anything is sent. The messages are searched only for such a model."""
     vision = provider.vision_models
-    if has_images and vision and model in provider.models and model not in vision:
+    if vision and model in provider.models and model not in vision and has_images(messages, media):
         raise NotSupportedError(f"{provider.get_name()} model {model!r} does not accept images; "
                                 f"use one of {', '.join(vision)}.")
 
