@@ -15,7 +15,7 @@ from ..client.core import validate_messages
 from ..errors import InvalidRequestError, NotSupportedError
 from ..providers.response import JsonConversation
 from .body import header, read_json
-from .completion import ChatJob, CompletionResponse, failed_providers
+from .completion import ChatJob, CompletionResponse
 from .config import AppConfig
 from .errors import error_response
 from .validation import CHAT_SPEC, check
@@ -151,34 +151,19 @@ async def _attach_conversation(request: Request, job: ChatJob, scope: str, conve
     job.on_done = save
 
 
-def recorder(request: Request) -> Any:
-    """Notes each request's outcome per provider for the state store (written behind, off the request path)."""
-    health = request.app.state.health
-
-    def record(provider: str | None, error: BaseException | None) -> None:
-        if error is None:
-            if provider:
-                health.note(provider, True)
-        else:
-            for name in failed_providers(error):
-                health.note(name, False)
-
-    return record
-
-
 async def chat_completions(request: Request) -> CompletionResponse:
     """OpenAI's Create chat completion, with ``provider`` and ``conversation_id`` as extras."""
-    return CompletionResponse(await build_job(request), recorder(request))
+    return CompletionResponse(await build_job(request), request.app.state.health)
 
 
 async def provider_chat_completions(request: Request, provider: str) -> CompletionResponse:
     """Chat completion with one provider."""
-    return CompletionResponse(await build_job(request, provider), recorder(request))
+    return CompletionResponse(await build_job(request, provider), request.app.state.health)
 
 
 async def conversation_chat_completions(request: Request, provider: str, conversation_id: str) -> CompletionResponse:
     """Chat completion with one provider in a server-side conversation."""
-    return CompletionResponse(await build_job(request, provider, conversation_id), recorder(request))
+    return CompletionResponse(await build_job(request, provider, conversation_id), request.app.state.health)
 
 
 class ChatLane:

@@ -19,6 +19,7 @@ from starlette.types import Receive, Scope, Send
 from ..client.core import create_completion, stream_completion
 from ..client.stubs import ChatCompletion
 from ..errors import G4FError, ProviderTimeoutError, RetryProviderError
+from ..state import HealthBook
 from .errors import error_payload, error_response
 from .guard import Guard
 
@@ -80,9 +81,9 @@ def as_timeout_error(error: BaseException, seconds: float | None, what: str = "N
 class CompletionResponse(Response):
     """ASGI response answering one chat completion request (a ``Response`` so FastAPI passes it through)."""
 
-    def __init__(self, job: ChatJob, record: Any = None) -> None:  # no super(): nothing is rendered up front
+    def __init__(self, job: ChatJob, health: HealthBook | None = None) -> None:  # no super(): nothing is rendered up front
         self.job = job
-        self.record = record  # (provider|None, error|None) -> None
+        self.health = health  # where each request's outcome per provider is counted
         self.background = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -97,8 +98,14 @@ class CompletionResponse(Response):
                     raise
 
     def _outcome(self, provider: str | None, error: BaseException | None) -> None:
-        if self.record is not None:
-            self.record(provider, error)
+        if self.health is None:
+            return
+        if error is None:
+            if provider:
+                self.health.note(provider, True)
+        elif isinstance(error, RetryProviderError):
+            for name in error.exceptions:
+                self.health.note(name, False)
 
     async def _error(self, scope: Scope, receive: Receive, send: Send, error: BaseException) -> None:
         error = as_timeout_error(error, self.job.timeout)
@@ -202,10 +209,6 @@ def _merge(completions: list[ChatCompletion]) -> ChatCompletion:
         first.usage.completion_tokens += other.usage.completion_tokens
     first.usage.total_tokens = first.usage.prompt_tokens + first.usage.completion_tokens
     return first
-
-
-def failed_providers(error: BaseException) -> list[str]:
-    return list(error.exceptions) if isinstance(error, RetryProviderError) else []
 
 
 __all__ = ["ChatJob", "CompletionResponse", "deadline", "as_timeout_error"]

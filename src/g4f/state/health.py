@@ -21,7 +21,7 @@ class HealthBook:
     def __init__(self, store: Store, flush_every: float = 1.0) -> None:
         self.store = store
         self.flush_every = flush_every
-        self._pending: Counter[str] = Counter()
+        self._pending: Counter[tuple[str, bool]] = Counter()
         self._last = 0.0
         self._task: asyncio.Task | None = None
 
@@ -31,7 +31,7 @@ class HealthBook:
 
     def note(self, provider: str, ok: bool) -> None:
         """Count one outcome; cheap, and never waits for the store."""
-        self._pending[self._key(provider, ok)] += 1
+        self._pending[provider, ok] += 1
         if self._task is None and time.monotonic() - self._last >= self.flush_every:
             self._task = asyncio.ensure_future(self._flush_soon())
 
@@ -45,8 +45,8 @@ class HealthBook:
     async def flush(self) -> None:
         self._last = time.monotonic()
         pending, self._pending = self._pending, Counter()
-        for key, amount in pending.items():
-            await self.store.incr(key, WINDOW, amount)
+        for (provider, ok), amount in pending.items():
+            await self.store.incr(self._key(provider, ok), WINDOW, amount)
 
     async def record(self, provider: str, ok: bool) -> None:
         self.note(provider, ok)
