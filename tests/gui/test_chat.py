@@ -149,20 +149,20 @@ def test_conversations_survive_reload(page, upstream):
 
     page.reload()
     page.wait_for_function("document.querySelectorAll('#model-select option').length > 3")
-    titles = page.locator(".conversation-open").all_text_contents()
-    assert titles == ["A second conversation", "Remember the word pineapple"]
-    assert page.input_value("#model-select") == "gpt-4.1"
+    # expect(...) retries until the page has rendered what it restored.
+    expect(page.locator(".conversation-open")).to_have_text(["A second conversation", "Remember the word pineapple"])
+    expect(page.locator("#model-select")).to_have_value("gpt-4.1")
     page.click("text=Remember the word pineapple")
-    assert page.locator(".msg-user .bubble").text_content() == "Remember the word pineapple"
-    assert answer_text(page) == "Echo: Remember the word pineapple"
-    assert page.input_value("#model-select") == "gpt-4o"
+    expect(page.locator(".msg-user .bubble")).to_have_text("Remember the word pineapple")
+    expect(page.locator(".msg-assistant .markdown").last).to_have_text("Echo: Remember the word pineapple")
+    expect(page.locator("#model-select")).to_have_value("gpt-4o")
 
     page.locator('.conversation-item.current button[title="Rename"]').click()
     page.fill("#rename-input", "Fruit talk")
     page.press("#rename-input", "Enter")
     page.reload()
     page.wait_for_function("document.querySelectorAll('#model-select option').length > 3")
-    assert page.locator(".conversation-open").all_text_contents()[0] == "Fruit talk"
+    expect(page.locator(".conversation-open").first).to_have_text("Fruit talk")
 
     page.click("#settings-button")
     with page.expect_download() as info:

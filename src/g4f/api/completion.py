@@ -9,7 +9,6 @@ before anything was sent is a proper HTTP error; during a stream it is an in-ban
 from __future__ import annotations
 
 import asyncio
-import sys
 from typing import Any
 
 import orjson
@@ -18,15 +17,11 @@ from starlette.types import Receive, Scope, Send
 
 from ..client.core import create_completion, stream_completion
 from ..client.stubs import ChatCompletion
+from ..clock import deadline
 from ..errors import G4FError, ProviderTimeoutError, RetryProviderError
 from ..state import HealthBook
 from .errors import error_payload, error_response
 from .guard import Guard
-
-if sys.version_info >= (3, 11):
-    from asyncio import timeout as deadline
-else:  # aiohttp depends on async-timeout before 3.11
-    from async_timeout import timeout as deadline
 
 JSON_HEADERS = [(b"content-type", b"application/json")]
 SSE_HEADERS = [
@@ -90,9 +85,9 @@ class CompletionResponse(Response):
         with Guard(receive) as guard:
             try:
                 if self.job.stream:
-                    await self._stream(guard, scope, receive, send)
+                    await self._stream(scope, receive, send)
                 else:
-                    await self._whole(guard, scope, receive, send)
+                    await self._whole(scope, receive, send)
             except asyncio.CancelledError:
                 if not guard.absorb():
                     raise
@@ -112,10 +107,10 @@ class CompletionResponse(Response):
         self._outcome(None, error)
         await error_response(error, self.job.secrets)(scope, receive, send)
 
-    async def _whole(self, guard: Guard, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _whole(self, scope: Scope, receive: Receive, send: Send) -> None:
         job = self.job
         try:
-            async with guard.limit(job.timeout):
+            async with deadline(job.timeout):
                 if job.n == 1:
                     completion = await create_completion(job.model, job.messages, job.provider, **job.kwargs)
                 else:
@@ -143,12 +138,12 @@ class CompletionResponse(Response):
         )
         await send({"type": "http.response.body", "body": body})
 
-    async def _stream(self, guard: Guard, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:
         job = self.job
         chunks = stream_completion(job.model, job.messages, job.provider, **job.kwargs)
         try:
             try:
-                async with guard.limit(job.timeout):
+                async with deadline(job.timeout):
                     first = await chunks.__anext__()
             except Exception as error:
                 await self._error(scope, receive, send, error)
@@ -160,9 +155,9 @@ class CompletionResponse(Response):
             provider = first.provider
             gap = job.stream_timeout or None
             try:
-                async with guard.limit(gap):
+                async with deadline(gap) as silence:
                     while True:
-                        guard.renew()
+                        silence.renew()
                         try:
                             chunk = await chunks.__anext__()
                         except StopAsyncIteration:

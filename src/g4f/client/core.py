@@ -78,8 +78,8 @@ class StopFilter:
     """Cuts the text at the first stop sequence, holding back just enough to see one split across deltas."""
 
     def __init__(self, stop: str | list[str] | None) -> None:
-        self.stops = [stop] if isinstance(stop, str) else [s for s in (stop or []) if s]
-        self.keep = max((len(s) for s in self.stops), default=1) - 1
+        self.stops = [stop] if isinstance(stop, str) else [s for s in stop if s] if stop else []
+        self.keep = max(map(len, self.stops)) - 1 if self.stops else 0
         self.buffer = ""
         self.stopped = False
 

@@ -13,16 +13,16 @@ import asyncio
 import base64
 import json
 import os
-import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from functools import lru_cache
 from typing import Any, ClassVar
 
 import orjson
 
 from .. import debug
+from ..clock import deadline
 from ..errors import (
     G4FError,
     NoMediaResponseError,
@@ -44,11 +44,6 @@ from .upstream import (
     status_error,
     transport_error,
 )
-
-if sys.version_info >= (3, 11):
-    from asyncio import timeout as deadline
-else:  # aiohttp depends on async-timeout before 3.11
-    from async_timeout import timeout as deadline
 
 DEFAULT_TIMEOUT = 120.0  # seconds for the whole answer
 FIRST_BYTE_TIMEOUT = 60.0  # seconds until a stream's first bytes
@@ -200,49 +195,58 @@ def usage_part(usage: Any) -> Usage | None:
                  int(usage.get("total_tokens") or 0))
 
 
-def message_parts(message: dict) -> Iterator[Any]:
+def message_parts(message: dict) -> list[Any]:
     """The parts of a whole (non-streamed) assistant message."""
+    parts: list[Any] = []
     reasoning = message.get("reasoning_content") or message.get("reasoning")
     if isinstance(reasoning, str) and reasoning:
-        yield Reasoning(reasoning)
+        parts.append(Reasoning(reasoning))
     content = message.get("content")
     if isinstance(content, list):  # a few servers answer with content parts
         content = message_text(content)
     if content:
-        yield from ThinkTags.split(content)
+        parts += ThinkTags.split(content)
     audio = message.get("audio")
     if isinstance(audio, dict) and audio.get("data"):
-        yield AudioResponse(base64.b64decode(audio["data"]), transcript=audio.get("transcript"))
+        parts.append(AudioResponse(base64.b64decode(audio["data"]), transcript=audio.get("transcript")))
     if message.get("tool_calls"):
-        yield ToolCalls([complete_call(c) for c in message["tool_calls"]])
+        parts.append(ToolCalls([complete_call(c) for c in message["tool_calls"]]))
+    return parts
 
 
 @lru_cache(maxsize=32)
 def _client_timeout(total: float) -> Any:
+    """aiohttp's own clock only for opening a connection; the total is a coarse ``deadline`` (no loop timer per request)."""
     import aiohttp
 
-    return aiohttp.ClientTimeout(total=total, sock_connect=min(total, 30.0))
+    return aiohttp.ClientTimeout(total=None, sock_connect=min(total, 30.0))
 
 
 class UpstreamCall:
     """``OpenaiTemplate.request``: a class rather than ``@asynccontextmanager``, since it runs on
-    every request of the hot path (one generator and one nested context manager fewer)."""
+    every request of the hot path (one generator and one nested context manager fewer).
 
-    __slots__ = ("name", "method", "url", "options", "secret", "first", "response")
+    The whole call, from sending to releasing the response, runs within ``total`` seconds; the
+    first bytes within ``first``.
+    """
+
+    __slots__ = ("name", "method", "url", "options", "secret", "total", "first", "response")
 
     def __init__(self, name: str, method: str, url: str, options: dict[str, Any], secret: str | None,
-                 first: float | None) -> None:
-        self.name, self.method, self.url, self.options, self.secret, self.first = name, method, url, options, secret, first
+                 total: float, first: float | None) -> None:
+        self.name, self.method, self.url, self.options, self.secret = name, method, url, options, secret
+        self.total, self.first = deadline(total), first
         self.response: Any = None
 
     async def __aenter__(self) -> Any:
-        send = get_session().request(self.method, self.url, **self.options)
+        await self.total.__aenter__()
         try:
-            if self.first is None:  # the session's total timeout covers the first byte: no second timer
+            send = get_session().request(self.method, self.url, **self.options)
+            if self.first is None:
                 self.response = await send
             else:
                 try:
-                    async with deadline(self.first):  # not wait_for: no extra task per request
+                    async with deadline(self.first):
                         self.response = await send
                 except asyncio.TimeoutError as error:
                     raise ProviderTimeoutError(f"{self.name} sent nothing within {self.first:g} s") from error
@@ -256,6 +260,10 @@ class UpstreamCall:
         if self.response is not None:
             self.response.release()
             self.response = None
+        try:
+            await self.total.__aexit__(exc_type, error, tb)
+        except asyncio.TimeoutError as timeout:
+            error = timeout
         if error is not None:
             mapped = transport_error(error, self.name, self.secret)
             if mapped is not None:
@@ -344,7 +352,7 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         total = float(timeout or cls.timeout)
         first = min(float(first_byte_timeout or total), total)
         options = dict(headers=cls.get_headers(api_key, headers), proxy=proxy, timeout=_client_timeout(total), **kwargs)
-        return UpstreamCall(cls.get_name(), method, cls.get_api_base(api_base) + path, options, api_key,
+        return UpstreamCall(cls.get_name(), method, cls.get_api_base(api_base) + path, options, api_key, total,
                             first if first < total else None)
 
     @classmethod
@@ -401,19 +409,20 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
                     yield part
 
     @classmethod
-    def completion_parts(cls, data: Any) -> Iterator[Any]:
+    def completion_parts(cls, data: Any) -> list[Any]:
         """The parts of a whole ``chat.completion`` body."""
         if not isinstance(data, dict) or "choices" not in data:
             if isinstance(data, dict) and data.get("error"):
                 raise status_error(cls.get_name(), _error_status(data["error"]), error_message(data) or "")
             raise ResponseError(f"{cls.get_name()} answered without choices: {str(data)[:200]}")
         choice = data["choices"][0] if data["choices"] else {}
-        yield from message_parts(choice.get("message") or {})
+        parts = message_parts(choice.get("message") or {})
         usage = usage_part(data.get("usage"))
         if usage:
-            yield usage
+            parts.append(usage)
         if choice.get("finish_reason"):
-            yield FinishReason(choice["finish_reason"])
+            parts.append(FinishReason(choice["finish_reason"]))
+        return parts
 
     @classmethod
     async def read_stream(cls, response: Any, first_byte_timeout: float) -> AsyncIterator[Any]:

@@ -1,0 +1,112 @@
+"""Coarse timers: all the deadlines of an event loop checked by one callback every ``PERIOD`` seconds.
+
+A request on the hot path has several clocks: the server's deadline for the answer, the watch for a
+client that leaves, the provider's total and first-byte timeouts. A loop timer for each
+(``asyncio.timeout``, ``call_later``, aiohttp's ``ClientTimeout(total=...)``) costs more than the rest
+of the request's own work in g4f, so each is instead an ``Alarm`` in its loop's ``Clock``: a set entry
+added and removed, while one callback runs every ``PERIOD`` seconds and only while alarms are set.
+Deadlines are kept to within ``PERIOD``, which is far below any timeout worth setting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+PERIOD = 0.05
+
+
+class Alarm:
+    __slots__ = ("when", "callback")
+
+    def __init__(self, when: float, callback: Callable[[], Any]) -> None:
+        self.when, self.callback = when, callback
+
+
+class Clock:
+    """The alarms of one event loop."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.alarms: set[Alarm] = set()
+        self.handle: asyncio.TimerHandle | None = None
+
+    def call_later(self, seconds: float, callback: Callable[[], Any]) -> Alarm:
+        """Run ``callback`` ``seconds`` from now (up to ``PERIOD`` later), unless ``cancel``-led first."""
+        alarm = Alarm(self.loop.time() + seconds, callback)
+        self.alarms.add(alarm)
+        if self.handle is None:
+            self.handle = self.loop.call_later(PERIOD, self._tick)
+        return alarm
+
+    def cancel(self, alarm: Alarm) -> None:
+        self.alarms.discard(alarm)
+
+    def _tick(self) -> None:
+        self.handle = None
+        now = self.loop.time()
+        for alarm in [a for a in self.alarms if a.when <= now]:
+            self.alarms.discard(alarm)
+            alarm.callback()
+        if self.alarms:
+            self.handle = self.loop.call_later(PERIOD, self._tick)
+
+
+_clocks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Clock] = weakref.WeakKeyDictionary()
+
+
+def get_clock() -> Clock:
+    """The running loop's clock."""
+    loop = asyncio.get_running_loop()
+    clock = _clocks.get(loop)
+    if clock is None:
+        clock = _clocks[loop] = Clock(loop)
+    return clock
+
+
+class deadline:  # noqa: N801 - used like asyncio.timeout
+    """``async with deadline(seconds)``: ``TimeoutError`` when the block runs longer (``None``: no limit).
+
+    Like ``asyncio.timeout``: the task is cancelled at the deadline and the cancellation becomes
+    ``TimeoutError`` as it leaves the block; one the task got for another reason passes through.
+    """
+
+    __slots__ = ("seconds", "clock", "task", "alarm", "fired")
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.alarm: Alarm | None = None
+        self.fired = False
+
+    async def __aenter__(self) -> deadline:
+        if self.seconds is not None:
+            self.clock = get_clock()
+            self.task = asyncio.current_task()
+            self.alarm = self.clock.call_later(self.seconds, self._fire)
+        return self
+
+    def renew(self) -> None:
+        """Count the seconds again from now (the longest silence between streamed chunks)."""
+        if self.alarm is not None:
+            self.alarm.when = self.clock.loop.time() + self.seconds  # type: ignore[operator]
+
+    def _fire(self) -> None:
+        self.alarm = None
+        self.fired = True
+        if self.task is not None:
+            self.task.cancel()
+
+    async def __aexit__(self, exc_type: Any, error: BaseException | None, tb: Any) -> None:
+        if self.alarm is not None:
+            self.clock.cancel(self.alarm)
+            self.alarm = None
+        if self.fired and exc_type is asyncio.CancelledError:
+            self.fired = False
+            if hasattr(self.task, "uncancel"):
+                self.task.uncancel()
+            raise asyncio.TimeoutError from error
+
+
+__all__ = ["Clock", "Alarm", "get_clock", "deadline", "PERIOD"]
