@@ -35,7 +35,7 @@ FULL = {
     "rounds": 10,
     "per_round": 40,
     "launches": 3,
-    "engine_reps": 3,
+    "engine_reps": 5,
     "local_reps": 2,
     "requests": 50_000,
     "warmup": 5_000,

@@ -12,10 +12,11 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from ..clock import deadline
 from ..errors import G4FError
 from .body import limited_request, read_json
 from .chat import check_rate, provider_api_key
-from .completion import as_timeout_error, deadline
+from .completion import as_timeout_error
 from .responses import JSONResponse
 from .validation import SPEECH_SPEC, ValidationError, check
 

@@ -206,4 +206,4 @@ def _merge(completions: list[ChatCompletion]) -> ChatCompletion:
     return first
 
 
-__all__ = ["ChatJob", "CompletionResponse", "deadline", "as_timeout_error"]
+__all__ = ["ChatJob", "CompletionResponse", "as_timeout_error"]

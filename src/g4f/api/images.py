@@ -6,9 +6,10 @@ from starlette.requests import Request
 
 from ..client import AsyncClient
 from ..client.images import validate_request
+from ..clock import deadline
 from .body import read_json
 from .chat import check_rate, check_request_options, provider_api_key
-from .completion import as_timeout_error, deadline
+from .completion import as_timeout_error
 from .responses import JSONResponse
 from .validation import IMAGE_SPEC, check
 
