@@ -34,7 +34,7 @@ class Clock:
         self.handle: asyncio.TimerHandle | None = None
 
     def call_later(self, seconds: float, callback: Callable[[], Any]) -> Alarm:
-        """Run ``callback`` ``seconds`` from now (up to ``PERIOD`` later), unless ``cancel``-led first."""
+        """Run ``callback`` ``seconds`` from now (up to ``PERIOD`` later) unless the alarm is cancelled first."""
         alarm = Alarm(self.loop.time() + seconds, callback)
         self.alarms.add(alarm)
         if self.handle is None:

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from ..clock import deadline
 from ..errors import (
     G4FError,
     InvalidRequestError,
@@ -38,12 +39,12 @@ def resolve_api_base(provider: Any, api_base: str | None = None) -> str:
     return (api_base or os.environ.get(env) or provider.api_base).rstrip("/")
 
 
-def client_timeout(timeout: float | None, stream: bool) -> Any:
-    """A whole answer must arrive within ``timeout``; a stream must not stall longer than it between reads."""
+def client_timeout(seconds: float) -> Any:
+    """aiohttp's own clocks: opening a connection, and the longest silence between reads. The total
+    of a whole answer is a ``g4f.clock.deadline``, as for every upstream call."""
     import aiohttp
 
-    seconds = float(timeout) if timeout else DEFAULT_TIMEOUT
-    return aiohttp.ClientTimeout(total=None if stream else seconds, sock_connect=min(seconds, 30.0), sock_read=seconds)
+    return aiohttp.ClientTimeout(total=None, sock_connect=min(seconds, 30.0), sock_read=seconds)
 
 
 def redact(text: str, secret: str | None) -> str:
@@ -117,10 +118,12 @@ async def post(name: str, url: str, *, headers: Mapping[str, str], body: dict, s
                timeout: float | None = None, proxy: str | None = None, secret: str | None = None,
                error_info: ErrorInfo | None = None) -> AsyncIterator[Any]:
     """POST ``body`` as JSON; yield the response once its status is OK, else raise the mapped error
-    (``raise_for_status``)."""
-    async with transport_errors(name, secret):
+    (``raise_for_status``). A whole answer must arrive within ``timeout``; a stream must not stall
+    longer than it between reads."""
+    seconds = float(timeout) if timeout else DEFAULT_TIMEOUT
+    async with transport_errors(name, secret), deadline(None if stream else seconds):
         async with get_session().post(url, json=body, headers=dict(headers), proxy=proxy,
-                                      timeout=client_timeout(timeout, stream)) as response:
+                                      timeout=client_timeout(seconds)) as response:
             await raise_for_status(name, response, secret, error_info)
             yield response
 
