@@ -160,6 +160,8 @@ def test_conversations_survive_reload(page, upstream):
     page.locator('.conversation-item.current button[title="Rename"]').click()
     page.fill("#rename-input", "Fruit talk")
     page.press("#rename-input", "Enter")
+    # The dialog's close event (which saves) runs as a task of its own: reload once the list shows it.
+    expect(page.locator(".conversation-open").first).to_have_text("Fruit talk")
     page.reload()
     page.wait_for_function("document.querySelectorAll('#model-select option').length > 3")
     expect(page.locator(".conversation-open").first).to_have_text("Fruit talk")
