@@ -135,18 +135,26 @@ def _direct_rates(repeat: int, tokens: int) -> list[float]:
 
     threads = int(os.environ.get("G4F_LOCAL_THREADS", "0")) or max(1, os.cpu_count() or 1)
     with engine_params():  # AMX-safe load, as Local does
-        llm = Llama(str(default_model_path()), n_ctx=int(os.environ.get("G4F_LOCAL_N_CTX", "4096")),
-                    n_threads=threads, n_threads_batch=threads, verbose=False)
+        llm = Llama(
+            str(default_model_path()),
+            n_ctx=int(os.environ.get("G4F_LOCAL_N_CTX", "4096")),
+            n_threads=threads,
+            n_threads_batch=threads,
+            verbose=False,
+        )
     eos = llm.detokenize([llm.token_eos()], special=True).decode()
     bos = llm.detokenize([llm.token_bos()], special=True).decode()
-    formatted = Jinja2ChatFormatter(llm.metadata["tokenizer.chat_template"], eos_token=eos, bos_token=bos)(messages=PROMPT)
+    formatted = Jinja2ChatFormatter(llm.metadata["tokenizer.chat_template"], eos_token=eos, bos_token=bos)(
+        messages=PROMPT
+    )
     stop = formatted.stop if isinstance(formatted.stop, list) else [formatted.stop]
 
     def once() -> float:
         t0 = time.perf_counter()
         n = 0
-        for chunk in llm.create_completion(formatted.prompt, max_tokens=tokens, temperature=0, top_p=0.95, stop=stop,
-                                           stream=True):
+        for chunk in llm.create_completion(
+            formatted.prompt, max_tokens=tokens, temperature=0, top_p=0.95, stop=stop, stream=True
+        ):
             n += 0 if chunk["choices"][0].get("finish_reason") else 1
         return n / (time.perf_counter() - t0)
 
@@ -162,8 +170,9 @@ def _local_rates(repeat: int, tokens: int) -> list[float]:
     async def once() -> float:
         t0 = time.perf_counter()
         usage = None
-        async for chunk in AsyncClient(provider=Local).chat.completions.create(PROMPT, max_tokens=tokens,
-                                                                               temperature=0, stream=True):
+        async for chunk in AsyncClient(provider=Local).chat.completions.create(
+            PROMPT, max_tokens=tokens, temperature=0, stream=True
+        ):
             usage = chunk.usage or usage
         return usage.completion_tokens / (time.perf_counter() - t0)
 
@@ -180,12 +189,20 @@ def bench_local(repeat: int = 3, rounds: int = 2, tokens: int = TOKENS) -> dict[
     rates: dict[str, list[float]] = {"direct": [], "local": []}
     for _ in range(rounds):
         for side in rates:
-            out = subprocess.run([sys.executable, __file__, "--side", side, str(repeat), str(tokens)], check=True,
-                                 capture_output=True, text=True).stdout
+            out = subprocess.run(
+                [sys.executable, __file__, "--side", side, str(repeat), str(tokens)],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
             rates[side] += json.loads(out.splitlines()[-1])
     direct, local = max(rates["direct"]), max(rates["local"])
-    return {"direct_tokens_per_s": direct, "local_tokens_per_s": local, "local_vs_direct": local / direct,
-            "tokens": tokens}
+    return {
+        "direct_tokens_per_s": direct,
+        "local_tokens_per_s": local,
+        "local_vs_direct": local / direct,
+        "tokens": tokens,
+    }
 
 
 TARGETS = {

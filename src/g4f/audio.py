@@ -29,8 +29,28 @@ SPEECH_FORMATS: dict[str, str] = {
     "pcm": "audio/pcm",
 }
 #: What the bytes of each speech format sniff as (raw pcm sniffs as nothing).
-SNIFFED_FORMATS = {"audio/mpeg": "mp3", "audio/ogg": "opus", "audio/aac": "aac", "audio/flac": "flac", "audio/wav": "wav"}
-VOICES = ("alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar")
+SNIFFED_FORMATS = {
+    "audio/mpeg": "mp3",
+    "audio/ogg": "opus",
+    "audio/aac": "aac",
+    "audio/flac": "flac",
+    "audio/wav": "wav",
+}
+VOICES = (
+    "alloy",
+    "ash",
+    "ballad",
+    "coral",
+    "echo",
+    "fable",
+    "onyx",
+    "nova",
+    "sage",
+    "shimmer",
+    "verse",
+    "marin",
+    "cedar",
+)
 TRANSCRIPTION_FORMATS: dict[str, str] = {
     "json": "application/json",
     "verbose_json": "application/json",
@@ -54,25 +74,47 @@ def _voice_name(voice: Any) -> str:
     return voice.strip()
 
 
-async def speech(input: str, model: str | None = None, voice: Any = "alloy", response_format: str | None = "mp3",
-                 speed: float | None = 1.0, *, provider: Any = None, api_key: str | None = None,
-                 instructions: str | None = None, **kwargs: Any) -> tuple[bytes, str]:
+async def speech(
+    input: str,
+    model: str | None = None,
+    voice: Any = "alloy",
+    response_format: str | None = "mp3",
+    speed: float | None = 1.0,
+    *,
+    provider: Any = None,
+    api_key: str | None = None,
+    instructions: str | None = None,
+    **kwargs: Any,
+) -> tuple[bytes, str]:
     """Speak ``input``; returns the audio bytes and their content type."""
     from .client.endpoints import call_endpoint
 
     if not isinstance(input, str) or not input.strip():
         raise InvalidRequestError("'input' must be a non-empty string.", param="input")
     if len(input) > MAX_SPEECH_INPUT:
-        raise InvalidRequestError(f"'input' is {len(input)} characters; the maximum is {MAX_SPEECH_INPUT}.", param="input")
+        raise InvalidRequestError(
+            f"'input' is {len(input)} characters; the maximum is {MAX_SPEECH_INPUT}.", param="input"
+        )
     response_format = response_format or "mp3"
     if response_format not in SPEECH_FORMATS:
-        raise InvalidRequestError(f"'response_format' must be one of {', '.join(SPEECH_FORMATS)}.", param="response_format")
+        raise InvalidRequestError(
+            f"'response_format' must be one of {', '.join(SPEECH_FORMATS)}.", param="response_format"
+        )
     speed = 1.0 if speed is None else speed
     if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0.25 <= speed <= 4.0:
         raise InvalidRequestError("'speed' must be a number from 0.25 to 4.0.", param="speed")
     result, _ = await call_endpoint(
-        "create_speech", model or DEFAULT_SPEECH_MODEL, provider, input=input, voice=_voice_name(voice),
-        response_format=response_format, speed=float(speed), api_key=api_key, instructions=instructions, **kwargs)
+        "create_speech",
+        model or DEFAULT_SPEECH_MODEL,
+        provider,
+        input=input,
+        voice=_voice_name(voice),
+        response_format=response_format,
+        speed=float(speed),
+        api_key=api_key,
+        instructions=instructions,
+        **kwargs,
+    )
     data, content_type = await _audio_bytes(result, SPEECH_FORMATS[response_format])
     found = sniff_type(data)
     if found is not None and SNIFFED_FORMATS.get(found) != response_format:
@@ -118,10 +160,20 @@ def read_audio(file: Any, filename: str | None = None) -> tuple[bytes, str, str]
     return data, mime, name
 
 
-async def transcribe(file: Any, filename: str | None = None, model: str | None = None, language: str | None = None,
-                     prompt: str | None = None, response_format: str | None = "json", temperature: float | None = None,
-                     *, provider: Any = None, api_key: str | None = None, content_type: str | None = None,
-                     **kwargs: Any) -> dict | str:
+async def transcribe(
+    file: Any,
+    filename: str | None = None,
+    model: str | None = None,
+    language: str | None = None,
+    prompt: str | None = None,
+    response_format: str | None = "json",
+    temperature: float | None = None,
+    *,
+    provider: Any = None,
+    api_key: str | None = None,
+    content_type: str | None = None,
+    **kwargs: Any,
+) -> dict | str:
     """Transcribe an audio file: a dict for ``json``/``verbose_json``, the text for ``text``/``srt``/``vtt``.
 
     The audio's type is read from its bytes; a declared ``content_type`` is not trusted.
@@ -130,15 +182,25 @@ async def transcribe(file: Any, filename: str | None = None, model: str | None =
 
     response_format = response_format or "json"
     if response_format not in TRANSCRIPTION_FORMATS:
-        raise InvalidRequestError(f"'response_format' must be one of {', '.join(TRANSCRIPTION_FORMATS)}.",
-                                  param="response_format")
+        raise InvalidRequestError(
+            f"'response_format' must be one of {', '.join(TRANSCRIPTION_FORMATS)}.", param="response_format"
+        )
     if temperature is not None and not 0 <= temperature <= 1:
         raise InvalidRequestError("'temperature' must be from 0 to 1.", param="temperature")
     data, mime, name = read_audio(file, filename)
     result, _ = await call_endpoint(
-        "create_transcription", model or DEFAULT_TRANSCRIPTION_MODEL, provider, file=(data, name), content_type=mime,
-        language=language, prompt=prompt, response_format=response_format, temperature=temperature,
-        api_key=api_key, **kwargs)
+        "create_transcription",
+        model or DEFAULT_TRANSCRIPTION_MODEL,
+        provider,
+        file=(data, name),
+        content_type=mime,
+        language=language,
+        prompt=prompt,
+        response_format=response_format,
+        temperature=temperature,
+        api_key=api_key,
+        **kwargs,
+    )
     return transcription_result(result, response_format)
 
 
@@ -167,6 +229,14 @@ def transcription_result(result: Any, response_format: str) -> dict | str:
 
 
 __all__ = [
-    "speech", "transcribe", "read_audio", "max_upload_bytes", "SPEECH_FORMATS", "TRANSCRIPTION_FORMATS", "VOICES",
-    "MAX_SPEECH_INPUT", "DEFAULT_SPEECH_MODEL", "DEFAULT_TRANSCRIPTION_MODEL",
+    "speech",
+    "transcribe",
+    "read_audio",
+    "max_upload_bytes",
+    "SPEECH_FORMATS",
+    "TRANSCRIPTION_FORMATS",
+    "VOICES",
+    "MAX_SPEECH_INPUT",
+    "DEFAULT_SPEECH_MODEL",
+    "DEFAULT_TRANSCRIPTION_MODEL",
 ]

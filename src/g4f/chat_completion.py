@@ -13,10 +13,13 @@ from .typing import Messages
 
 class ChatCompletion:
     @staticmethod
-    def _kwargs(provider: Any, image: Any, image_name: Any, ignore_working: bool, ignore_stream: bool,
-                kwargs: dict[str, Any]) -> dict[str, Any]:
+    def _kwargs(
+        provider: Any, image: Any, image_name: Any, ignore_working: bool, ignore_stream: bool, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
         media = collect_media(image, image_name, kwargs.pop("images", None), kwargs.pop("media", None))
-        return dict(provider=provider, media=media, ignore_working=ignore_working, ignore_stream=ignore_stream, **kwargs)
+        return dict(
+            provider=provider, media=media, ignore_working=ignore_working, ignore_stream=ignore_stream, **kwargs
+        )
 
     @staticmethod
     async def _text(model: Any, messages: Messages, **kwargs: Any) -> str:
@@ -31,9 +34,18 @@ class ChatCompletion:
                     yield chunk.choices[0].delta.content
 
     @classmethod
-    def create(cls, model: Any, messages: Messages, provider: Any = None, stream: bool = False, image: Any = None,
-               image_name: str | None = None, ignore_working: bool = False, ignore_stream: bool = False,
-               **kwargs: Any) -> str | Iterator[str]:
+    def create(
+        cls,
+        model: Any,
+        messages: Messages,
+        provider: Any = None,
+        stream: bool = False,
+        image: Any = None,
+        image_name: str | None = None,
+        ignore_working: bool = False,
+        ignore_stream: bool = False,
+        **kwargs: Any,
+    ) -> str | Iterator[str]:
         """The answer's text, or with ``stream=True`` an iterator of text chunks."""
         kw = cls._kwargs(provider, image, image_name, ignore_working, ignore_stream, kwargs)
         if stream:
@@ -41,9 +53,18 @@ class ChatCompletion:
         return run_sync(cls._text(model, messages, **kw))
 
     @classmethod
-    def create_async(cls, model: Any, messages: Messages, provider: Any = None, stream: bool = False,
-                     image: Any = None, image_name: str | None = None, ignore_working: bool = False,
-                     ignore_stream: bool = False, **kwargs: Any) -> Any:
+    def create_async(
+        cls,
+        model: Any,
+        messages: Messages,
+        provider: Any = None,
+        stream: bool = False,
+        image: Any = None,
+        image_name: str | None = None,
+        ignore_working: bool = False,
+        ignore_stream: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         """A coroutine of the text, or with ``stream=True`` an async iterator of text chunks."""
         kw = cls._kwargs(provider, image, image_name, ignore_working, ignore_stream, kwargs)
         if stream:

@@ -96,8 +96,9 @@ def to_bytes(image: ImageType, accept: tuple[str, ...] = IMAGE, limit: int | Non
     if is_data_uri(image):
         return parse_data_uri(image, accept)  # type: ignore[arg-type]
     if is_url(image):
-        raise InvalidRequestError("A remote image URL must be fetched first: use 'await g4f.image.load_image(url)'.",
-                                  param="image")
+        raise InvalidRequestError(
+            "A remote image URL must be fetched first: use 'await g4f.image.load_image(url)'.", param="image"
+        )
     if isinstance(image, (bytes, bytearray, memoryview)):
         data = bytes(image)
         what = "The image"
@@ -126,6 +127,7 @@ def to_data_uri(image: ImageType, accept: tuple[str, ...] = IMAGE) -> str:
 
 
 # --- remote fetching -----------------------------------------------------------------------------
+
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     if ip.ipv4_mapped:
@@ -158,8 +160,9 @@ async def resolve_public(url: str, allow_private: bool | None = None) -> list[st
     port = parts.port or (443 if parts.scheme == "https" else 80)
     allowed = private_urls_allowed(allow_private)
     if not allowed and (host in METADATA_HOSTS or host == "localhost" or host.endswith((".localhost", ".internal"))):
-        raise InvalidRequestError(f"Refusing to fetch {host!r}: local and metadata hosts are not allowed.",
-                                  param="image_url")
+        raise InvalidRequestError(
+            f"Refusing to fetch {host!r}: local and metadata hosts are not allowed.", param="image_url"
+        )
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
@@ -170,7 +173,9 @@ async def resolve_public(url: str, allow_private: bool | None = None) -> list[st
         if refused or not addresses:
             raise InvalidRequestError(
                 f"Refusing to fetch {host!r}: it resolves to a non-public address ({', '.join(refused)}). "
-                "Set G4F_ALLOW_PRIVATE_URLS=1 to allow private networks.", param="image_url")
+                "Set G4F_ALLOW_PRIVATE_URLS=1 to allow private networks.",
+                param="image_url",
+            )
     return addresses
 
 
@@ -186,8 +191,9 @@ def _pinned(url: str, address: str) -> tuple[str, str, str]:
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), host_header, parts.hostname or ""
 
 
-async def fetch_image(url: str, *, allow_private: bool | None = None, accept: tuple[str, ...] = IMAGE,
-                      timeout: float = FETCH_TIMEOUT) -> tuple[bytes, str]:
+async def fetch_image(
+    url: str, *, allow_private: bool | None = None, accept: tuple[str, ...] = IMAGE, timeout: float = FETCH_TIMEOUT
+) -> tuple[bytes, str]:
     """Download an image (or other accepted media) as (bytes, mime), safely.
 
     Every hop of a redirect is checked again; the body is read up to the size limit; the declared
@@ -205,18 +211,25 @@ async def fetch_image(url: str, *, allow_private: bool | None = None, accept: tu
         https = url.lower().startswith("https")
         try:
             async with session.get(
-                target, headers={"Host": host_header, "Accept": "image/*,*/*;q=0.5"}, allow_redirects=False,
-                server_hostname=server_name if https else None, timeout=aiohttp.ClientTimeout(total=timeout),
+                target,
+                headers={"Host": host_header, "Accept": "image/*,*/*;q=0.5"},
+                allow_redirects=False,
+                server_hostname=server_name if https else None,
+                timeout=aiohttp.ClientTimeout(total=timeout),
             ) as response:
                 if response.status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
                     url = urljoin(url, response.headers["Location"])
                     continue
                 if response.status >= 400:
-                    raise InvalidRequestError(f"Fetching the image failed: HTTP {response.status} from {urlsplit(url).hostname}.",
-                                              param="image_url")
+                    raise InvalidRequestError(
+                        f"Fetching the image failed: HTTP {response.status} from {urlsplit(url).hostname}.",
+                        param="image_url",
+                    )
                 if (response.content_length or 0) > limit:
-                    raise PayloadTooLargeError(f"The image at {urlsplit(url).hostname} is {response.content_length} bytes; "
-                                               f"the limit is {limit} bytes.")
+                    raise PayloadTooLargeError(
+                        f"The image at {urlsplit(url).hostname} is {response.content_length} bytes; "
+                        f"the limit is {limit} bytes."
+                    )
                 declared = (response.content_type or "").lower()
                 if declared not in ("", "application/octet-stream", "binary/octet-stream"):
                     _check_kind(declared, accept, "The URL's content")
@@ -224,17 +237,21 @@ async def fetch_image(url: str, *, allow_private: bool | None = None, accept: tu
                 async for chunk in response.content.iter_chunked(65536):
                     body += chunk
                     if len(body) > limit:
-                        raise PayloadTooLargeError(f"The image at {urlsplit(url).hostname} is larger than {limit} bytes.")
+                        raise PayloadTooLargeError(
+                            f"The image at {urlsplit(url).hostname} is larger than {limit} bytes."
+                        )
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            raise InvalidRequestError(f"Fetching the image failed: {type(error).__name__}: {error}".rstrip(": "),
-                                      param="image_url") from None
+            raise InvalidRequestError(
+                f"Fetching the image failed: {type(error).__name__}: {error}".rstrip(": "), param="image_url"
+            ) from None
         data = bytes(body)
         return data, _check_kind(sniff_type(data), accept, "The URL's content")
     raise InvalidRequestError(f"Too many redirects fetching the image (more than {MAX_REDIRECTS}).", param="image_url")
 
 
-async def load_image(image: ImageType, *, allow_private: bool | None = None,
-                     accept: tuple[str, ...] = IMAGE) -> tuple[bytes, str]:
+async def load_image(
+    image: ImageType, *, allow_private: bool | None = None, accept: tuple[str, ...] = IMAGE
+) -> tuple[bytes, str]:
     """Any image input, remote URLs included, as (bytes, mime)."""
     if is_url(image):
         return await fetch_image(image, allow_private=allow_private, accept=accept)  # type: ignore[arg-type]
@@ -245,7 +262,10 @@ async def load_image(image: ImageType, *, allow_private: bool | None = None,
 
 # --- request-level helpers used by the core and the protocol adapters ---------------------------
 
-async def prepare_media(media: MediaList | None, *, allow_private: bool | None = None) -> list[tuple[bytes, str]] | None:
+
+async def prepare_media(
+    media: MediaList | None, *, allow_private: bool | None = None
+) -> list[tuple[bytes, str]] | None:
     """``media=[(input, name), ...]`` as ``[(bytes, name), ...]``: read and fetched once, so every
     fallback candidate sees the same bytes; a missing name becomes ``image.png``-style."""
     if not media:
@@ -285,8 +305,9 @@ async def resolve_image_urls(messages: list[dict], *, allow_private: bool | None
                 elif is_data_uri(url):
                     data, mime = parse_data_uri(url)
                 else:
-                    raise InvalidRequestError("image_url.url must be an http(s) URL or a data URI.",
-                                              param="messages.content.image_url")
+                    raise InvalidRequestError(
+                        "image_url.url must be an http(s) URL or a data URI.", param="messages.content.image_url"
+                    )
                 detail = part["image_url"].get("detail") if isinstance(part["image_url"], dict) else None
                 part = image_part(data, mime, detail)
             new_parts.append(part)
@@ -320,7 +341,9 @@ def media_parts(media: MediaList | None) -> list[dict]:
             parts.append(image_part(content, mime))
         elif mime in ("audio/wav", "audio/mpeg"):
             fmt = "wav" if mime == "audio/wav" else "mp3"
-            parts.append({"type": "input_audio", "input_audio": {"data": base64.b64encode(content).decode(), "format": fmt}})
+            parts.append(
+                {"type": "input_audio", "input_audio": {"data": base64.b64encode(content).decode(), "format": fmt}}
+            )
         else:
             raise InvalidRequestError(f"The OpenAI chat protocol takes audio as wav or mp3, not {mime}.", param="media")
     return parts
@@ -365,7 +388,23 @@ def has_images(messages: list[dict], media: MediaList | None = None) -> bool:
 
 
 __all__ = [
-    "ImageType", "to_bytes", "to_data_uri", "parse_data_uri", "is_data_uri", "is_url", "is_public_ip",
-    "resolve_public", "fetch_image", "load_image", "prepare_media", "resolve_image_urls", "image_part",
-    "media_parts", "attach_media", "iter_images", "has_images", "max_image_size", "private_urls_allowed",
+    "ImageType",
+    "to_bytes",
+    "to_data_uri",
+    "parse_data_uri",
+    "is_data_uri",
+    "is_url",
+    "is_public_ip",
+    "resolve_public",
+    "fetch_image",
+    "load_image",
+    "prepare_media",
+    "resolve_image_urls",
+    "image_part",
+    "media_parts",
+    "attach_media",
+    "iter_images",
+    "has_images",
+    "max_image_size",
+    "private_urls_allowed",
 ]

@@ -142,6 +142,15 @@ def content_type_for(path: str | os.PathLike) -> str:
 CACHE_HEADERS = {"Cache-Control": "public, max-age=31536000, immutable"}
 
 __all__ = [
-    "get_media_dir", "new_media_name", "save_media", "media_url", "resolve_media_path", "content_type_for",
-    "sniff_type", "extension_for", "EXTENSIONS", "CONTENT_TYPES", "CACHE_HEADERS",
+    "get_media_dir",
+    "new_media_name",
+    "save_media",
+    "media_url",
+    "resolve_media_path",
+    "content_type_for",
+    "sniff_type",
+    "extension_for",
+    "EXTENSIONS",
+    "CONTENT_TYPES",
+    "CACHE_HEADERS",
 ]

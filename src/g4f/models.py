@@ -174,16 +174,21 @@ gemini_15_pro = Model("gemini-1.5-pro", "Google", ["Gemini", "OpenRouter"], kind
 
 # Meta
 llama_3_70b = Model("llama-3-70b", "Meta", ["DeepInfra", "Together"])
-llama_31_8b = Model("llama-3.1-8b", "Meta", ["Ollama", "Groq", "Cerebras", "DeepInfra", "Together", "HuggingFace",
-                                             "Nvidia"])
+llama_31_8b = Model(
+    "llama-3.1-8b", "Meta", ["Ollama", "Groq", "Cerebras", "DeepInfra", "Together", "HuggingFace", "Nvidia"]
+)
 llama_31_70b = Model("llama-3.1-70b", "Meta", ["DeepInfra", "Together", "Nvidia"])
-llama_33_70b = Model("llama-3.3-70b", "Meta", ["Groq", "Cerebras", "DeepInfra", "Together", "HuggingFace", "Nvidia",
-                                               "OpenRouter"])
+llama_33_70b = Model(
+    "llama-3.3-70b", "Meta", ["Groq", "Cerebras", "DeepInfra", "Together", "HuggingFace", "Nvidia", "OpenRouter"]
+)
 llama_4_scout = Model("llama-4-scout", "Meta", ["Groq", "Cerebras"], kind="vision")
 
 # DeepSeek, Qwen, Mistral, xAI
-deepseek_r1 = Model("deepseek-r1", "DeepSeek", ["PollinationsAI", "DeepSeek", "DeepInfra", "Together", "HuggingFace",
-                                                "Nvidia", "OpenRouter"])
+deepseek_r1 = Model(
+    "deepseek-r1",
+    "DeepSeek",
+    ["PollinationsAI", "DeepSeek", "DeepInfra", "Together", "HuggingFace", "Nvidia", "OpenRouter"],
+)
 deepseek_v3 = Model("deepseek-v3", "DeepSeek", ["DeepSeek", "DeepInfra", "Together", "HuggingFace", "OpenRouter"])
 qwen_25_72b = Model("qwen-2.5-72b", "Qwen", ["DeepInfra", "Together", "HuggingFace", "OpenRouter"])
 qwen_25_coder_32b = Model("qwen-2.5-coder-32b", "Qwen", ["PollinationsAI", "Nvidia"])

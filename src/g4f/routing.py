@@ -74,8 +74,15 @@ def resolve_provider(provider: Any) -> Any:
 _NONE: frozenset[str] = frozenset()
 
 
-def _exclusion(provider: Any, *, stream: bool, ignored: set[str] | frozenset[str], ignore_working: bool,
-               ignore_stream: bool, api_key: str | None) -> G4FError | None:
+def _exclusion(
+    provider: Any,
+    *,
+    stream: bool,
+    ignored: set[str] | frozenset[str],
+    ignore_working: bool,
+    ignore_stream: bool,
+    api_key: str | None,
+) -> G4FError | None:
     name = provider_name(provider)
     if name in ignored:
         return ProviderNotFoundError(f"{name} is in ignored_providers")
@@ -97,8 +104,11 @@ def find_model(name: str) -> tuple[str, list[Any]]:
         return name, [Provider.get("Local")]
     serving = []
     for provider in Provider.all_providers():
-        static = {*getattr(provider, "models", []), *getattr(provider, "model_aliases", {}),
-                  *getattr(provider, "image_models", [])}
+        static = {
+            *getattr(provider, "models", []),
+            *getattr(provider, "model_aliases", {}),
+            *getattr(provider, "image_models", []),
+        }
         if name in static:
             serving.append(provider)
     if not serving:
@@ -138,8 +148,14 @@ def get_candidates(
         provider = resolve_provider(provider)
         # An IterListProvider given explicitly: route within its providers.
         if not hasattr(provider, "providers"):
-            excluded = _exclusion(provider, stream=stream, ignored=ignored_set, ignore_working=ignore_working,
-                                  ignore_stream=ignore_stream, api_key="explicit")  # the caller chose it
+            excluded = _exclusion(
+                provider,
+                stream=stream,
+                ignored=ignored_set,
+                ignore_working=ignore_working,
+                ignore_stream=ignore_stream,
+                api_key="explicit",
+            )  # the caller chose it
             if excluded is not None:
                 raise excluded
             return model_name, [provider]
@@ -151,8 +167,14 @@ def get_candidates(
 
     usable, excluded_errors = [], {}
     for p in providers:
-        error = _exclusion(p, stream=stream, ignored=ignored_set, ignore_working=ignore_working,
-                           ignore_stream=ignore_stream, api_key=api_key)
+        error = _exclusion(
+            p,
+            stream=stream,
+            ignored=ignored_set,
+            ignore_working=ignore_working,
+            ignore_stream=ignore_stream,
+            api_key=api_key,
+        )
         if error is None:
             usable.append(p)
         else:

@@ -57,8 +57,11 @@ def test_valid_variants_are_accepted():
         {"role": "system", "content": "be brief"},
         {"role": "developer", "content": "really"},
         {"role": "user", "content": [{"type": "text", "text": "hi"}]},
-        {"role": "assistant", "content": None, "tool_calls": [{"id": "c1", "type": "function",
-                                                               "function": {"name": "f", "arguments": "{}"}}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}],
+        },
         {"role": "tool", "tool_call_id": "c1", "content": "42"},
         {"role": "user", "content": "and?"},
     ]

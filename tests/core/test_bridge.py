@@ -31,7 +31,9 @@ async def test_sync_client_inside_running_loop():
     threads_before = threading.active_count()
     client = Client()
     for _ in range(3):
-        assert client.chat.completions.create(user(), provider=WhereProvider).choices[0].message.content == "one two three"
+        assert (
+            client.chat.completions.create(user(), provider=WhereProvider).choices[0].message.content == "one two three"
+        )
     chunks = list(client.chat.completions.create(user(), provider=WhereProvider, stream=True))
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == "one two three"
     assert g4f.ChatCompletion.create("", user(), provider=WhereProvider) == "one two three"
@@ -83,8 +85,13 @@ def test_sync_client_without_a_loop_runs_in_the_calling_thread():
     client = Client()
     for _ in range(3):
         assert client.chat.completions.create(user(), provider=LoopRecorder).choices[0].message.content == "ab"
-    assert "".join(c.choices[0].delta.content or "" for c in client.chat.completions.create(
-        user(), provider=LoopRecorder, stream=True)) == "ab"
+    assert (
+        "".join(
+            c.choices[0].delta.content or ""
+            for c in client.chat.completions.create(user(), provider=LoopRecorder, stream=True)
+        )
+        == "ab"
+    )
     assert {t for t, _ in LoopRecorder.loops} == {threading.get_ident()}  # no thread hop
     assert len({id(loop) for _, loop in LoopRecorder.loops}) == 1  # one loop, reused by every call and chunk
 

@@ -11,8 +11,9 @@ import pytest
 
 def g4f_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    return subprocess.run([sys.executable, "-m", "g4f", *args], input=stdin, capture_output=True, text=True,
-                          timeout=180, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "g4f", *args], input=stdin, capture_output=True, text=True, timeout=180, env=env
+    )
 
 
 def test_prompt_argument():
@@ -34,11 +35,14 @@ def test_prompt_from_stdin():
     assert result.stdout.strip()
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["hi", "--model", "gpt-4oo"], "ModelNotFoundError: Model 'gpt-4oo' not found. Did you mean 'gpt-4o'"),
-    (["hi", "--provider", "NoSuchProvider"], "ProviderNotFoundError: Provider 'NoSuchProvider' not found."),
-    (["hi", "--provider", "Copilot"], "no documented public API"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["hi", "--model", "gpt-4oo"], "ModelNotFoundError: Model 'gpt-4oo' not found. Did you mean 'gpt-4o'"),
+        (["hi", "--provider", "NoSuchProvider"], "ProviderNotFoundError: Provider 'NoSuchProvider' not found."),
+        (["hi", "--provider", "Copilot"], "no documented public API"),
+    ],
+)
 def test_error_is_one_line_and_non_zero(args, expected):
     result = g4f_cli(*args)
     assert result.returncode == 1

@@ -36,7 +36,8 @@ def test_every_candidate_ignored_is_a_404():
     from g4f.client import Client
 
     with pytest.raises(RetryProviderError) as info:
-        Client().chat.completions.create([{"role": "user", "content": "x"}], "gpt-4",
-                                         ignored_providers=["OpenaiAPI", "OpenRouter"])
+        Client().chat.completions.create(
+            [{"role": "user", "content": "x"}], "gpt-4", ignored_providers=["OpenaiAPI", "OpenRouter"]
+        )
     assert info.value.status_code == 404
     assert "ignored_providers" in str(info.value)

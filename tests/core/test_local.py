@@ -40,8 +40,9 @@ def test_generates_with_usage():
 
 
 def test_max_tokens_is_honoured():
-    response = Client().chat.completions.create([{"role": "user", "content": "Write a long story about a dragon."}],
-                                                provider=Local, max_tokens=5, temperature=0)
+    response = Client().chat.completions.create(
+        [{"role": "user", "content": "Write a long story about a dragon."}], provider=Local, max_tokens=5, temperature=0
+    )
     assert response.usage.completion_tokens == 5
     assert response.choices[0].finish_reason == "length"
 
@@ -92,7 +93,9 @@ async def test_async_generation_does_not_block_the_loop():
 
 async def test_concurrent_requests_share_the_engine():
     client = AsyncClient(provider="Local")
-    results = await asyncio.gather(*(client.chat.completions.create(ASK, max_tokens=6, temperature=0) for _ in range(3)))
+    results = await asyncio.gather(
+        *(client.chat.completions.create(ASK, max_tokens=6, temperature=0) for _ in range(3))
+    )
     texts = {r.choices[0].message.content for r in results}
     assert len(texts) == 1 and texts.pop().strip()  # one engine, serialised: same greedy answer each time
 

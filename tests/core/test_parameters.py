@@ -36,7 +36,9 @@ def test_client_defaults_and_unknown_kwargs_pass_through():
 STOP_CASES = [
     pytest.param(["Hello world. STOP and more"], "STOP", "Hello world. ", id="in-one-delta"),
     pytest.param(["Hello wo", "rld. ST", "OP here"], "STOP", "Hello world. ", id="split-across-deltas"),
-    pytest.param(["a", "b", "<", "|", "e", "n", "d", "|", ">", "c"], ["\n\n", "<|end|>"], "ab", id="one-char-deltas-list"),
+    pytest.param(
+        ["a", "b", "<", "|", "e", "n", "d", "|", ">", "c"], ["\n\n", "<|end|>"], "ab", id="one-char-deltas-list"
+    ),
     pytest.param(["no stop sequence here"], "STOP", "no stop sequence here", id="absent"),
     pytest.param(["Almost ST", "OPPED? no: STO"], "STOP", "Almost ", id="prefix-then-match"),
     pytest.param(["ends with ST"], "STOP", "ends with ST", id="held-back-prefix-flushed"),
@@ -52,7 +54,9 @@ def test_stop_whole(deltas, stop, expected):
 
 @pytest.mark.parametrize(("deltas", "stop", "expected"), STOP_CASES)
 def test_stop_streaming(deltas, stop, expected):
-    chunks = list(Client().chat.completions.create(user(), provider=EchoProvider, deltas=deltas, stop=stop, stream=True))
+    chunks = list(
+        Client().chat.completions.create(user(), provider=EchoProvider, deltas=deltas, stop=stop, stream=True)
+    )
     assert "".join(c.choices[0].delta.content or "" for c in chunks) == expected
     assert chunks[-1].choices[0].finish_reason == "stop"
     assert EchoProvider.calls[-1]["stop"] == stop  # providers also get it, to stop early upstream

@@ -42,7 +42,10 @@ def test_reasoning_usage_finish_reason_conversation():
     again = Client().chat.completions.create(user(), provider=PartsProvider, conversation=response.conversation)
     assert again.conversation == {"turn": 2}
     body = json.loads(response.model_dump_json())
-    assert body["choices"][0]["message"]["reasoning"] == "Let me think. Done." and "tool_calls" not in body["choices"][0]["message"]
+    assert (
+        body["choices"][0]["message"]["reasoning"] == "Let me think. Done."
+        and "tool_calls" not in body["choices"][0]["message"]
+    )
 
 
 def test_tool_calls_whole():
@@ -60,8 +63,12 @@ async def test_streamed_parts():
     assert deltas[0].role == "assistant" and all(d.role is None for d in deltas[1:])
     assert "".join(d.content or "" for d in deltas) == "Answer"
     assert chunks[-1].choices[0].finish_reason == "length" and chunks[-1].usage.total_tokens == 13
-    calls = [c async for c in AsyncClient().chat.completions.create(user(), provider=PartsProvider, stream=True,
-                                                                   tools=[{"type": "function"}])]
+    calls = [
+        c
+        async for c in AsyncClient().chat.completions.create(
+            user(), provider=PartsProvider, stream=True, tools=[{"type": "function"}]
+        )
+    ]
     tool_deltas = [c.choices[0].delta.tool_calls for c in calls if c.choices[0].delta.tool_calls]
     assert tool_deltas == [[{"index": 0, **CALL}]]
     assert calls[-1].choices[0].finish_reason == "tool_calls"

@@ -82,8 +82,12 @@ def test_chat_completion_create(provider, text, streams):
 @pytest.mark.parametrize(("provider", "text", "streams"), SHAPES)
 async def test_chat_completion_create_async(provider, text, streams):
     assert await g4f.ChatCompletion.create_async("", user(), provider=provider) == text
-    chunks = [c async for c in g4f.ChatCompletion.create_async("", user(), provider=provider, stream=True,
-                                                                ignore_stream=not streams)]
+    chunks = [
+        c
+        async for c in g4f.ChatCompletion.create_async(
+            "", user(), provider=provider, stream=True, ignore_stream=not streams
+        )
+    ]
     assert "".join(chunks) == text
 
 

@@ -20,8 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_python(code: str, env: dict | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})}, cwd=cwd or ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+        cwd=cwd or ROOT,
+    )
 
 
 def test_exports():
@@ -34,8 +40,16 @@ def test_exports():
     assert callable(g4f.ChatCompletion.create) and callable(g4f.ChatCompletion.create_async)
     assert callable(g4f.get_cookies) and callable(g4f.set_cookies)
     assert g4f.version.__version__ == g4f.__version__ and g4f.__version__.count(".") >= 1
-    assert set(g4f.__all__) >= {"ChatCompletion", "Model", "ModelRegistry", "Client", "AsyncClient",
-                                "get_cookies", "set_cookies", "__version__"}
+    assert set(g4f.__all__) >= {
+        "ChatCompletion",
+        "Model",
+        "ModelRegistry",
+        "Client",
+        "AsyncClient",
+        "get_cookies",
+        "set_cookies",
+        "__version__",
+    }
     with pytest.raises(AttributeError):
         g4f.NoSuchThing  # noqa: B018
 
@@ -43,8 +57,18 @@ def test_exports():
 def test_client_module_exports():
     import g4f.client as c
 
-    for name in ("ChatCompletion", "ChatCompletionChunk", "ChatCompletionMessage", "ChatCompletionDelta", "Usage",
-                 "ToolCall", "ImagesResponse", "Image", "Client", "AsyncClient"):
+    for name in (
+        "ChatCompletion",
+        "ChatCompletionChunk",
+        "ChatCompletionMessage",
+        "ChatCompletionDelta",
+        "Usage",
+        "ToolCall",
+        "ImagesResponse",
+        "Image",
+        "Client",
+        "AsyncClient",
+    ):
         assert hasattr(c, name), name
     from g4f.errors import (  # noqa: F401
         G4FError,
@@ -131,7 +155,8 @@ def test_scraping_providers_explain_why(name):
 def test_entry_point_plugin(tmp_path):
     plugin = tmp_path / "site"
     (plugin / "g4f_test_plugin").mkdir(parents=True)
-    (plugin / "g4f_test_plugin" / "__init__.py").write_text(textwrap.dedent('''
+    (plugin / "g4f_test_plugin" / "__init__.py").write_text(
+        textwrap.dedent("""
         from g4f.providers.base_provider import AsyncGeneratorProvider
 
         class PluginEcho(AsyncGeneratorProvider):
@@ -141,19 +166,23 @@ def test_entry_point_plugin(tmp_path):
             @classmethod
             async def create_async_generator(cls, model, messages, **kwargs):
                 yield "plugin says " + messages[-1]["content"]
-    '''))
+    """)
+    )
     dist = plugin / "g4f_test_plugin-0.1.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: g4f-test-plugin\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[g4f.providers]\nPluginEcho = g4f_test_plugin:PluginEcho\n")
-    result = run_python("""
+    result = run_python(
+        """
         import g4f
         from g4f import Provider
         assert "PluginEcho" in Provider.names(), Provider.names()
         print(g4f.ChatCompletion.create("", [{"role": "user", "content": "hi"}], provider="PluginEcho"))
         print(Provider.PluginEcho.__module__)
         print(g4f.ChatCompletion.create("plugin-model", [{"role": "user", "content": "by model"}]))
-    """, env={"PYTHONPATH": str(plugin)})
+    """,
+        env={"PYTHONPATH": str(plugin)},
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["plugin says hi", "g4f_test_plugin", "plugin says by model"]
 
@@ -198,7 +227,12 @@ def test_g4f_proxy_used_without_proxy_argument(monkeypatch):
     Client().chat.completions.create(user(), provider=EchoProvider, proxy="http://call:2")
     Client(proxies={"https": "http://proxies:3"}).chat.completions.create(user(), provider=EchoProvider)
     assert [c["proxy"] for c in EchoProvider.calls] == [
-        "http://127.0.0.1:3128", "http://127.0.0.1:3128", "http://client:1", "http://call:2", "http://proxies:3"]
+        "http://127.0.0.1:3128",
+        "http://127.0.0.1:3128",
+        "http://client:1",
+        "http://call:2",
+        "http://proxies:3",
+    ]
 
 
 def test_no_proxy_by_default():
@@ -222,9 +256,14 @@ def test_errors_know_their_status():
     from g4f import errors
 
     expected = {
-        errors.StreamNotSupportedError: 400, errors.ModelNotFoundError: 404, errors.ProviderNotFoundError: 404,
-        errors.MissingAuthError: 401, errors.RateLimitError: 429, errors.ProviderNotWorkingError: 503,
-        errors.NoMediaResponseError: 502, errors.ProviderTimeoutError: 504,
+        errors.StreamNotSupportedError: 400,
+        errors.ModelNotFoundError: 404,
+        errors.ProviderNotFoundError: 404,
+        errors.MissingAuthError: 401,
+        errors.RateLimitError: 429,
+        errors.ProviderNotWorkingError: 503,
+        errors.NoMediaResponseError: 502,
+        errors.ProviderTimeoutError: 504,
     }
     for cls, status in expected.items():
         error = cls("x")

@@ -134,8 +134,9 @@ def test_ignored_model_provider():
 
 def test_all_ignored_is_an_error():
     with pytest.raises(g4f.errors.G4FError, match="ignored"):
-        Client().chat.completions.create(user(), provider=IterListProvider([AsyncGenProvider]),
-                                         ignored_providers=["AsyncGenProvider"])
+        Client().chat.completions.create(
+            user(), provider=IterListProvider([AsyncGenProvider]), ignored_providers=["AsyncGenProvider"]
+        )
 
 
 def test_ignore_working():

@@ -74,7 +74,9 @@ def validate(body: Any) -> str | None:
                     return f"messages.{i}: tool_use blocks belong to assistant turns and carry an object input"
                 tool_uses.add(block["id"])
             if kind == "tool_result" and block.get("tool_use_id") not in previous_tool_uses:
-                return f"messages.{i}: tool_result block(s) provided when previous message does not have matching tool_use"
+                return (
+                    f"messages.{i}: tool_result block(s) provided when previous message does not have matching tool_use"
+                )
             if kind == "image":
                 source = block.get("source") or {}
                 if source.get("type") == "base64":
@@ -107,7 +109,9 @@ class FakeAnthropic(ThreadedServer):
         if request.headers.get("x-api-key") != self.api_key:
             return web.json_response(error_body("authentication_error", "invalid x-api-key"), status=401)
         if request.headers.get("anthropic-version") != "2023-06-01":
-            return web.json_response(error_body("invalid_request_error", "anthropic-version: header is required"), status=400)
+            return web.json_response(
+                error_body("invalid_request_error", "anthropic-version: header is required"), status=400
+            )
         body = entry["json"]
         problem = validate(body)
         if problem:
@@ -118,8 +122,11 @@ class FakeAnthropic(ThreadedServer):
         if reply.get("delay"):
             await asyncio.sleep(reply["delay"])
         if "status" in reply:
-            return web.json_response(error_body(reply.get("error_type", "api_error"), reply.get("message", "failed")),
-                                     status=reply["status"], headers=reply.get("headers"))
+            return web.json_response(
+                error_body(reply.get("error_type", "api_error"), reply.get("message", "failed")),
+                status=reply["status"],
+                headers=reply.get("headers"),
+            )
         if body.get("stream"):
             return await self.stream(request, body, reply)
         return web.json_response(self.message(body, reply))
@@ -135,39 +142,66 @@ class FakeAnthropic(ThreadedServer):
             content.append({"type": "tool_use", "id": tool_id, "name": name, "input": args})
         usage = reply.get("usage", (11, 7))
         stop = reply.get("stop_reason") or ("tool_use" if reply.get("tool_uses") else "end_turn")
-        return {"id": f"msg_{uuid.uuid4().hex[:20]}", "type": "message", "role": "assistant", "model": body["model"],
-                "content": content, "stop_reason": stop, "stop_sequence": None,
-                "usage": {"input_tokens": usage[0], "output_tokens": usage[1]}}
+        return {
+            "id": f"msg_{uuid.uuid4().hex[:20]}",
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": content,
+            "stop_reason": stop,
+            "stop_sequence": None,
+            "usage": {"input_tokens": usage[0], "output_tokens": usage[1]},
+        }
 
     @staticmethod
     def events(body: dict, reply: dict) -> list[tuple[str, dict]]:
         """The SSE events of a streamed reply, in the documented order."""
         whole = FakeAnthropic.message(body, reply)
-        start = {**whole, "content": [], "stop_reason": None,
-                 "usage": {"input_tokens": whole["usage"]["input_tokens"], "output_tokens": 1}}
-        events: list[tuple[str, dict]] = [("message_start", {"type": "message_start", "message": start}),
-                                          ("ping", {"type": "ping"})]
+        start = {
+            **whole,
+            "content": [],
+            "stop_reason": None,
+            "usage": {"input_tokens": whole["usage"]["input_tokens"], "output_tokens": 1},
+        }
+        events: list[tuple[str, dict]] = [
+            ("message_start", {"type": "message_start", "message": start}),
+            ("ping", {"type": "ping"}),
+        ]
         for index, block in enumerate(whole["content"]):
             kind = block["type"]
-            empty = {"thinking": {"type": "thinking", "thinking": "", "signature": ""}, "text": {"type": "text", "text": ""},
-                     "tool_use": {**block, "input": {}}}[kind]
-            events.append(("content_block_start", {"type": "content_block_start", "index": index, "content_block": empty}))
+            empty = {
+                "thinking": {"type": "thinking", "thinking": "", "signature": ""},
+                "text": {"type": "text", "text": ""},
+                "tool_use": {**block, "input": {}},
+            }[kind]
+            events.append(
+                ("content_block_start", {"type": "content_block_start", "index": index, "content_block": empty})
+            )
             if kind == "tool_use":
                 raw = json.dumps(block["input"])
-                pieces = [raw[i:i + 7] for i in range(0, len(raw), 7)]
+                pieces = [raw[i : i + 7] for i in range(0, len(raw), 7)]
                 deltas = [{"type": "input_json_delta", "partial_json": p} for p in pieces]
             else:
                 text = block[kind]
-                words = [text[i:i + 5] for i in range(0, len(text), 5)]
+                words = [text[i : i + 5] for i in range(0, len(text), 5)]
                 key, delta_type = ("thinking", "thinking_delta") if kind == "thinking" else ("text", "text_delta")
                 deltas = [{"type": delta_type, key: w} for w in words]
                 if kind == "thinking":
                     deltas.append({"type": "signature_delta", "signature": "sig"})
-            events += [("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas]
+            events += [
+                ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas
+            ]
             events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
-        events.append(("message_delta", {"type": "message_delta",
-                                         "delta": {"stop_reason": whole["stop_reason"], "stop_sequence": None},
-                                         "usage": {"output_tokens": whole["usage"]["output_tokens"]}}))
+        events.append(
+            (
+                "message_delta",
+                {
+                    "type": "message_delta",
+                    "delta": {"stop_reason": whole["stop_reason"], "stop_sequence": None},
+                    "usage": {"output_tokens": whole["usage"]["output_tokens"]},
+                },
+            )
+        )
         events.append(("message_stop", {"type": "message_stop"}))
         return events
 

@@ -97,16 +97,36 @@ class FakeGemini(ThreadedServer):
             return web.json_response(error_body(404, "NOT_FOUND", "Method not found."), status=404)
         key = request.headers.get("x-goog-api-key") or request.query.get("key")
         if not key:
-            return web.json_response(error_body(403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers "
-                                                "(callers without established identity). Please use API Key."), status=403)
+            return web.json_response(
+                error_body(
+                    403,
+                    "PERMISSION_DENIED",
+                    "Method doesn't allow unregistered callers "
+                    "(callers without established identity). Please use API Key.",
+                ),
+                status=403,
+            )
         if key != self.api_key:
-            details = [{"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID",
-                        "domain": "googleapis.com"}]
-            return web.json_response(error_body(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
-                                                details), status=400)
+            details = [
+                {
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "API_KEY_INVALID",
+                    "domain": "googleapis.com",
+                }
+            ]
+            return web.json_response(
+                error_body(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", details),
+                status=400,
+            )
         if not model.startswith("gemini-"):
-            return web.json_response(error_body(404, "NOT_FOUND", f"models/{model} is not found for API version v1beta, "
-                                                "or is not supported for generateContent."), status=404)
+            return web.json_response(
+                error_body(
+                    404,
+                    "NOT_FOUND",
+                    f"models/{model} is not found for API version v1beta, or is not supported for generateContent.",
+                ),
+                status=404,
+            )
         body = entry["json"]
         problem = validate(body)
         if problem:
@@ -116,8 +136,15 @@ class FakeGemini(ThreadedServer):
             await asyncio.sleep(reply["delay"])
         if "status" in reply:
             return web.json_response(
-                error_body(reply["status"], reply.get("rpc_status", "INTERNAL"), reply.get("message", "failed"), reply.get("details")),
-                status=reply["status"], headers=reply.get("headers"))
+                error_body(
+                    reply["status"],
+                    reply.get("rpc_status", "INTERNAL"),
+                    reply.get("message", "failed"),
+                    reply.get("details"),
+                ),
+                status=reply["status"],
+                headers=reply.get("headers"),
+            )
         chunks = self.chunks(model, reply)
         if method == "generateContent":
             return web.json_response(self.merge(chunks))
@@ -132,17 +159,26 @@ class FakeGemini(ThreadedServer):
         if reply.get("thought"):
             parts.append({"text": reply["thought"], "thought": True})
         text = reply.get("text", "")
-        parts += [{"text": text[i:i + 6]} for i in range(0, len(text), 6)]
+        parts += [{"text": text[i : i + 6]} for i in range(0, len(text), 6)]
         parts += [{"functionCall": {"name": name, "args": args}} for name, args in reply.get("calls", [])]
         prompt, candidates, thoughts = reply.get("usage", (9, 4, 0))
-        usage = {"promptTokenCount": prompt, "candidatesTokenCount": candidates, "totalTokenCount": prompt + candidates + thoughts}
+        usage = {
+            "promptTokenCount": prompt,
+            "candidatesTokenCount": candidates,
+            "totalTokenCount": prompt + candidates + thoughts,
+        }
         if thoughts:
             usage["thoughtsTokenCount"] = thoughts
         if reply.get("block"):
             return [{"promptFeedback": {"blockReason": reply["block"]}, "usageMetadata": usage, "modelVersion": model}]
-        out = [{"candidates": [{"content": {"role": "model", "parts": [p]}, "index": 0}],
-                "usageMetadata": {"promptTokenCount": prompt, "totalTokenCount": prompt}, "modelVersion": model}
-               for p in parts] or [{"candidates": [{"content": {"role": "model", "parts": []}, "index": 0}], "modelVersion": model}]
+        out = [
+            {
+                "candidates": [{"content": {"role": "model", "parts": [p]}, "index": 0}],
+                "usageMetadata": {"promptTokenCount": prompt, "totalTokenCount": prompt},
+                "modelVersion": model,
+            }
+            for p in parts
+        ] or [{"candidates": [{"content": {"role": "model", "parts": []}, "index": 0}], "modelVersion": model}]
         out[-1]["candidates"][0]["finishReason"] = reply.get("finish", "STOP")
         out[-1]["usageMetadata"] = usage
         return out
@@ -171,7 +207,9 @@ class FakeGemini(ThreadedServer):
             await response.write_eof()
             return response
         if "stream_error_after" in reply:
-            chunks = chunks[:reply["stream_error_after"]] + [error_body(503, "UNAVAILABLE", "The model is overloaded.")]
+            chunks = chunks[: reply["stream_error_after"]] + [
+                error_body(503, "UNAVAILABLE", "The model is overloaded.")
+            ]
         for n, chunk in enumerate(chunks):
             if n == reply.get("reset_after"):
                 request.transport.close()

@@ -32,12 +32,18 @@ API_KEY = "sk-media-fake"
 
 def make_png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (200, 30, 60)) -> bytes:
     """A real, decodable PNG of one colour (truecolour, 8 bits, no filter)."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
     row = b"\x00" + bytes(rgb) * width
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(row * height)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(row * height))
+        + chunk(b"IEND", b"")
+    )
 
 
 def read_png(data: bytes) -> tuple[int, int, bytes]:
@@ -45,9 +51,9 @@ def read_png(data: bytes) -> tuple[int, int, bytes]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, width, height, idat = 8, 0, 0, b""
     while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos:pos + 4])
-        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
         assert crc == zlib.crc32(kind + body) & 0xFFFFFFFF, "bad PNG chunk CRC"
         if kind == b"IHDR":
             width, height = struct.unpack(">II", body[:8])
@@ -75,7 +81,9 @@ COLOURS = [(200, 30, 60), (30, 200, 60), (30, 60, 200), (220, 220, 20)]
 
 
 class MediaServer(ThreadedServer):
-    def __init__(self, fail_with: int | None = None, per_request: int | None = None, transcript: str = "hello world") -> None:
+    def __init__(
+        self, fail_with: int | None = None, per_request: int | None = None, transcript: str = "hello world"
+    ) -> None:
         super().__init__()
         self.fail_with = fail_with
         self.per_request = per_request
@@ -100,11 +108,20 @@ class MediaServer(ThreadedServer):
 
     def _auth(self, request: web.Request) -> web.Response | None:
         if request.headers.get("Authorization") != f"Bearer {API_KEY}":
-            return web.json_response({"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
-                                                "code": "invalid_api_key"}}, status=401)
+            return web.json_response(
+                {
+                    "error": {
+                        "message": "Incorrect API key provided",
+                        "type": "invalid_request_error",
+                        "code": "invalid_api_key",
+                    }
+                },
+                status=401,
+            )
         if self.fail_with:
-            return web.json_response({"error": {"message": "upstream is down", "type": "server_error"}},
-                                     status=self.fail_with)
+            return web.json_response(
+                {"error": {"message": "upstream is down", "type": "server_error"}}, status=self.fail_with
+            )
         return None
 
     def _images(self, request: web.Request, n: int, response_format: str | None) -> web.Response:
@@ -130,14 +147,21 @@ class MediaServer(ThreadedServer):
             return denied
         body = entry["json"] or {}
         if not body.get("prompt"):
-            return web.json_response({"error": {"message": "prompt is required", "type": "invalid_request_error"}}, status=400)
+            return web.json_response(
+                {"error": {"message": "prompt is required", "type": "invalid_request_error"}}, status=400
+            )
         return self._images(request, int(body.get("n") or 1), body.get("response_format"))
 
     async def variations(self, request: web.Request) -> web.Response:
         form = await request.post()
         image = form.get("image")
-        self.uploads.append({"path": request.path, "fields": {k: v for k, v in form.items() if isinstance(v, str)},
-                             "file": image.file.read() if image is not None else None})
+        self.uploads.append(
+            {
+                "path": request.path,
+                "fields": {k: v for k, v in form.items() if isinstance(v, str)},
+                "file": image.file.read() if image is not None else None,
+            }
+        )
         denied = self._auth(request)
         if denied:
             return denied
@@ -150,24 +174,31 @@ class MediaServer(ThreadedServer):
             return denied
         body = entry["json"] or {}
         if not body.get("input") or not body.get("voice"):
-            return web.json_response({"error": {"message": "input and voice are required", "type": "invalid_request_error"}},
-                                     status=400)
+            return web.json_response(
+                {"error": {"message": "input and voice are required", "type": "invalid_request_error"}}, status=400
+            )
         return web.Response(body=make_wav(0.25), content_type="audio/wav")
 
     async def transcriptions(self, request: web.Request) -> web.Response:
         form = await request.post()
         upload = form.get("file")
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
-        self.uploads.append({"path": request.path, "fields": fields,
-                             "filename": getattr(upload, "filename", None),
-                             "content_type": getattr(upload, "content_type", None),
-                             "file": upload.file.read() if upload is not None and not isinstance(upload, str) else None})
+        self.uploads.append(
+            {
+                "path": request.path,
+                "fields": fields,
+                "filename": getattr(upload, "filename", None),
+                "content_type": getattr(upload, "content_type", None),
+                "file": upload.file.read() if upload is not None and not isinstance(upload, str) else None,
+            }
+        )
         denied = self._auth(request)
         if denied:
             return denied
         if upload is None or isinstance(upload, str) or not fields.get("model"):
-            return web.json_response({"error": {"message": "file and model are required", "type": "invalid_request_error"}},
-                                     status=400)
+            return web.json_response(
+                {"error": {"message": "file and model are required", "type": "invalid_request_error"}}, status=400
+            )
         fmt = fields.get("response_format", "json")
         text = self.transcript
         if fmt == "text":
@@ -177,9 +208,15 @@ class MediaServer(ThreadedServer):
         if fmt == "vtt":
             return web.Response(text=f"WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n{text}\n\n", content_type="text/plain")
         if fmt == "verbose_json":
-            return web.json_response({"task": "transcribe", "language": fields.get("language", "english"),
-                                      "duration": 1.0, "text": text,
-                                      "segments": [{"id": 0, "start": 0.0, "end": 1.0, "text": text}]})
+            return web.json_response(
+                {
+                    "task": "transcribe",
+                    "language": fields.get("language", "english"),
+                    "duration": 1.0,
+                    "text": text,
+                    "segments": [{"id": 0, "start": 0.0, "end": 1.0, "text": text}],
+                }
+            )
         return web.json_response({"text": text})
 
     async def chat(self, request: web.Request) -> web.Response:
@@ -188,14 +225,24 @@ class MediaServer(ThreadedServer):
         if denied:
             return denied
         body = entry["json"] or {}
-        images = [p for m in body.get("messages", []) if isinstance(m.get("content"), list)
-                  for p in m["content"] if p.get("type") == "image_url"]
+        images = [
+            p
+            for m in body.get("messages", [])
+            if isinstance(m.get("content"), list)
+            for p in m["content"]
+            if p.get("type") == "image_url"
+        ]
         answer = f"I see {len(images)} image(s)."
-        return web.json_response({
-            "id": "chatcmpl-fake", "object": "chat.completion", "created": 1700000000, "model": body.get("model"),
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-        })
+        return web.json_response(
+            {
+                "id": "chatcmpl-fake",
+                "object": "chat.completion",
+                "created": 1700000000,
+                "model": body.get("model"),
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+            }
+        )
 
     # --- plain files (for URL fetching) -------------------------------------------------------
 

@@ -76,8 +76,13 @@ class FakeOpenAI(ThreadedServer):
         return self.script.pop(0) if self.script else {}
 
     @staticmethod
-    def error(status: int, message: str, error_type: str = "invalid_request_error", code: str | None = None,
-              headers: dict[str, str] | None = None) -> web.Response:
+    def error(
+        status: int,
+        message: str,
+        error_type: str = "invalid_request_error",
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> web.Response:
         body = {"error": {"message": message, "type": error_type, "param": None, "code": code}}
         return web.json_response(body, status=status, headers=headers)
 
@@ -103,7 +108,9 @@ class FakeOpenAI(ThreadedServer):
             message = reply.get("message", "Scripted failure")
             if reply.get("echo_auth"):
                 message += f" (you sent {request.headers.get('Authorization', '')})"
-            error_type = {429: "rate_limit_error"}.get(reply["status"], "server_error" if reply["status"] >= 500 else "invalid_request_error")
+            error_type = {429: "rate_limit_error"}.get(
+                reply["status"], "server_error" if reply["status"] >= 500 else "invalid_request_error"
+            )
             return self.error(reply["status"], message, error_type, reply.get("code"), reply.get("headers"))
         return None
 
@@ -121,8 +128,9 @@ class FakeOpenAI(ThreadedServer):
             return refused
         model = body.get("model", "")
         if self.models is not None and model not in self.models:
-            return self.error(404, f"The model `{model}` does not exist or you do not have access to it.",
-                              code="model_not_found")
+            return self.error(
+                404, f"The model `{model}` does not exist or you do not have access to it.", code="model_not_found"
+            )
         text = reply.get("text", None)
         if text is None and not reply.get("tool_calls"):
             words = f"Echo: {_user_text(body.get('messages'))}".split(" ")
@@ -131,21 +139,36 @@ class FakeOpenAI(ThreadedServer):
         reasoning = reply.get("reasoning")
         calls = reply.get("tool_calls") or []
         finish = reply.get("finish_reason") or ("tool_calls" if calls else "stop")
-        prompt_tokens, completion_tokens = reply.get("usage", (len(json.dumps(body.get("messages"))) // 4,
-                                                               len("".join(deltas)) // 4 + 1))
-        usage = {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                 "total_tokens": prompt_tokens + completion_tokens}
-        base = {"id": "chatcmpl-fake", "created": int(time.time()), "model": model or "fake-model",
-                "system_fingerprint": "fp_fake"}
+        prompt_tokens, completion_tokens = reply.get(
+            "usage", (len(json.dumps(body.get("messages"))) // 4, len("".join(deltas)) // 4 + 1)
+        )
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+        }
+        base = {
+            "id": "chatcmpl-fake",
+            "created": int(time.time()),
+            "model": model or "fake-model",
+            "system_fingerprint": "fp_fake",
+        }
         if not body.get("stream") or reply.get("json_body"):
             message: dict[str, Any] = {"role": "assistant", "content": "".join(deltas) or None, "refusal": None}
             if reasoning:
                 message["reasoning_content"] = reasoning
             if calls:
-                message["tool_calls"] = [{"id": i, "type": "function", "function": {"name": n, "arguments": a}}
-                                         for i, n, a in calls]
-            return web.json_response({**base, "object": "chat.completion", "usage": usage, "choices": [
-                {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}]})
+                message["tool_calls"] = [
+                    {"id": i, "type": "function", "function": {"name": n, "arguments": a}} for i, n, a in calls
+                ]
+            return web.json_response(
+                {
+                    **base,
+                    "object": "chat.completion",
+                    "usage": usage,
+                    "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
+                }
+            )
         events = self.chunks(base, deltas, reasoning, calls, finish)
         if (body.get("stream_options") or {}).get("include_usage"):
             events.append({**base, "object": "chat.completion.chunk", "choices": [], "usage": usage})
@@ -154,18 +177,35 @@ class FakeOpenAI(ThreadedServer):
     @staticmethod
     def chunks(base: dict, deltas: list[str], reasoning: str | None, calls: list, finish: str) -> list[dict]:
         def chunk(delta: dict, finish_reason: str | None = None) -> dict:
-            return {**base, "object": "chat.completion.chunk",
-                    "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]}
+            return {
+                **base,
+                "object": "chat.completion.chunk",
+                "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
+            }
 
         events = [chunk({"role": "assistant", "content": ""})]
-        for piece in [reasoning[i:i + 4] for i in range(0, len(reasoning), 4)] if reasoning else []:
+        for piece in [reasoning[i : i + 4] for i in range(0, len(reasoning), 4)] if reasoning else []:
             events.append(chunk({"reasoning_content": piece}))
         events += [chunk({"content": d}) for d in deltas if d]
         for index, (call_id, name, arguments) in enumerate(calls):
-            events.append(chunk({"tool_calls": [{"index": index, "id": call_id, "type": "function",
-                                                 "function": {"name": name, "arguments": ""}}]}))
+            events.append(
+                chunk(
+                    {
+                        "tool_calls": [
+                            {
+                                "index": index,
+                                "id": call_id,
+                                "type": "function",
+                                "function": {"name": name, "arguments": ""},
+                            }
+                        ]
+                    }
+                )
+            )
             for i in range(0, len(arguments), 5):  # arguments arrive in fragments
-                events.append(chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments[i:i + 5]}}]}))
+                events.append(
+                    chunk({"tool_calls": [{"index": index, "function": {"arguments": arguments[i : i + 5]}}]})
+                )
         events.append(chunk({}, finish))
         return events
 
@@ -207,8 +247,12 @@ class FakeOpenAI(ThreadedServer):
         if refused is not None:
             return refused
         names = self.models if self.models is not None else ["fake-model", "fake-model-2"]
-        return web.json_response({"object": "list", "data": [
-            {"id": name, "object": "model", "created": 0, "owned_by": "fake"} for name in names]})
+        return web.json_response(
+            {
+                "object": "list",
+                "data": [{"id": name, "object": "model", "created": 0, "owned_by": "fake"} for name in names],
+            }
+        )
 
     async def images(self, request: web.Request) -> web.Response:
         body = (await self.record(request))["json"] or {}
@@ -219,8 +263,11 @@ class FakeOpenAI(ThreadedServer):
             return self.error(400, "'prompt' is required", code="invalid_value")
         import base64
 
-        item = ({"b64_json": base64.b64encode(PNG_1PX).decode()} if body.get("response_format") == "b64_json"
-                else {"url": f"{self.url}/files/{body['prompt'][:20].replace(' ', '_')}.png"})
+        item = (
+            {"b64_json": base64.b64encode(PNG_1PX).decode()}
+            if body.get("response_format") == "b64_json"
+            else {"url": f"{self.url}/files/{body['prompt'][:20].replace(' ', '_')}.png"}
+        )
         item["revised_prompt"] = f"A picture of {body['prompt']}"
         return web.json_response({"created": int(time.time()), "data": [item] * int(body.get("n") or 1)})
 
@@ -237,12 +284,16 @@ class FakeOpenAI(ThreadedServer):
         fields: dict[str, Any] = {}
         async for part in await request.multipart():
             if part.filename:
-                fields[part.name] = {"filename": part.filename, "content_type": part.headers.get("Content-Type"),
-                                     "size": len(await part.read())}
+                fields[part.name] = {
+                    "filename": part.filename,
+                    "content_type": part.headers.get("Content-Type"),
+                    "size": len(await part.read()),
+                }
             else:
                 fields[part.name] = await part.text()
-        self.requests.append({"method": "POST", "path": request.path, "headers": dict(request.headers),
-                              "json": None, "form": fields})
+        self.requests.append(
+            {"method": "POST", "path": request.path, "headers": dict(request.headers), "json": None, "form": fields}
+        )
         failed = await self.failure(request, self.next_reply()) or self.refuse(request)
         if failed is not None:
             return failed

@@ -25,8 +25,13 @@ class ThreadedServer:
 
     async def record(self, request: web.Request) -> dict[str, Any]:
         body = await request.json() if request.can_read_body else None
-        entry = {"method": request.method, "path": request.path, "query": dict(request.query),
-                 "headers": dict(request.headers), "json": body}
+        entry = {
+            "method": request.method,
+            "path": request.path,
+            "query": dict(request.query),
+            "headers": dict(request.headers),
+            "json": body,
+        }
         self.requests.append(entry)
         return entry
 
@@ -58,6 +63,7 @@ class ThreadedServer:
     def stop(self) -> None:
         if self._loop is None:
             return
+
         async def shutdown() -> None:
             if self._runner is not None:
                 await self._runner.cleanup()

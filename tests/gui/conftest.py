@@ -21,11 +21,16 @@ from .upstream import SlowOpenAI
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 API_KEY = "gui-test-key"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-
 
 
 def _free_port() -> int:
@@ -56,12 +61,23 @@ def server(upstream, tmp_path_factory) -> Iterator[str]:
     """The base URL of a live `g4f api --gui` with an API key set."""
     port = _free_port()
     home = tmp_path_factory.mktemp("gui-server")
-    env = {**os.environ, "OPENAI_API_KEY": "sk-fake-upstream", "OPENAIAPI_API_BASE": f"{upstream.url}/v1",
-           "G4F_COOKIES_DIR": str(home / "cookies"), "G4F_MEDIA_DIR": str(home / "media"), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "OPENAI_API_KEY": "sk-fake-upstream",
+        "OPENAIAPI_API_BASE": f"{upstream.url}/v1",
+        "G4F_COOKIES_DIR": str(home / "cookies"),
+        "G4F_MEDIA_DIR": str(home / "media"),
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("G4F_API_KEY", None)
     log = open(home / "server.log", "w+b")  # noqa: SIM115 - read back on failure
-    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("serve.py")), str(port), API_KEY],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, str(Path(__file__).with_name("serve.py")), str(port), API_KEY],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -114,7 +130,9 @@ def open_context(browser, console: ConsoleLog, viewport=DESKTOP, with_key: bool 
     context = browser.new_context(viewport=viewport, accept_downloads=True, **options)
     context.set_default_timeout(10_000)
     if with_key:
-        context.add_init_script(f"try {{ localStorage.getItem('g4f.apiKey') || localStorage.setItem('g4f.apiKey', '{API_KEY}') }} catch {{}}")
+        context.add_init_script(
+            f"try {{ localStorage.getItem('g4f.apiKey') || localStorage.setItem('g4f.apiKey', '{API_KEY}') }} catch {{}}"
+        )
 
     def watch(page) -> None:
         page.on("console", lambda m: m.type == "error" and console.errors.append(f"console: {m.text} @ {m.location}"))

@@ -13,9 +13,22 @@ from tests.fakes.media_server import make_png
 from .conftest import API_KEY, open_context, shot
 
 CODE_ANSWER = [
-    "Here is ", "a **sorted** ", "merge:\n\n", "```python\n", "def merge(a, b):\n", "    # two sorted lists\n",
-    "    return sorted(a + b)\n", "```\n\n", "| n | square |\n", "|---|---|\n", "| 2 | 4 |\n", "| 3 | 9 |\n\n",
-    "- one\n", "- two\n", "  - nested\n", "\nDone.",
+    "Here is ",
+    "a **sorted** ",
+    "merge:\n\n",
+    "```python\n",
+    "def merge(a, b):\n",
+    "    # two sorted lists\n",
+    "    return sorted(a + b)\n",
+    "```\n\n",
+    "| n | square |\n",
+    "|---|---|\n",
+    "| 2 | 4 |\n",
+    "| 3 | 9 |\n\n",
+    "- one\n",
+    "- two\n",
+    "  - nested\n",
+    "\nDone.",
 ]
 
 
@@ -77,7 +90,10 @@ def test_answer_grows_while_it_streams_and_renders_markdown(page, upstream):
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     code.locator(".code-copy").click()
     expect(code.locator(".code-copy span")).to_have_text("Copied")
-    assert page.evaluate("navigator.clipboard.readText()") == "def merge(a, b):\n    # two sorted lists\n    return sorted(a + b)"
+    assert (
+        page.evaluate("navigator.clipboard.readText()")
+        == "def merge(a, b):\n    # two sorted lists\n    return sorted(a + b)"
+    )
     reasoning = answer.locator("details.reasoning")
     assert not reasoning.evaluate("d => d.open")
     assert reasoning.locator(".reasoning-body").text_content() == "Sorting is easy here."
@@ -126,11 +142,13 @@ def test_stop_regenerate_and_edit(page, upstream):
 def test_embedded_model_answers_and_escape_stops_it(page):
     assert page.input_value("#provider-select") == "" and page.input_value("#model-select") == "auto"
     send(page, "Write a poem about the sea.")
-    page.wait_for_function("(document.querySelector('.msg-assistant .markdown')?.textContent.length ?? 0) > 0",
-                           timeout=60_000)
+    page.wait_for_function(
+        "(document.querySelector('.msg-assistant .markdown')?.textContent.length ?? 0) > 0", timeout=60_000
+    )
     first = len(answer_text(page))
-    page.wait_for_function(f"(document.querySelector('.msg-assistant .markdown')?.textContent.length ?? 0) > {first}",
-                           timeout=30_000)
+    page.wait_for_function(
+        f"(document.querySelector('.msg-assistant .markdown')?.textContent.length ?? 0) > {first}", timeout=30_000
+    )
     page.keyboard.press("Escape")
     wait_done(page)
     meta = page.locator(".msg-assistant .msg-meta").text_content()
@@ -174,7 +192,11 @@ def test_conversations_survive_reload(page, upstream):
     with page.expect_download() as info:
         page.click("#export-md")
     markdown = open(info.value.path()).read()
-    assert markdown.startswith("# Fruit talk") and "## User" in markdown and "Echo: Remember the word pineapple" in markdown
+    assert (
+        markdown.startswith("# Fruit talk")
+        and "## User" in markdown
+        and "Echo: Remember the word pineapple" in markdown
+    )
 
     page.click('button[aria-label="Delete A second conversation"]')
     assert page.locator(".conversation-open").all_text_contents() == ["Fruit talk"]
@@ -278,16 +300,22 @@ def test_every_provider_tried_is_listed(page, console):
     # The server's message when all candidates fail (RetryProviderError), answered here by the browser's
     # network layer: with the test server's ignore list, no model has two candidates left to fail.
     console.allow("502")
-    message = ("All providers failed. Local: ProviderTimeoutError: no answer in 30 s; "
-               "OpenaiAPI: RateLimitError: Rate limit reached; try again in 20s")
+    message = (
+        "All providers failed. Local: ProviderTimeoutError: no answer in 30 s; "
+        "OpenaiAPI: RateLimitError: Rate limit reached; try again in 20s"
+    )
     body = json.dumps({"error": {"message": message, "type": "server_error", "code": "provider_error"}})
-    page.route("**/v1/chat/completions", lambda route: route.fulfill(status=502, body=body, content_type="application/json"))
+    page.route(
+        "**/v1/chat/completions", lambda route: route.fulfill(status=502, body=body, content_type="application/json")
+    )
     send(page, "Anyone?")
     error = page.locator(".msg-error")
     error.wait_for()
     assert error.locator(".msg-error-text").text_content() == "All providers failed."
     assert error.locator("li").all_text_contents() == [
-        "Local: ProviderTimeoutError: no answer in 30 s", "OpenaiAPI: RateLimitError: Rate limit reached; try again in 20s"]
+        "Local: ProviderTimeoutError: no answer in 30 s",
+        "OpenaiAPI: RateLimitError: Rate limit reached; try again in 20s",
+    ]
 
 
 def test_an_error_in_the_middle_of_a_stream_keeps_the_text(page, upstream):

@@ -21,8 +21,27 @@ def probe_seconds(data: bytes, fmt: str | None = None) -> float:
         args += ["-f", fmt]
     out = subprocess.run([*args, "-i", "pipe:0"], input=data, capture_output=True, check=True, timeout=30)
     info = json.loads(out.stdout)
-    decoded = subprocess.run(["ffmpeg", "-v", "error", *(["-f", fmt] if fmt else []), "-i", "pipe:0", "-f", "s16le",
-                              "-ac", "1", "-ar", "16000", "pipe:1"], input=data, capture_output=True, check=True, timeout=30)
+    decoded = subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            *(["-f", fmt] if fmt else []),
+            "-i",
+            "pipe:0",
+            "-f",
+            "s16le",
+            "-ac",
+            "1",
+            "-ar",
+            "16000",
+            "pipe:1",
+        ],
+        input=data,
+        capture_output=True,
+        check=True,
+        timeout=30,
+    )
     seconds = len(decoded.stdout) / 2 / 16000
     assert seconds > 0, info
     return seconds

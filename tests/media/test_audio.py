@@ -30,9 +30,14 @@ async def test_local_speech_wav_and_mp3():
     assert len(mp3) < len(wav) / 3  # really compressed
 
 
-@pytest.mark.parametrize("fmt, magic, ffmpeg_format", [
-    ("opus", b"OggS", "ogg"), ("aac", b"\xff\xf1", "aac"), ("flac", b"fLaC", "flac"),
-])
+@pytest.mark.parametrize(
+    "fmt, magic, ffmpeg_format",
+    [
+        ("opus", b"OggS", "ogg"),
+        ("aac", b"\xff\xf1", "aac"),
+        ("flac", b"fLaC", "flac"),
+    ],
+)
 async def test_local_speech_compressed_formats(fmt, magic, ffmpeg_format):
     data, content_type = await audio.speech("Hello there.", response_format=fmt)
     assert content_type == audio.SPEECH_FORMATS[fmt] and data.startswith(magic)
@@ -82,11 +87,20 @@ async def test_text_is_not_an_option():
     assert wav_seconds(data) > 0.3
 
 
-@pytest.mark.parametrize("kwargs, param", [
-    ({"input": ""}, "input"), ({"input": "   "}, "input"), ({"input": "x" * 4097}, "input"),
-    ({"response_format": "ogg"}, "response_format"), ({"speed": 0.1}, "speed"), ({"speed": 5}, "speed"),
-    ({"speed": True}, "speed"), ({"voice": ""}, "voice"), ({"voice": 3}, "voice"),
-])
+@pytest.mark.parametrize(
+    "kwargs, param",
+    [
+        ({"input": ""}, "input"),
+        ({"input": "   "}, "input"),
+        ({"input": "x" * 4097}, "input"),
+        ({"response_format": "ogg"}, "response_format"),
+        ({"speed": 0.1}, "speed"),
+        ({"speed": 5}, "speed"),
+        ({"speed": True}, "speed"),
+        ({"voice": ""}, "voice"),
+        ({"voice": 3}, "voice"),
+    ],
+)
 async def test_speech_validation(kwargs, param):
     with pytest.raises(InvalidRequestError) as info:
         await audio.speech(**{"input": "hi", **kwargs})
@@ -94,8 +108,9 @@ async def test_speech_validation(kwargs, param):
 
 
 async def test_speech_through_openai_protocol(openai_env):
-    data, content_type = await audio.speech("Hello.", voice="echo", response_format="wav", speed=1.5,
-                                            provider="OpenaiAPI")
+    data, content_type = await audio.speech(
+        "Hello.", voice="echo", response_format="wav", speed=1.5, provider="OpenaiAPI"
+    )
     assert content_type == "audio/wav" and wav_seconds(data) == 0.25  # the fake's tone
     body = openai_env.requests[0]["json"]
     assert body == {"model": "tts-1", "input": "Hello.", "voice": "echo", "response_format": "wav", "speed": 1.5}
@@ -196,12 +211,17 @@ async def test_local_speech_as_chat_provider():
     from g4f.client import AsyncClient
     from g4f.providers.response import AudioResponse
 
-    parts = [p async for p in LocalSpeech.create_async_generator("tts-1", [{"role": "user", "content": "Hi."}],
-                                                                 audio={"voice": "nova", "format": "wav"})]
+    parts = [
+        p
+        async for p in LocalSpeech.create_async_generator(
+            "tts-1", [{"role": "user", "content": "Hi."}], audio={"voice": "nova", "format": "wav"}
+        )
+    ]
     assert isinstance(parts[0], AudioResponse) and wav_seconds(parts[0].data) > 0.2
     with pytest.raises(Exception, match="does not take images"):
-        await AsyncClient().chat.completions.create([{"role": "user", "content": "Hi."}], provider=LocalSpeech,
-                                                    image=make_png())
+        await AsyncClient().chat.completions.create(
+            [{"role": "user", "content": "Hi."}], provider=LocalSpeech, image=make_png()
+        )
     assert json.dumps(audio.VOICES)
 
 
@@ -219,7 +239,12 @@ async def test_transcription_of_video_container(openai_env):
     import subprocess
 
     wav, _ = await audio.speech("Hi.", response_format="wav")
-    webm = subprocess.run(["ffmpeg", "-v", "error", "-i", "pipe:0", "-c:a", "libopus", "-f", "webm", "pipe:1"],
-                          input=wav, capture_output=True, check=True, timeout=30).stdout
+    webm = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", "pipe:0", "-c:a", "libopus", "-f", "webm", "pipe:1"],
+        input=wav,
+        capture_output=True,
+        check=True,
+        timeout=30,
+    ).stdout
     assert (await audio.transcribe(webm, provider="OpenaiAPI"))["text"] == "hello world"
     assert openai_env.uploads[-1]["content_type"] == "video/webm" and openai_env.uploads[-1]["filename"] == "audio.webm"

@@ -63,14 +63,30 @@ async def test_env_allows_private(media_server, allow_private):
     assert data[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("url", [
-    "http://127.0.0.1:{port}/png", "http://localhost:{port}/png", "http://[::1]:{port}/png",
-    "http://169.254.169.254/latest/meta-data/", "http://metadata.google.internal/computeMetadata/v1/",
-    "http://10.0.0.7/x.png", "http://192.168.1.1/x.png", "http://172.16.0.1/x.png", "http://100.64.0.1/x.png",
-    "http://0.0.0.0:{port}/png", "http://[::ffff:127.0.0.1]:{port}/png", "http://[fd00:ec2::254]/",
-    "http://[fe80::1]/x.png", "http://2130706433:{port}/png", "http://0x7f.1:{port}/png", "http://127.1:{port}/png",
-    "file:///etc/passwd", "ftp://example.com/x.png", "gopher://127.0.0.1/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:{port}/png",
+        "http://localhost:{port}/png",
+        "http://[::1]:{port}/png",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://metadata.google.internal/computeMetadata/v1/",
+        "http://10.0.0.7/x.png",
+        "http://192.168.1.1/x.png",
+        "http://172.16.0.1/x.png",
+        "http://100.64.0.1/x.png",
+        "http://0.0.0.0:{port}/png",
+        "http://[::ffff:127.0.0.1]:{port}/png",
+        "http://[fd00:ec2::254]/",
+        "http://[fe80::1]/x.png",
+        "http://2130706433:{port}/png",
+        "http://0x7f.1:{port}/png",
+        "http://127.1:{port}/png",
+        "file:///etc/passwd",
+        "ftp://example.com/x.png",
+        "gopher://127.0.0.1/",
+    ],
+)
 async def test_ssrf_refused(media_server, url):
     port = media_server.url.rsplit(":", 1)[1]
     before = len(media_server.requests)
@@ -83,8 +99,11 @@ async def test_redirect_to_private_refused(media_server, monkeypatch):
     """Every hop is checked: a public-looking first hop cannot redirect to a metadata address."""
     monkeypatch.setattr(image, "is_public_ip", lambda address: address == "127.0.0.1")  # pretend the fake is public
     await image.fetch_image(media_server.url + "/png")  # the first hop alone passes
-    for target in ("http://169.254.169.254/latest/meta-data/", "http://metadata.google.internal/",
-                   "http://10.0.0.1/x.png"):
+    for target in (
+        "http://169.254.169.254/latest/meta-data/",
+        "http://metadata.google.internal/",
+        "http://10.0.0.1/x.png",
+    ):
         with pytest.raises(InvalidRequestError, match="non-public|not allowed"):
             await image.fetch_image(f"{media_server.url}/redirect?to={target}")
     data, _ = await image.fetch_image(f"{media_server.url}/redirect?to={media_server.url}/png")
@@ -110,28 +129,46 @@ async def test_wrong_content_type_refused(media_server):
 
 def test_public_ip_rules():
     assert image.is_public_ip("8.8.8.8") and image.is_public_ip("2606:4700::1111")
-    for address in ("127.0.0.1", "10.1.2.3", "169.254.169.254", "::1", "::ffff:10.0.0.1", "64:ff9b::7f00:1",
-                    "2002:7f00:1::", "224.0.0.1", "fe80::1%eth0"):
+    for address in (
+        "127.0.0.1",
+        "10.1.2.3",
+        "169.254.169.254",
+        "::1",
+        "::ffff:10.0.0.1",
+        "64:ff9b::7f00:1",
+        "2002:7f00:1::",
+        "224.0.0.1",
+        "fe80::1%eth0",
+    ):
         assert not image.is_public_ip(address), address
 
 
 async def test_message_image_urls_become_data_uris(media_server, allow_private):
-    messages = [{"role": "user", "content": [
-        {"type": "text", "text": "what is this?"},
-        {"type": "image_url", "image_url": {"url": media_server.url + "/png", "detail": "low"}},
-    ]}]
+    messages = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "what is this?"},
+                {"type": "image_url", "image_url": {"url": media_server.url + "/png", "detail": "low"}},
+            ],
+        }
+    ]
     out = await image.resolve_image_urls(messages)
     part = out[0]["content"][1]
     assert part["image_url"]["detail"] == "low"
     assert part["image_url"]["url"] == "data:image/png;base64," + base64.b64encode(make_png(4, 4, (1, 2, 3))).decode()
     assert messages[0]["content"][1]["image_url"]["url"].startswith("http")  # the caller's list is untouched
     with pytest.raises(InvalidRequestError, match="http\\(s\\) URL or a data URI"):
-        await image.resolve_image_urls([{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "/etc/passwd"}}]}])
+        await image.resolve_image_urls(
+            [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "/etc/passwd"}}]}]
+        )
 
 
 async def test_prepare_media_names(tmp_path):
     path = tmp_path / "cat.png"
     path.write_bytes(PNG)
-    media = await image.prepare_media([(PNG, None), (path, None), (io.BytesIO(PNG), "given.png"), (make_wav(0.01), None)])
+    media = await image.prepare_media(
+        [(PNG, None), (path, None), (io.BytesIO(PNG), "given.png"), (make_wav(0.01), None)]
+    )
     assert [name for _, name in media] == ["image.png", "cat.png", "given.png", "audio3.wav"]
     assert all(isinstance(data, bytes) for data, _ in media)

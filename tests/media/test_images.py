@@ -62,7 +62,10 @@ async def test_b64_from_url_only_provider(openai_env, monkeypatch):
 
     monkeypatch.setattr(OpenaiAPI, "create_image", classmethod(url_only))
     response = await AsyncClient().images.generate("x", provider=OpenaiAPI, response_format="b64_json", n=2)
-    assert [base64.b64decode(i.b64_json) for i in response.data] == [openai_env.files["img0.png"], openai_env.files["img1.png"]]
+    assert [base64.b64decode(i.b64_json) for i in response.data] == [
+        openai_env.files["img0.png"],
+        openai_env.files["img1.png"],
+    ]
 
 
 def test_sync_client_n_images(openai_env):
@@ -79,7 +82,9 @@ def test_sync_client_n_images(openai_env):
 async def test_one_image_per_request_provider_is_asked_again(monkeypatch):
     with MediaServer(per_request=1) as server:
         monkeypatch.setenv("OPENAIAPI_API_BASE", server.url + "/v1")
-        response = await AsyncClient(api_key=API_KEY).images.generate("x", provider="OpenaiAPI", n=3, response_format="url")
+        response = await AsyncClient(api_key=API_KEY).images.generate(
+            "x", provider="OpenaiAPI", n=3, response_format="url"
+        )
         assert len(response.data) == 3 and len(server.requests) == 3
         assert sorted(i.url for i in response.data) == [f"{server.url}/files/img{i}.png" for i in range(3)]
 
@@ -92,8 +97,9 @@ async def test_fallback_between_image_providers(monkeypatch):
         monkeypatch.setenv("DEEPINFRA_API_KEY", API_KEY)
         from g4f.Provider import DeepInfra, Together
 
-        response = await AsyncClient().images.generate("flux please", model="flux",
-                                                       provider=IterListProvider([Together, DeepInfra]))
+        response = await AsyncClient().images.generate(
+            "flux please", model="flux", provider=IterListProvider([Together, DeepInfra])
+        )
         assert response.provider == "DeepInfra"
         assert down.requests[0]["json"]["model"] == "black-forest-labs/FLUX.1-dev"  # tried first, failed
         assert up.requests[0]["json"]["model"] == "black-forest-labs/FLUX-1-dev"
@@ -151,10 +157,22 @@ async def test_chat_shaped_provider_and_media_provider_default():
     assert saved_bytes(url.data[0].url)[:4] == b"\x89PNG"
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"n": 0}, {"n": 5}, {"n": "2"}, {"n": True}, {"size": "big"}, {"size": "10x10"}, {"size": "1024x99999"},
-    {"response_format": "jpeg"}, {"prompt": ""}, {"prompt": "x" * 32001}, {"prompt": None},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"n": 0},
+        {"n": 5},
+        {"n": "2"},
+        {"n": True},
+        {"size": "big"},
+        {"size": "10x10"},
+        {"size": "1024x99999"},
+        {"response_format": "jpeg"},
+        {"prompt": ""},
+        {"prompt": "x" * 32001},
+        {"prompt": None},
+    ],
+)
 async def test_validation(kwargs):
     args = {"prompt": "x", **kwargs}
     with pytest.raises(InvalidRequestError) as info:

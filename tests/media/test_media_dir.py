@@ -39,11 +39,28 @@ def test_resolve_finds_saved_file():
     assert media.resolve_media_path(name.replace("_", "%5F")) is not None  # encoded, but harmless
 
 
-@pytest.mark.parametrize("attack", [
-    "../secret.txt", "..%2fsecret.txt", "..%2Fsecret.txt", "%2e%2e%2fsecret.txt", "%252e%252e%252fsecret.txt",
-    "..\\secret.txt", "..%5csecret.txt", "/etc/passwd", "%2fetc%2fpasswd", "....//secret.txt", "..",
-    ".", "", "secret.txt%00.png", "sub/inner.png", "%2525252e%2525252e%2525252fsecret.txt", ".hidden.png",
-])
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "../secret.txt",
+        "..%2fsecret.txt",
+        "..%2Fsecret.txt",
+        "%2e%2e%2fsecret.txt",
+        "%252e%252e%252fsecret.txt",
+        "..\\secret.txt",
+        "..%5csecret.txt",
+        "/etc/passwd",
+        "%2fetc%2fpasswd",
+        "....//secret.txt",
+        "..",
+        ".",
+        "",
+        "secret.txt%00.png",
+        "sub/inner.png",
+        "%2525252e%2525252e%2525252fsecret.txt",
+        ".hidden.png",
+    ],
+)
 def test_resolve_refuses_traversal(attack, tmp_path):
     root = media.get_media_dir()
     root.mkdir(parents=True, exist_ok=True)

@@ -60,7 +60,9 @@ def test_generate_save_and_serve_back(server, sdk, openai_env):
 def test_url_and_b64_formats(sdk, openai_env):
     by_url = sdk.images.generate(prompt="x", response_format="url", extra_body={"provider": "OpenaiAPI"})
     assert by_url.data[0].url == openai_env.url + "/files/img0.png"
-    b64 = sdk.images.generate(prompt="x", response_format="b64_json", model="dall-e-3", extra_body={"provider": "OpenaiAPI"})
+    b64 = sdk.images.generate(
+        prompt="x", response_format="b64_json", model="dall-e-3", extra_body={"provider": "OpenaiAPI"}
+    )
     assert read_png(base64.b64decode(b64.data[0].b64_json)) == read_png(openai_env.files["img1.png"])
     assert openai_env.requests[-1]["json"]["model"] == "dall-e-3"
 
@@ -69,11 +71,16 @@ def test_provider_route_and_generate_alias(server, openai_env):
     import httpx
 
     headers = {"Authorization": f"Bearer {API_KEY}"}
-    response = httpx.post(server.url + "/api/OpenaiAPI/images/generations", json={"prompt": "x", "response_format": "url"},
-                          headers=headers, timeout=20)
+    response = httpx.post(
+        server.url + "/api/OpenaiAPI/images/generations",
+        json={"prompt": "x", "response_format": "url"},
+        headers=headers,
+        timeout=20,
+    )
     assert response.status_code == 200 and response.json()["data"][0]["url"].endswith("/files/img0.png")
-    response = httpx.post(server.url + "/v1/images/generate", json={"prompt": "x", "provider": "OpenaiAPI"},
-                          headers=headers, timeout=20)
+    response = httpx.post(
+        server.url + "/v1/images/generate", json={"prompt": "x", "provider": "OpenaiAPI"}, headers=headers, timeout=20
+    )
     assert response.status_code == 200 and response.json()["data"][0]["url"].startswith("/media/")
 
 
@@ -85,11 +92,21 @@ def test_image_request_validation(sdk, openai_env, kwargs):
     assert not openai_env.requests
 
 
-@pytest.mark.parametrize("path", [
-    "/media/../../etc/passwd", "/media/..%2f..%2fsecret.txt", "/media/%2e%2e%2fsecret.txt", "/media/%252e%252e%252fsecret.txt",
-    "/images/..%2fsecret.txt", "/media/..%5csecret.txt", "/media//etc/passwd", "/media/%2fetc%2fpasswd",
-    "/images/%252e%252e/secret.txt", "/media/sub%2finner.png",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/../../etc/passwd",
+        "/media/..%2f..%2fsecret.txt",
+        "/media/%2e%2e%2fsecret.txt",
+        "/media/%252e%252e%252fsecret.txt",
+        "/images/..%2fsecret.txt",
+        "/media/..%5csecret.txt",
+        "/media//etc/passwd",
+        "/media/%2fetc%2fpasswd",
+        "/images/%252e%252e/secret.txt",
+        "/media/sub%2finner.png",
+    ],
+)
 def test_traversal_refused(server, path):
     root = get_media_dir()
     (root / "sub").mkdir(parents=True, exist_ok=True)
@@ -104,26 +121,41 @@ needs_espeak = pytest.mark.skipif(not LocalSpeech.working, reason="espeak-ng is 
 
 @needs_espeak
 def test_speech_wav_and_mp3(sdk):
-    response = sdk.audio.speech.create(model="tts-1", voice="alloy", input="Hello from the server.", response_format="wav",
-                                       extra_body={"provider": "LocalSpeech"})
+    response = sdk.audio.speech.create(
+        model="tts-1",
+        voice="alloy",
+        input="Hello from the server.",
+        response_format="wav",
+        extra_body={"provider": "LocalSpeech"},
+    )
     wav = response.read()
     assert response.response.headers["content-type"] == "audio/wav"
     seconds = wav_seconds(wav)
     assert 0.8 < seconds < 4.0
-    mp3 = sdk.audio.speech.create(model="tts-1", voice="nova", input="Hello from the server.",
-                                  extra_body={"provider": "LocalSpeech"}).read()
+    mp3 = sdk.audio.speech.create(
+        model="tts-1", voice="nova", input="Hello from the server.", extra_body={"provider": "LocalSpeech"}
+    ).read()
     assert mp3[:3] == b"ID3" and abs(probe_seconds(mp3, "mp3") - seconds) < 0.25
-    fast = sdk.audio.speech.create(model="tts-1", voice="alloy", input="Hello from the server.", response_format="wav",
-                                   speed=2.0, extra_body={"provider": "LocalSpeech"}).read()
+    fast = sdk.audio.speech.create(
+        model="tts-1",
+        voice="alloy",
+        input="Hello from the server.",
+        response_format="wav",
+        speed=2.0,
+        extra_body={"provider": "LocalSpeech"},
+    ).read()
     assert wav_seconds(fast) < seconds * 0.65
 
 
-@pytest.mark.parametrize("body", [
-    {"model": "tts-1", "voice": "alloy"},  # no input
-    {"model": "tts-1", "voice": "alloy", "input": "hi", "response_format": "ogg"},
-    {"model": "tts-1", "voice": "alloy", "input": "hi", "speed": 9},
-    {"model": "tts-1", "voice": "alloy", "input": "x" * 4097},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"model": "tts-1", "voice": "alloy"},  # no input
+        {"model": "tts-1", "voice": "alloy", "input": "hi", "response_format": "ogg"},
+        {"model": "tts-1", "voice": "alloy", "input": "hi", "speed": 9},
+        {"model": "tts-1", "voice": "alloy", "input": "x" * 4097},
+    ],
+)
 def test_speech_validation(server, body):
     import httpx
 
@@ -134,37 +166,60 @@ def test_speech_validation(server, body):
 @needs_espeak
 def test_transcription_round_trip(sdk, openai_env):
     """espeak-ng speech -> POST /v1/audio/transcriptions -> the fake upstream receives exactly that file."""
-    speech = sdk.audio.speech.create(model="tts-1", voice="alloy", input="One two three.", response_format="wav",
-                                     extra_body={"provider": "LocalSpeech"}).read()
-    result = sdk.audio.transcriptions.create(model="whisper-1", file=("speech.wav", speech, "audio/wav"),
-                                             language="en", extra_body={"provider": "OpenaiAPI"})
+    speech = sdk.audio.speech.create(
+        model="tts-1",
+        voice="alloy",
+        input="One two three.",
+        response_format="wav",
+        extra_body={"provider": "LocalSpeech"},
+    ).read()
+    result = sdk.audio.transcriptions.create(
+        model="whisper-1", file=("speech.wav", speech, "audio/wav"), language="en", extra_body={"provider": "OpenaiAPI"}
+    )
     assert result.text == "hello world"
     upload = openai_env.uploads[-1]
     assert upload["file"] == speech and upload["filename"] == "speech.wav"
     assert upload["fields"]["model"] == "whisper-1" and upload["fields"]["language"] == "en"
-    text = sdk.audio.transcriptions.create(model="whisper-1", file=("speech.wav", speech, "audio/wav"),
-                                           response_format="text", extra_body={"provider": "OpenaiAPI"})
+    text = sdk.audio.transcriptions.create(
+        model="whisper-1",
+        file=("speech.wav", speech, "audio/wav"),
+        response_format="text",
+        extra_body={"provider": "OpenaiAPI"},
+    )
     assert text.strip() == "hello world"
-    srt = sdk.audio.transcriptions.create(model="whisper-1", file=("speech.wav", speech, "audio/wav"),
-                                          response_format="srt", extra_body={"provider": "OpenaiAPI"})
+    srt = sdk.audio.transcriptions.create(
+        model="whisper-1",
+        file=("speech.wav", speech, "audio/wav"),
+        response_format="srt",
+        extra_body={"provider": "OpenaiAPI"},
+    )
     assert "-->" in srt
 
 
 def test_transcription_refusals(sdk, server, openai_env):
     with pytest.raises(openai.APIStatusError) as info:  # over the server's upload limit
-        sdk.audio.transcriptions.create(model="whisper-1", file=("big.wav", b"RIFF" + bytes(300_000), "audio/wav"),
-                                        extra_body={"provider": "OpenaiAPI"})
+        sdk.audio.transcriptions.create(
+            model="whisper-1",
+            file=("big.wav", b"RIFF" + bytes(300_000), "audio/wav"),
+            extra_body={"provider": "OpenaiAPI"},
+        )
     assert info.value.status_code == 413
     with pytest.raises(openai.BadRequestError):  # not audio
-        sdk.audio.transcriptions.create(model="whisper-1", file=("pic.png", make_png(), "image/png"),
-                                        extra_body={"provider": "OpenaiAPI"})
+        sdk.audio.transcriptions.create(
+            model="whisper-1", file=("pic.png", make_png(), "image/png"), extra_body={"provider": "OpenaiAPI"}
+        )
     with pytest.raises(openai.BadRequestError):
-        sdk.audio.transcriptions.create(model="whisper-1", file=("a.wav", _tone(), "audio/wav"), response_format="docx",
-                                        extra_body={"provider": "OpenaiAPI"})
+        sdk.audio.transcriptions.create(
+            model="whisper-1",
+            file=("a.wav", _tone(), "audio/wav"),
+            response_format="docx",
+            extra_body={"provider": "OpenaiAPI"},
+        )
     import httpx
 
-    response = httpx.post(server.url + "/v1/audio/transcriptions", data={"model": "whisper-1"},
-                          files={"other": ("x", b"y")}, timeout=20)
+    response = httpx.post(
+        server.url + "/v1/audio/transcriptions", data={"model": "whisper-1"}, files={"other": ("x", b"y")}, timeout=20
+    )
     assert response.status_code in (400, 422) and response.json()["error"]["param"] == "file"
     assert not openai_env.uploads
 
@@ -182,12 +237,25 @@ def _tone() -> bytes:
 def test_vision_through_server(sdk, openai_env):
     png = make_png(3, 3, (7, 7, 7))
     uri = "data:image/png;base64," + base64.b64encode(png).decode()
-    sdk.chat.completions.create(model="gpt-4o", extra_body={"provider": "OpenaiAPI"}, messages=[
-        {"role": "user", "content": [{"type": "text", "text": "what?"}, {"type": "image_url", "image_url": {"url": uri}}]}])
+    sdk.chat.completions.create(
+        model="gpt-4o",
+        extra_body={"provider": "OpenaiAPI"},
+        messages=[
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": "what?"}, {"type": "image_url", "image_url": {"url": uri}}],
+            }
+        ],
+    )
     parts = openai_env.requests[-1]["json"]["messages"][0]["content"]
     assert parts[1]["image_url"]["url"] == uri
     count = len(openai_env.requests)
     with pytest.raises(openai.BadRequestError) as info:  # loopback image URL, no allowance on this server
-        sdk.chat.completions.create(model="gpt-4o", extra_body={"provider": "OpenaiAPI"}, messages=[
-            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": openai_env.url + "/png"}}]}])
+        sdk.chat.completions.create(
+            model="gpt-4o",
+            extra_body={"provider": "OpenaiAPI"},
+            messages=[
+                {"role": "user", "content": [{"type": "image_url", "image_url": {"url": openai_env.url + "/png"}}]}
+            ],
+        )
     assert "Refusing" in info.value.message and len(openai_env.requests) == count

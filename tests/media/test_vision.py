@@ -26,7 +26,9 @@ def data_uri(data: bytes) -> str:
 
 def sent_images(server) -> list[dict]:
     body = server.requests[-1]["json"]
-    return [p for m in body["messages"] if isinstance(m["content"], list) for p in m["content"] if p["type"] == "image_url"]
+    return [
+        p for m in body["messages"] if isinstance(m["content"], list) for p in m["content"] if p["type"] == "image_url"
+    ]
 
 
 async def test_every_input_shape_becomes_a_data_uri(openai_env, allow_private, tmp_path):
@@ -45,12 +47,18 @@ async def test_every_input_shape_becomes_a_data_uri(openai_env, allow_private, t
 
 
 def test_images_list_and_message_parts(openai_env, allow_private):
-    messages = [{"role": "user", "content": [
-        {"type": "text", "text": "compare"},
-        {"type": "image_url", "image_url": {"url": openai_env.url + "/png"}},
-    ]}]
+    messages = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "compare"},
+                {"type": "image_url", "image_url": {"url": openai_env.url + "/png"}},
+            ],
+        }
+    ]
     Client(provider="OpenaiAPI").chat.completions.create(
-        messages, model="gpt-4o", images=[(PNG, "a.png"), (make_png(1, 1), "b.png")])
+        messages, model="gpt-4o", images=[(PNG, "a.png"), (make_png(1, 1), "b.png")]
+    )
     urls = [p["image_url"]["url"] for p in sent_images(openai_env)]
     assert urls == [data_uri(FETCHED), data_uri(PNG), data_uri(make_png(1, 1))]
 
@@ -69,9 +77,13 @@ async def test_remote_image_refused_before_any_provider(openai_env):
 async def test_oversize_image_refused(openai_env, allow_private, monkeypatch):
     monkeypatch.setenv("G4F_MAX_IMAGE_SIZE", "100000")
     with pytest.raises(PayloadTooLargeError):
-        await AsyncClient(provider="OpenaiAPI").chat.completions.create(ASK, model="gpt-4o", image=openai_env.url + "/big")
+        await AsyncClient(provider="OpenaiAPI").chat.completions.create(
+            ASK, model="gpt-4o", image=openai_env.url + "/big"
+        )
     with pytest.raises(PayloadTooLargeError):
-        await AsyncClient(provider="OpenaiAPI").chat.completions.create(ASK, model="gpt-4o", image=b"\x89PNG\r\n\x1a\n" + bytes(200000))
+        await AsyncClient(provider="OpenaiAPI").chat.completions.create(
+            ASK, model="gpt-4o", image=b"\x89PNG\r\n\x1a\n" + bytes(200000)
+        )
     assert not [r for r in openai_env.requests if r["path"] == "/v1/chat/completions"]
 
 
@@ -81,19 +93,25 @@ async def test_anthropic_receives_base64_blocks(media_server, allow_private, mon
         client = AsyncClient(provider="Anthropic", api_key=ANTHROPIC_KEY)
         await client.chat.completions.create(ASK, model="claude-3.5-sonnet", image=media_server.url + "/png")
         content = fake.requests[-1]["json"]["messages"][0]["content"]
-        assert content[0] == {"type": "image", "source": {"type": "base64", "media_type": "image/png",
-                                                          "data": base64.b64encode(FETCHED).decode()}}
+        assert content[0] == {
+            "type": "image",
+            "source": {"type": "base64", "media_type": "image/png", "data": base64.b64encode(FETCHED).decode()},
+        }
 
 
 async def test_gemini_receives_inline_data(media_server, allow_private, monkeypatch):
     with FakeGemini() as fake:
         monkeypatch.setenv("GEMINI_API_BASE", fake.url)
         client = AsyncClient(provider="Gemini", api_key=GEMINI_KEY)
-        await client.chat.completions.create(ASK, model="gemini-2.0-flash", images=[(PNG, "a.png"), (media_server.url + "/png", None)])
+        await client.chat.completions.create(
+            ASK, model="gemini-2.0-flash", images=[(PNG, "a.png"), (media_server.url + "/png", None)]
+        )
         parts = fake.requests[-1]["json"]["contents"][-1]["parts"]
         inline = [p["inlineData"] for p in parts if "inlineData" in p]
-        assert inline == [{"mimeType": "image/png", "data": base64.b64encode(PNG).decode()},
-                          {"mimeType": "image/png", "data": base64.b64encode(FETCHED).decode()}]
+        assert inline == [
+            {"mimeType": "image/png", "data": base64.b64encode(PNG).decode()},
+            {"mimeType": "image/png", "data": base64.b64encode(FETCHED).decode()},
+        ]
 
 
 async def test_local_has_no_vision():
@@ -103,4 +121,6 @@ async def test_local_has_no_vision():
         await AsyncClient().chat.completions.create(ASK, provider="Local", image=PNG)
     with pytest.raises(NotSupportedError, match="no vision"):
         await AsyncClient().chat.completions.create(
-            [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": data_uri(PNG)}}]}], provider="Local")
+            [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": data_uri(PNG)}}]}],
+            provider="Local",
+        )

@@ -7,9 +7,23 @@ import pytest
 from tests.fakes.openai_server import FakeOpenAI
 
 VENDOR_ENV = (
-    "OPENAI_API_KEY", "GROQ_API_KEY", "DEEPINFRA_API_KEY", "TOGETHER_API_KEY", "OPENROUTER_API_KEY",
-    "CEREBRAS_API_KEY", "MISTRAL_API_KEY", "DEEPSEEK_API_KEY", "XAI_API_KEY", "HUGGINGFACE_API_KEY", "HF_TOKEN",
-    "NVIDIA_API_KEY", "CUSTOM_API_KEY", "CUSTOM_API_BASE", "OLLAMA_HOST", "OLLAMA_API_BASE", "VLLM_API_KEY",
+    "OPENAI_API_KEY",
+    "GROQ_API_KEY",
+    "DEEPINFRA_API_KEY",
+    "TOGETHER_API_KEY",
+    "OPENROUTER_API_KEY",
+    "CEREBRAS_API_KEY",
+    "MISTRAL_API_KEY",
+    "DEEPSEEK_API_KEY",
+    "XAI_API_KEY",
+    "HUGGINGFACE_API_KEY",
+    "HF_TOKEN",
+    "NVIDIA_API_KEY",
+    "CUSTOM_API_KEY",
+    "CUSTOM_API_BASE",
+    "OLLAMA_HOST",
+    "OLLAMA_API_BASE",
+    "VLLM_API_KEY",
     "POLLINATIONSAI_IMAGE_API_BASE",
 )
 # Port 9 (discard) is closed here: a keyless public API a test forgot to fake fails at once, offline.
@@ -41,7 +55,6 @@ def fake():
 def second_fake():
     with FakeOpenAI() as server:
         yield server
-
 
 
 @pytest.fixture(autouse=True)

@@ -27,9 +27,14 @@ from tests.fakes.anthropic_server import API_KEY, FakeAnthropic
 
 Anthropic = Provider.get("Anthropic")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
-WEATHER = {"type": "function", "function": {
-    "name": "get_weather", "description": "Weather in a city",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather in a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +95,10 @@ async def test_default_echo_reaches_caller(fake):
     assert fake.requests[-1]["json"]["model"] == Anthropic.default_model
 
 
-@pytest.mark.parametrize(("stop_reason", "expected"), [
-    ("max_tokens", "length"), ("stop_sequence", "stop"), ("end_turn", "stop"), ("refusal", "content_filter")])
+@pytest.mark.parametrize(
+    ("stop_reason", "expected"),
+    [("max_tokens", "length"), ("stop_sequence", "stop"), ("end_turn", "stop"), ("refusal", "content_filter")],
+)
 async def test_finish_reasons(fake, stop_reason, expected):
     fake.script.append({"text": "cut", "stop_reason": stop_reason})
     parts = await collect(stream=True, max_tokens=3)
@@ -111,8 +118,15 @@ async def test_reasoning_from_thinking(fake, stream):
 
 
 async def test_tools_round_trip_through_async_client(fake):
-    fake.script.append({"text": "Let me check.", "tool_uses": [("toolu_01", "get_weather", {"city": "Paris"}),
-                                                               ("toolu_02", "get_weather", {"city": "Rome"})]})
+    fake.script.append(
+        {
+            "text": "Let me check.",
+            "tool_uses": [
+                ("toolu_01", "get_weather", {"city": "Paris"}),
+                ("toolu_02", "get_weather", {"city": "Rome"}),
+            ],
+        }
+    )
     client = AsyncClient(provider="Anthropic", api_key=API_KEY)
     messages = [{"role": "user", "content": "Weather in Paris and Rome?"}]
     first = await client.chat.completions.create(messages, tools=[WEATHER], tool_choice="required")
@@ -120,10 +134,13 @@ async def test_tools_round_trip_through_async_client(fake):
     assert choice.finish_reason == "tool_calls"
     calls = choice.message.tool_calls
     assert [(c.id, c.function.name, json.loads(c.function.arguments)) for c in calls] == [
-        ("toolu_01", "get_weather", {"city": "Paris"}), ("toolu_02", "get_weather", {"city": "Rome"})]
+        ("toolu_01", "get_weather", {"city": "Paris"}),
+        ("toolu_02", "get_weather", {"city": "Rome"}),
+    ]
     body = fake.requests[-1]["json"]
-    assert body["tools"] == [{"name": "get_weather", "description": "Weather in a city",
-                              "input_schema": WEATHER["function"]["parameters"]}]
+    assert body["tools"] == [
+        {"name": "get_weather", "description": "Weather in a city", "input_schema": WEATHER["function"]["parameters"]}
+    ]
     assert body["tool_choice"] == {"type": "any"}
 
     fake.script.append({"text": "Sunny in Paris, rainy in Rome."})
@@ -132,25 +149,37 @@ async def test_tools_round_trip_through_async_client(fake):
         {"role": "tool", "tool_call_id": "toolu_01", "content": '{"sky": "sunny"}'},
         {"role": "tool", "tool_call_id": "toolu_02", "content": '{"sky": "rainy"}'},
     ]
-    second = await client.chat.completions.create(messages, tools=[WEATHER],
-                                                  tool_choice={"type": "function", "function": {"name": "get_weather"}})
+    second = await client.chat.completions.create(
+        messages, tools=[WEATHER], tool_choice={"type": "function", "function": {"name": "get_weather"}}
+    )
     assert second.choices[0].message.content == "Sunny in Paris, rainy in Rome."
     body = fake.requests[-1]["json"]
     assert body["tool_choice"] == {"type": "tool", "name": "get_weather"}
-    assert body["messages"][1] == {"role": "assistant", "content": [
-        {"type": "text", "text": "Let me check."},
-        {"type": "tool_use", "id": "toolu_01", "name": "get_weather", "input": {"city": "Paris"}},
-        {"type": "tool_use", "id": "toolu_02", "name": "get_weather", "input": {"city": "Rome"}}]}
-    assert body["messages"][2] == {"role": "user", "content": [
-        {"type": "tool_result", "tool_use_id": "toolu_01", "content": '{"sky": "sunny"}'},
-        {"type": "tool_result", "tool_use_id": "toolu_02", "content": '{"sky": "rainy"}'}]}
+    assert body["messages"][1] == {
+        "role": "assistant",
+        "content": [
+            {"type": "text", "text": "Let me check."},
+            {"type": "tool_use", "id": "toolu_01", "name": "get_weather", "input": {"city": "Paris"}},
+            {"type": "tool_use", "id": "toolu_02", "name": "get_weather", "input": {"city": "Rome"}},
+        ],
+    }
+    assert body["messages"][2] == {
+        "role": "user",
+        "content": [
+            {"type": "tool_result", "tool_use_id": "toolu_01", "content": '{"sky": "sunny"}'},
+            {"type": "tool_result", "tool_use_id": "toolu_02", "content": '{"sky": "rainy"}'},
+        ],
+    }
 
 
 async def test_streamed_tool_call_assembled_from_json_deltas(fake):
     args = {"city": "Reykjavík", "units": "metric", "days": [1, 2, 3]}
     fake.script.append({"tool_uses": [("toolu_9", "get_weather", args)], "usage": (30, 12)})
     client = AsyncClient(provider="Anthropic", api_key=API_KEY)
-    chunks = [c async for c in client.chat.completions.create([{"role": "user", "content": "?"}], tools=[WEATHER], stream=True)]
+    chunks = [
+        c
+        async for c in client.chat.completions.create([{"role": "user", "content": "?"}], tools=[WEATHER], stream=True)
+    ]
     deltas = [c.choices[0].delta.tool_calls for c in chunks if c.choices and c.choices[0].delta.tool_calls]
     assert len(deltas) == 1 and deltas[0][0]["id"] == "toolu_9"
     assert json.loads(deltas[0][0]["function"]["arguments"]) == args
@@ -161,7 +190,9 @@ async def test_streamed_tool_call_assembled_from_json_deltas(fake):
 async def test_json_schema_answer_via_forced_tool(fake):
     fake.script.append({"tool_uses": [("toolu_j", "person", {"name": "Ada", "age": 36})]})
     schema = {"type": "object", "properties": {"name": {"type": "string"}, "age": {"type": "integer"}}}
-    parts = await collect(stream=True, response_format={"type": "json_schema", "json_schema": {"name": "person", "schema": schema}})
+    parts = await collect(
+        stream=True, response_format={"type": "json_schema", "json_schema": {"name": "person", "schema": schema}}
+    )
     assert json.loads(text_of(parts)) == {"name": "Ada", "age": 36}
     assert not [p for p in parts if isinstance(p, ToolCalls)]
     assert one(parts, FinishReason).reason == "stop"
@@ -173,15 +204,29 @@ async def test_images_as_image_blocks(fake, tmp_path):
     path = tmp_path / "photo.png"
     path.write_bytes(PNG)
     data_uri = "data:image/png;base64," + base64.b64encode(PNG).decode()
-    messages = [{"role": "user", "content": [
-        {"type": "text", "text": "What is in these?"},
-        {"type": "image_url", "image_url": {"url": data_uri}},
-        {"type": "image_url", "image_url": {"url": "https://example.com/cat.jpg"}}]}]
+    messages = [
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "What is in these?"},
+                {"type": "image_url", "image_url": {"url": data_uri}},
+                {"type": "image_url", "image_url": {"url": "https://example.com/cat.jpg"}},
+            ],
+        }
+    ]
     await collect(messages=messages, media=[(path, None), (PNG, "b.png")], model="claude-3-7-sonnet-20250219")
     content = fake.requests[-1]["json"]["messages"][0]["content"]
-    b64 = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": base64.b64encode(PNG).decode()}}
-    assert content == [b64, b64, b64, {"type": "image", "source": {"type": "url", "url": "https://example.com/cat.jpg"}},
-                       {"type": "text", "text": "What is in these?"}]
+    b64 = {
+        "type": "image",
+        "source": {"type": "base64", "media_type": "image/png", "data": base64.b64encode(PNG).decode()},
+    }
+    assert content == [
+        b64,
+        b64,
+        b64,
+        {"type": "image", "source": {"type": "url", "url": "https://example.com/cat.jpg"}},
+        {"type": "text", "text": "What is in these?"},
+    ]
 
 
 def test_images_through_client_media(fake):
@@ -221,7 +266,8 @@ async def test_wrong_key_is_missing_auth_and_never_echoed(fake, caplog):
         with caplog.at_level(logging.DEBUG, logger="g4f"):
             with pytest.raises(MissingAuthError) as info:
                 await AsyncClient(provider="Anthropic", api_key=secret).chat.completions.create(
-                    [{"role": "user", "content": "hi"}])
+                    [{"role": "user", "content": "hi"}]
+                )
     finally:
         debug.enable(False)
     assert "invalid x-api-key" in str(info.value)
@@ -230,8 +276,9 @@ async def test_wrong_key_is_missing_auth_and_never_echoed(fake, caplog):
 
 
 async def test_rate_limit_with_retry_after(fake):
-    fake.script.append({"status": 429, "error_type": "rate_limit_error", "message": "Slow down",
-                        "headers": {"retry-after": "7"}})
+    fake.script.append(
+        {"status": 429, "error_type": "rate_limit_error", "message": "Slow down", "headers": {"retry-after": "7"}}
+    )
     with pytest.raises(RateLimitError) as info:
         await collect(stream=True)
     assert info.value.retry_after == 7.0 and "Slow down" in str(info.value) and info.value.retryable
@@ -239,8 +286,9 @@ async def test_rate_limit_with_retry_after(fake):
 
 @pytest.mark.parametrize("status", [500, 529])
 async def test_server_errors_are_retryable(fake, status):
-    fake.script.append({"status": status, "error_type": "overloaded_error" if status == 529 else "api_error",
-                        "message": "Overloaded"})
+    fake.script.append(
+        {"status": status, "error_type": "overloaded_error" if status == 529 else "api_error", "message": "Overloaded"}
+    )
     with pytest.raises(ProviderError) as info:
         await collect()
     assert info.value.retryable and "Overloaded" in str(info.value)
@@ -261,7 +309,9 @@ async def test_error_event_mid_stream(fake):
     fake.script.append({"text": "Hello there, friend", "stream_error_after": 2})
     parts = []
     with pytest.raises(ProviderError, match="Overloaded"):
-        async for part in Anthropic.create_async_generator("", [{"role": "user", "content": "hi"}], stream=True, api_key=API_KEY):
+        async for part in Anthropic.create_async_generator(
+            "", [{"role": "user", "content": "hi"}], stream=True, api_key=API_KEY
+        ):
             parts.append(part)
     assert text_of(parts) == "Hello ther"  # the two 5-character deltas sent before the error
 
@@ -273,7 +323,9 @@ async def test_connection_reset_mid_stream(fake):
     assert info.value.retryable
 
 
-@pytest.mark.parametrize("reply", [{"raw": b"event: message_start\ndata: {not json\n\n"}, {"text": "abc", "truncate_after": 4}])
+@pytest.mark.parametrize(
+    "reply", [{"raw": b"event: message_start\ndata: {not json\n\n"}, {"text": "abc", "truncate_after": 4}]
+)
 async def test_malformed_or_truncated_stream(fake, reply):
     fake.script.append(reply)
     with pytest.raises(ResponseError):

@@ -30,11 +30,19 @@ from tests.fakes.threaded_server import ThreadedServer
 Gemini = Provider.get("Gemini")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
 JPEG = b"\xff\xd8\xff\xe0" + bytes(20)
-WEATHER = {"type": "function", "function": {
-    "name": "get_weather", "description": "Weather in a city",
-    "parameters": {"type": "object", "additionalProperties": False,
-                   "properties": {"city": {"type": "string"}, "unit": {"type": ["string", "null"], "enum": ["C", "F"]}},
-                   "required": ["city"]}}}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather in a city",
+        "parameters": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {"city": {"type": "string"}, "unit": {"type": ["string", "null"], "enum": ["C", "F"]}},
+            "required": ["city"],
+        },
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +80,22 @@ def one(parts: list, kind: type):
 @pytest.mark.parametrize("stream", [True, False])
 async def test_text_usage_finish_and_request_shape(fake, stream):
     fake.script.append({"text": "Bonjour tout le monde", "usage": (12, 6, 0)})
-    messages = [{"role": "system", "content": "Answer in French."}, {"role": "user", "content": "hello"},
-                {"role": "assistant", "content": "Salut"}, {"role": "user", "content": "again"}]
-    parts = await collect(messages=messages, stream=stream, model="gemini-2.0-flash", max_tokens=50, temperature=0.2,
-                          top_p=0.9, stop="END", seed=7)
+    messages = [
+        {"role": "system", "content": "Answer in French."},
+        {"role": "user", "content": "hello"},
+        {"role": "assistant", "content": "Salut"},
+        {"role": "user", "content": "again"},
+    ]
+    parts = await collect(
+        messages=messages,
+        stream=stream,
+        model="gemini-2.0-flash",
+        max_tokens=50,
+        temperature=0.2,
+        top_p=0.9,
+        stop="END",
+        seed=7,
+    )
     assert text_of(parts) == "Bonjour tout le monde"
     assert one(parts, Usage) == Usage(12, 6, 18)
     assert one(parts, FinishReason).reason == "stop"
@@ -86,13 +106,23 @@ async def test_text_usage_finish_and_request_shape(fake, stream):
     assert sent["headers"]["x-goog-api-key"] == API_KEY and "key" not in sent["query"]
     body = sent["json"]
     assert body["systemInstruction"] == {"parts": [{"text": "Answer in French."}]}
-    assert body["contents"] == [{"role": "user", "parts": [{"text": "hello"}]}, {"role": "model", "parts": [{"text": "Salut"}]},
-                                {"role": "user", "parts": [{"text": "again"}]}]
-    assert body["generationConfig"] == {"maxOutputTokens": 50, "temperature": 0.2, "topP": 0.9, "seed": 7,
-                                        "stopSequences": ["END"]}
+    assert body["contents"] == [
+        {"role": "user", "parts": [{"text": "hello"}]},
+        {"role": "model", "parts": [{"text": "Salut"}]},
+        {"role": "user", "parts": [{"text": "again"}]},
+    ]
+    assert body["generationConfig"] == {
+        "maxOutputTokens": 50,
+        "temperature": 0.2,
+        "topP": 0.9,
+        "seed": 7,
+        "stopSequences": ["END"],
+    }
 
 
-@pytest.mark.parametrize(("finish", "expected"), [("MAX_TOKENS", "length"), ("STOP", "stop"), ("SAFETY", "content_filter")])
+@pytest.mark.parametrize(
+    ("finish", "expected"), [("MAX_TOKENS", "length"), ("STOP", "stop"), ("SAFETY", "content_filter")]
+)
 async def test_finish_reasons(fake, finish, expected):
     fake.script.append({"text": "cut short", "finish": finish})
     assert one(await collect(stream=True), FinishReason).reason == expected
@@ -111,7 +141,10 @@ async def test_thoughts_are_reasoning(fake, stream):
     assert "".join(p.token for p in parts if isinstance(p, Reasoning)) == "Adding the numbers."
     assert text_of(parts) == "4"
     assert one(parts, Usage) == Usage(5, 21, 26)  # thought tokens count as completion tokens
-    assert fake.requests[-1]["json"]["generationConfig"]["thinkingConfig"] == {"thinkingBudget": 24576, "includeThoughts": True}
+    assert fake.requests[-1]["json"]["generationConfig"]["thinkingConfig"] == {
+        "thinkingBudget": 24576,
+        "includeThoughts": True,
+    }
 
 
 async def test_tools_round_trip_through_async_client(fake):
@@ -123,13 +156,29 @@ async def test_tools_round_trip_through_async_client(fake):
     assert choice.finish_reason == "tool_calls"
     calls = choice.message.tool_calls
     assert [(c.function.name, json.loads(c.function.arguments)) for c in calls] == [
-        ("get_weather", {"city": "Paris"}), ("get_weather", {"city": "Oslo", "unit": "C"})]
+        ("get_weather", {"city": "Paris"}),
+        ("get_weather", {"city": "Oslo", "unit": "C"}),
+    ]
     assert len({c.id for c in calls}) == 2 and all(c.id for c in calls)
     body = fake.requests[-1]["json"]
-    assert body["tools"] == [{"functionDeclarations": [{
-        "name": "get_weather", "description": "Weather in a city",
-        "parameters": {"type": "object", "required": ["city"], "properties": {
-            "city": {"type": "string"}, "unit": {"type": "string", "nullable": True, "enum": ["C", "F"]}}}}]}]
+    assert body["tools"] == [
+        {
+            "functionDeclarations": [
+                {
+                    "name": "get_weather",
+                    "description": "Weather in a city",
+                    "parameters": {
+                        "type": "object",
+                        "required": ["city"],
+                        "properties": {
+                            "city": {"type": "string"},
+                            "unit": {"type": "string", "nullable": True, "enum": ["C", "F"]},
+                        },
+                    },
+                }
+            ]
+        }
+    ]
     assert body["toolConfig"] == {"functionCallingConfig": {"mode": "ANY"}}
 
     fake.script.append({"text": "Paris 21°, Oslo 8°."})
@@ -138,16 +187,28 @@ async def test_tools_round_trip_through_async_client(fake):
         {"role": "tool", "tool_call_id": calls[0].id, "content": '{"temp": 21}'},
         {"role": "tool", "tool_call_id": calls[1].id, "content": "8 degrees"},
     ]
-    second = await client.chat.completions.create(messages, tools=[WEATHER],
-                                                  tool_choice={"type": "function", "function": {"name": "get_weather"}})
+    second = await client.chat.completions.create(
+        messages, tools=[WEATHER], tool_choice={"type": "function", "function": {"name": "get_weather"}}
+    )
     assert second.choices[0].message.content == "Paris 21°, Oslo 8°."
     body = fake.requests[-1]["json"]
     assert body["toolConfig"] == {"functionCallingConfig": {"mode": "ANY", "allowedFunctionNames": ["get_weather"]}}
     assert body["contents"][1:] == [
-        {"role": "model", "parts": [{"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}},
-                                    {"functionCall": {"name": "get_weather", "args": {"city": "Oslo", "unit": "C"}}}]},
-        {"role": "user", "parts": [{"functionResponse": {"name": "get_weather", "response": {"temp": 21}}},
-                                   {"functionResponse": {"name": "get_weather", "response": {"result": "8 degrees"}}}]}]
+        {
+            "role": "model",
+            "parts": [
+                {"functionCall": {"name": "get_weather", "args": {"city": "Paris"}}},
+                {"functionCall": {"name": "get_weather", "args": {"city": "Oslo", "unit": "C"}}},
+            ],
+        },
+        {
+            "role": "user",
+            "parts": [
+                {"functionResponse": {"name": "get_weather", "response": {"temp": 21}}},
+                {"functionResponse": {"name": "get_weather", "response": {"result": "8 degrees"}}},
+            ],
+        },
+    ]
 
 
 async def test_streamed_tool_call(fake):
@@ -164,12 +225,18 @@ async def test_json_mode_and_schema(fake):
     parts = await collect(response_format={"type": "json_object"})
     assert json.loads(text_of(parts)) == {"ok": True}
     assert fake.requests[-1]["json"]["generationConfig"] == {"responseMimeType": "application/json"}
-    schema = {"type": "object", "$defs": {"P": {"type": "object", "properties": {"n": {"const": 1}}}},
-              "properties": {"p": {"$ref": "#/$defs/P"}}, "additionalProperties": False}
+    schema = {
+        "type": "object",
+        "$defs": {"P": {"type": "object", "properties": {"n": {"const": 1}}}},
+        "properties": {"p": {"$ref": "#/$defs/P"}},
+        "additionalProperties": False,
+    }
     await collect(response_format={"type": "json_schema", "json_schema": {"name": "x", "schema": schema}})
     config = fake.requests[-1]["json"]["generationConfig"]
-    assert config["responseSchema"] == {"type": "object", "properties": {
-        "p": {"type": "object", "properties": {"n": {"enum": [1]}}}}}
+    assert config["responseSchema"] == {
+        "type": "object",
+        "properties": {"p": {"type": "object", "properties": {"n": {"enum": [1]}}}},
+    }
 
 
 async def test_images_as_inline_data(fake, tmp_path, monkeypatch):
@@ -179,21 +246,37 @@ async def test_images_as_inline_data(fake, tmp_path, monkeypatch):
     image_server.start()
     monkeypatch.setenv("G4F_ALLOW_PRIVATE_URLS", "1")  # the "remote" image lives on 127.0.0.1
     try:
-        messages = [{"role": "user", "content": [
-            {"type": "text", "text": "Compare"},
-            {"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(PNG).decode()}},
-            {"type": "image_url", "image_url": {"url": f"{image_server.url}/cat.png"}}]}]
+        messages = [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "Compare"},
+                    {
+                        "type": "image_url",
+                        "image_url": {"url": "data:image/png;base64," + base64.b64encode(PNG).decode()},
+                    },
+                    {"type": "image_url", "image_url": {"url": f"{image_server.url}/cat.png"}},
+                ],
+            }
+        ]
         await collect(messages=messages, media=[(path, None)], stream=True)
     finally:
         image_server.stop()
     parts = fake.requests[-1]["json"]["contents"][0]["parts"]
     png = {"inlineData": {"mimeType": "image/png", "data": base64.b64encode(PNG).decode()}}
-    assert parts == [{"text": "Compare"}, png, png, {"inlineData": {"mimeType": "image/jpeg", "data": base64.b64encode(JPEG).decode()}}]
+    assert parts == [
+        {"text": "Compare"},
+        png,
+        png,
+        {"inlineData": {"mimeType": "image/jpeg", "data": base64.b64encode(JPEG).decode()}},
+    ]
 
 
 def test_sync_client_with_image(fake):
     client = Client(provider="Gemini", api_key=API_KEY)
-    result = client.chat.completions.create([{"role": "user", "content": "What is this?"}], model="gemini-1.5-pro", image=PNG)
+    result = client.chat.completions.create(
+        [{"role": "user", "content": "What is this?"}], model="gemini-1.5-pro", image=PNG
+    )
     assert result.choices[0].message.content == "You said: What is this?"
     assert result.provider == "Gemini" and result.usage.prompt_tokens == 9
     sent = fake.requests[-1]
@@ -215,21 +298,37 @@ async def test_invalid_key_is_missing_auth_and_never_echoed(fake, caplog):
     try:
         with caplog.at_level(logging.DEBUG, logger="g4f"):
             with pytest.raises(MissingAuthError) as info:
-                await AsyncClient(provider="Gemini", api_key=secret).chat.completions.create([{"role": "user", "content": "hi"}])
+                await AsyncClient(provider="Gemini", api_key=secret).chat.completions.create(
+                    [{"role": "user", "content": "hi"}]
+                )
     finally:
         debug.enable(False)
     assert "API key not valid" in str(info.value)
-    assert secret not in str(info.value) and secret not in caplog.text and secret not in json.dumps(info.value.to_dict())
+    assert (
+        secret not in str(info.value) and secret not in caplog.text and secret not in json.dumps(info.value.to_dict())
+    )
 
 
 async def test_rate_limit_retry_after_from_header_or_retry_info(fake):
-    fake.script.append({"status": 429, "rpc_status": "RESOURCE_EXHAUSTED", "message": "Quota exceeded",
-                        "headers": {"Retry-After": "12"}})
+    fake.script.append(
+        {
+            "status": 429,
+            "rpc_status": "RESOURCE_EXHAUSTED",
+            "message": "Quota exceeded",
+            "headers": {"Retry-After": "12"},
+        }
+    )
     with pytest.raises(RateLimitError) as info:
         await collect(stream=True)
     assert info.value.retry_after == 12.0
-    fake.script.append({"status": 429, "rpc_status": "RESOURCE_EXHAUSTED", "message": "Quota exceeded",
-                        "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "31s"}]})
+    fake.script.append(
+        {
+            "status": 429,
+            "rpc_status": "RESOURCE_EXHAUSTED",
+            "message": "Quota exceeded",
+            "details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "31s"}],
+        }
+    )
     with pytest.raises(RateLimitError) as info:
         await collect()
     assert info.value.retry_after == 31.0
@@ -251,7 +350,9 @@ async def test_error_mid_stream(fake):
     fake.script.append({"text": "Once upon a time there was", "stream_error_after": 2})
     parts = []
     with pytest.raises(ProviderError, match="overloaded"):
-        async for part in Gemini.create_async_generator("", [{"role": "user", "content": "story"}], stream=True, api_key=API_KEY):
+        async for part in Gemini.create_async_generator(
+            "", [{"role": "user", "content": "story"}], stream=True, api_key=API_KEY
+        ):
             parts.append(part)
     assert text_of(parts) == "Once upon a "
 
@@ -264,7 +365,9 @@ async def test_malformed_or_reset_stream(fake, reply):
 
 
 async def test_stream_without_finish_is_an_error(fake):
-    fake.script.append({"raw": b'data: {"candidates": [{"content": {"role": "model", "parts": [{"text": "half"}]}}]}\n\n'})
+    fake.script.append(
+        {"raw": b'data: {"candidates": [{"content": {"role": "model", "parts": [{"text": "half"}]}}]}\n\n'}
+    )
     with pytest.raises(ResponseError, match="finishReason"):
         await collect(stream=True)
 
@@ -324,9 +427,19 @@ def test_registry_names_resolve():
 
 
 def test_schema_conversion_keeps_only_gemini_keys():
-    schema = {"type": "array", "items": {"type": "object", "properties": {"a": {"type": "integer", "minimum": 1}},
-                                         "additionalProperties": False, "$schema": "x"}}
-    assert to_schema(schema) == {"type": "array", "items": {"type": "object", "properties": {"a": {"type": "integer", "minimum": 1}}}}
+    schema = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"a": {"type": "integer", "minimum": 1}},
+            "additionalProperties": False,
+            "$schema": "x",
+        },
+    }
+    assert to_schema(schema) == {
+        "type": "array",
+        "items": {"type": "object", "properties": {"a": {"type": "integer", "minimum": 1}}},
+    }
 
 
 class ImageServer(ThreadedServer):

@@ -52,10 +52,14 @@ async def test_async_client_whole_and_streamed(keyed_fake):
 
 async def test_async_client_tools_reasoning_and_json(keyed_fake):
     client = AsyncClient(base_url=keyed_fake.url, api_key=KEY)
-    keyed_fake.script.append({"reasoning": "Need the weather.", "text": "",
-                              "tool_calls": [("call_1", "get_weather", '{"city": "Oslo"}')]})
-    response = await client.chat.completions.create(MESSAGES, "m", tools=[{"type": "function", "function": {
-        "name": "get_weather", "parameters": {"type": "object"}}}])
+    keyed_fake.script.append(
+        {"reasoning": "Need the weather.", "text": "", "tool_calls": [("call_1", "get_weather", '{"city": "Oslo"}')]}
+    )
+    response = await client.chat.completions.create(
+        MESSAGES,
+        "m",
+        tools=[{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}],
+    )
     choice = response.choices[0]
     assert choice.finish_reason == "tool_calls"
     assert choice.message.tool_calls[0].function.name == "get_weather"
@@ -92,8 +96,17 @@ def two_upstreams(fake, second_fake, monkeypatch):
     """Two registered OpenAI-compatible providers serving one registry model."""
     classes = []
     for name, server in (("FakeUpstreamA", fake), ("FakeUpstreamB", second_fake)):
-        cls = type(name, (OpenaiTemplate,), {"__module__": __name__, "api_base": server.url, "needs_auth": False,
-                                             "default_model": "shared-model", "models": ["shared-model"]})
+        cls = type(
+            name,
+            (OpenaiTemplate,),
+            {
+                "__module__": __name__,
+                "api_base": server.url,
+                "needs_auth": False,
+                "default_model": "shared-model",
+                "models": ["shared-model"],
+            },
+        )
         monkeypatch.setitem(Provider._registered, name, cls)
         classes.append(cls)
     Model("shared-model", "Test", [c.__name__ for c in classes])

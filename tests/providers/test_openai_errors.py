@@ -121,18 +121,23 @@ async def test_a_local_server_that_is_not_running_fails_fast(monkeypatch):
 
 
 def upstream(name: str, url: str) -> type[OpenaiTemplate]:
-    return type(name, (OpenaiTemplate,), {"api_base": url, "needs_auth": False, "default_model": "fake-model",
-                                          "models": ["fake-model"]})
+    return type(
+        name,
+        (OpenaiTemplate,),
+        {"api_base": url, "needs_auth": False, "default_model": "fake-model", "models": ["fake-model"]},
+    )
 
 
-@pytest.mark.parametrize("failure", [{"status": 500}, {"status": 429}, {"reset_after": 0}, {"delay": 1.5},
-                                     {"malformed_after": 0}])
+@pytest.mark.parametrize(
+    "failure", [{"status": 500}, {"status": 429}, {"reset_after": 0}, {"delay": 1.5}, {"malformed_after": 0}]
+)
 async def test_failure_before_the_first_part_falls_back_to_the_next_upstream(fake, second_fake, failure):
     fake.script.append(failure)
     first, second = upstream("FirstUpstream", fake.url), upstream("SecondUpstream", second_fake.url)
     router = IterListProvider([first, second])
-    parts = [p async for p in router.create_async_generator("fake-model", MESSAGES, stream=True,
-                                                            first_byte_timeout=0.4)]
+    parts = [
+        p async for p in router.create_async_generator("fake-model", MESSAGES, stream=True, first_byte_timeout=0.4)
+    ]
     info = [p for p in parts if isinstance(p, ProviderInfo)]
     assert [i.name for i in info] == ["SecondUpstream"]
     assert "".join(p for p in parts if isinstance(p, str)) == "Echo: hello"

@@ -13,8 +13,14 @@ from g4f.providers.response import FinishReason, Reasoning, ToolCalls, Usage
 from tests.fakes.openai_server import PNG_1PX
 
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "hello there"}]
-WEATHER_TOOL = {"type": "function", "function": {"name": "get_weather", "description": "Weather of a city",
-                                                 "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}}
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Weather of a city",
+        "parameters": {"type": "object", "properties": {"city": {"type": "string"}}},
+    },
+}
 
 
 async def run(fake, stream=True, messages=MESSAGES, **kwargs):
@@ -43,10 +49,23 @@ async def test_text_usage_and_finish_reason(fake, stream):
 
 
 async def test_every_chat_parameter_is_sent_by_its_openai_name(fake):
-    params = dict(max_tokens=50, temperature=0.3, top_p=0.9, stop=["\n\n"], seed=7, n=1, frequency_penalty=0.5,
-                  presence_penalty=-0.5, tools=[WEATHER_TOOL], tool_choice="auto",
-                  response_format={"type": "json_object"}, user="u-1", stream_options={"include_usage": True},
-                  parallel_tool_calls=False, logit_bias={"50256": -100})
+    params = dict(
+        max_tokens=50,
+        temperature=0.3,
+        top_p=0.9,
+        stop=["\n\n"],
+        seed=7,
+        n=1,
+        frequency_penalty=0.5,
+        presence_penalty=-0.5,
+        tools=[WEATHER_TOOL],
+        tool_choice="auto",
+        response_format={"type": "json_object"},
+        user="u-1",
+        stream_options={"include_usage": True},
+        parallel_tool_calls=False,
+        logit_bias={"50256": -100},
+    )
     await run(fake, **params, conversation=None, unknown_flag=True, web_search=False)
     body = fake.last["json"]
     for key, value in params.items():
@@ -61,15 +80,24 @@ async def test_stream_options_merge_with_the_callers(fake):
 
 @pytest.mark.parametrize("stream", [True, False])
 async def test_tool_call_deltas_are_assembled_into_one_part(fake, stream):
-    fake.script.append({"text": "", "tool_calls": [
-        ("call_a", "get_weather", json.dumps({"city": "Paris", "unit": "celsius"})),
-        ("call_b", "get_weather", json.dumps({"city": "Tokyo"})),
-    ]})
+    fake.script.append(
+        {
+            "text": "",
+            "tool_calls": [
+                ("call_a", "get_weather", json.dumps({"city": "Paris", "unit": "celsius"})),
+                ("call_b", "get_weather", json.dumps({"city": "Tokyo"})),
+            ],
+        }
+    )
     parts = await run(fake, stream=stream, tools=[WEATHER_TOOL], tool_choice="required")
     calls = [p for p in parts if isinstance(p, ToolCalls)]
     assert len(calls) == 1
     assert calls[0].get_list() == [
-        {"id": "call_a", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Paris", "unit": "celsius"}'}},
+        {
+            "id": "call_a",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Paris", "unit": "celsius"}'},
+        },
         {"id": "call_b", "type": "function", "function": {"name": "get_weather", "arguments": '{"city": "Tokyo"}'}},
     ]
     assert parts[-1] == FinishReason("tool_calls")
@@ -77,8 +105,14 @@ async def test_tool_call_deltas_are_assembled_into_one_part(fake, stream):
 
 
 async def test_json_mode_is_passed_through(fake):
-    schema = {"type": "json_schema", "json_schema": {"name": "answer", "strict": True, "schema": {
-        "type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}}}
+    schema = {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "answer",
+            "strict": True,
+            "schema": {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]},
+        },
+    }
     fake.script.append({"text": ['{"answer": ', '"yes"}']})
     parts = await run(fake, response_format=schema)
     assert json.loads(text_of(parts)) == {"answer": "yes"}
@@ -97,8 +131,10 @@ async def test_reasoning_content_becomes_reasoning_parts(fake, stream):
 
 
 async def test_image_url_parts_pass_through_unchanged(fake):
-    content = [{"type": "text", "text": "What is this?"},
-               {"type": "image_url", "image_url": {"url": "https://example.com/cat.png", "detail": "low"}}]
+    content = [
+        {"type": "text", "text": "What is this?"},
+        {"type": "image_url", "image_url": {"url": "https://example.com/cat.png", "detail": "low"}},
+    ]
     await run(fake, messages=[{"role": "user", "content": content}])
     assert fake.last["json"]["messages"] == [{"role": "user", "content": content}]
 
@@ -119,8 +155,9 @@ async def test_media_becomes_data_uri_parts_of_the_last_user_message(fake, tmp_p
 async def test_a_text_only_model_refuses_images_before_any_request(fake):
     messages = [{"role": "user", "content": "hi"}]
     with pytest.raises(NotSupportedError, match="does not accept images"):
-        agen = OpenaiAPI.create_async_generator("gpt-3.5-turbo", messages, api_key="k", api_base=fake.url,
-                                                media=[(PNG_1PX, "a.png")])
+        agen = OpenaiAPI.create_async_generator(
+            "gpt-3.5-turbo", messages, api_key="k", api_base=fake.url, media=[(PNG_1PX, "a.png")]
+        )
         await agen.__anext__()
     assert fake.requests == []
 
@@ -141,9 +178,14 @@ async def test_alias_resolves_to_the_vendor_name(fake):
 
 
 @pytest.mark.parametrize("stream", [True, False])
-@pytest.mark.parametrize("deltas", [["<think>Count: 2+2", " is 4.</think>", "\n\n4"],
-                                    ["<thi", "nk>Count: 2+2 is 4.</th", "ink>4"],
-                                    ["\n<think>Count: 2+2 is 4.</think>4"]])
+@pytest.mark.parametrize(
+    "deltas",
+    [
+        ["<think>Count: 2+2", " is 4.</think>", "\n\n4"],
+        ["<thi", "nk>Count: 2+2 is 4.</th", "ink>4"],
+        ["\n<think>Count: 2+2 is 4.</think>4"],
+    ],
+)
 async def test_think_tags_in_the_content_become_reasoning(fake, stream, deltas):
     fake.script.append({"text": deltas})
     parts = await run(fake, stream=stream)

@@ -8,8 +8,25 @@ from g4f import Provider
 from g4f.models import ModelRegistry, default
 from g4f.providers.openai_compat import OpenaiTemplate
 
-VENDORS = ["OpenaiAPI", "Groq", "DeepInfra", "Together", "OpenRouter", "Cerebras", "Mistral", "DeepSeek", "xAI",
-           "HuggingFace", "Nvidia", "PollinationsAI", "Ollama", "LMStudio", "LlamaCppServer", "VLLM", "Custom"]
+VENDORS = [
+    "OpenaiAPI",
+    "Groq",
+    "DeepInfra",
+    "Together",
+    "OpenRouter",
+    "Cerebras",
+    "Mistral",
+    "DeepSeek",
+    "xAI",
+    "HuggingFace",
+    "Nvidia",
+    "PollinationsAI",
+    "Ollama",
+    "LMStudio",
+    "LlamaCppServer",
+    "VLLM",
+    "Custom",
+]
 LOCAL = ["Ollama", "LMStudio", "LlamaCppServer", "VLLM"]
 KEYLESS = [*LOCAL, "PollinationsAI", "Custom"]
 
@@ -97,8 +114,12 @@ async def test_models_are_listed_from_the_upstream_and_cached(fake, monkeypatch)
 async def test_a_chat_call_never_lists_models(fake):
     from g4f.Provider import Groq
 
-    [p async for p in Groq.create_async_generator("some-new-model", [{"role": "user", "content": "x"}],
-                                                  api_key="k", api_base=fake.url)]
+    [
+        p
+        async for p in Groq.create_async_generator(
+            "some-new-model", [{"role": "user", "content": "x"}], api_key="k", api_base=fake.url
+        )
+    ]
     assert fake.models_calls == 0
     assert fake.last["json"]["model"] == "some-new-model"  # names beyond the static list pass through
 

@@ -13,10 +13,15 @@ class DeepInfra(OpenaiTemplate):
     working = True
     default_model = "meta-llama/Llama-3.3-70B-Instruct-Turbo"
     models = [
-        "meta-llama/Llama-3.3-70B-Instruct-Turbo", "meta-llama/Llama-3.3-70B-Instruct",
-        "meta-llama/Meta-Llama-3.1-70B-Instruct", "meta-llama/Meta-Llama-3.1-8B-Instruct",
-        "meta-llama/Meta-Llama-3-70B-Instruct", "deepseek-ai/DeepSeek-R1", "deepseek-ai/DeepSeek-V3",
-        "Qwen/Qwen2.5-72B-Instruct", "mistralai/Mistral-7B-Instruct-v0.3",
+        "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+        "meta-llama/Llama-3.3-70B-Instruct",
+        "meta-llama/Meta-Llama-3.1-70B-Instruct",
+        "meta-llama/Meta-Llama-3.1-8B-Instruct",
+        "meta-llama/Meta-Llama-3-70B-Instruct",
+        "deepseek-ai/DeepSeek-R1",
+        "deepseek-ai/DeepSeek-V3",
+        "Qwen/Qwen2.5-72B-Instruct",
+        "mistralai/Mistral-7B-Instruct-v0.3",
     ]
     image_models = ["black-forest-labs/FLUX-1-dev", "black-forest-labs/FLUX-1-schnell"]
     model_aliases = {

@@ -13,8 +13,12 @@ class Groq(OpenaiTemplate):
     working = True
     default_model = "llama-3.3-70b-versatile"
     models = [
-        "llama-3.3-70b-versatile", "llama-3.1-8b-instant", "meta-llama/llama-4-scout-17b-16e-instruct",
-        "meta-llama/llama-4-maverick-17b-128e-instruct", "deepseek-r1-distill-llama-70b", "qwen/qwen3-32b",
+        "llama-3.3-70b-versatile",
+        "llama-3.1-8b-instant",
+        "meta-llama/llama-4-scout-17b-16e-instruct",
+        "meta-llama/llama-4-maverick-17b-128e-instruct",
+        "deepseek-r1-distill-llama-70b",
+        "qwen/qwen3-32b",
         "gemma2-9b-it",
     ]
     model_aliases = {

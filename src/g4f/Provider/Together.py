@@ -13,10 +13,15 @@ class Together(OpenaiTemplate):
     working = True
     default_model = "meta-llama/Llama-3.3-70B-Instruct-Turbo"
     models = [
-        "meta-llama/Llama-3.3-70B-Instruct-Turbo", "meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo",
-        "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo", "meta-llama/Llama-3-70b-chat-hf",
-        "meta-llama/Llama-3.2-11B-Vision-Instruct-Turbo", "deepseek-ai/DeepSeek-R1", "deepseek-ai/DeepSeek-V3",
-        "Qwen/Qwen2.5-72B-Instruct-Turbo", "mistralai/Mistral-7B-Instruct-v0.3",
+        "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+        "meta-llama/Meta-Llama-3.1-70B-Instruct-Turbo",
+        "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo",
+        "meta-llama/Llama-3-70b-chat-hf",
+        "meta-llama/Llama-3.2-11B-Vision-Instruct-Turbo",
+        "deepseek-ai/DeepSeek-R1",
+        "deepseek-ai/DeepSeek-V3",
+        "Qwen/Qwen2.5-72B-Instruct-Turbo",
+        "mistralai/Mistral-7B-Instruct-v0.3",
     ]
     vision_models = ["meta-llama/Llama-3.2-11B-Vision-Instruct-Turbo"]
     image_models = ["black-forest-labs/FLUX.1-dev", "black-forest-labs/FLUX.1-schnell"]

@@ -21,30 +21,32 @@ from .errors import error_response
 from .validation import CHAT_SPEC, check
 
 #: Request fields handed to the provider under their OpenAI names (the rest are the server's own).
-PROVIDER_PARAMS = frozenset((
-    "max_tokens",
-    "temperature",
-    "top_p",
-    "frequency_penalty",
-    "presence_penalty",
-    "stop",
-    "seed",
-    "user",
-    "response_format",
-    "tools",
-    "tool_choice",
-    "parallel_tool_calls",
-    "stream_options",
-    "reasoning_effort",
-    "logit_bias",
-    "web_search",
-    "modalities",
-    "audio",
-    "proxy",
-    "api_key",
-    "api_base",
-    "timeout",
-))
+PROVIDER_PARAMS = frozenset(
+    (
+        "max_tokens",
+        "temperature",
+        "top_p",
+        "frequency_penalty",
+        "presence_penalty",
+        "stop",
+        "seed",
+        "user",
+        "response_format",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "stream_options",
+        "reasoning_effort",
+        "logit_bias",
+        "web_search",
+        "modalities",
+        "audio",
+        "proxy",
+        "api_key",
+        "api_base",
+        "timeout",
+    )
+)
 
 
 def bearer_token(request: Request) -> str | None:

@@ -76,7 +76,9 @@ def as_timeout_error(error: BaseException, seconds: float | None, what: str = "N
 class CompletionResponse(Response):
     """ASGI response answering one chat completion request (a ``Response`` so FastAPI passes it through)."""
 
-    def __init__(self, job: ChatJob, health: HealthBook | None = None) -> None:  # no super(): nothing is rendered up front
+    def __init__(
+        self, job: ChatJob, health: HealthBook | None = None
+    ) -> None:  # no super(): nothing is rendered up front
         self.job = job
         self.health = health  # where each request's outcome per provider is counted
         self.background = None

@@ -34,11 +34,14 @@ def main(argv: list[str]) -> int:
         debug.enable(True)
     from ..client import Client
 
-    messages = ([{"role": "system", "content": args.system}] if args.system else []) + [{"role": "user", "content": prompt}]
+    messages = ([{"role": "system", "content": args.system}] if args.system else []) + [
+        {"role": "user", "content": prompt}
+    ]
     client = Client(provider=args.provider, proxy=args.proxy)
     try:
-        response = client.chat.completions.create(messages, args.model, stream=args.stream, max_tokens=args.max_tokens,
-                                                  temperature=args.temperature)
+        response = client.chat.completions.create(
+            messages, args.model, stream=args.stream, max_tokens=args.max_tokens, temperature=args.temperature
+        )
         if args.stream:
             for chunk in response:
                 if chunk.choices and chunk.choices[0].delta.content:

@@ -41,18 +41,26 @@ class _Base:
         self.media_provider = media_provider or image_provider
         self.api_key = api_key
         if proxy is None and proxies:
-            proxy = proxies if isinstance(proxies, str) else proxies.get("all") or proxies.get("https") or proxies.get("http")
+            proxy = (
+                proxies
+                if isinstance(proxies, str)
+                else proxies.get("all") or proxies.get("https") or proxies.get("http")
+            )
         self.proxy = proxy
         self.base_url = base_url
         self.kwargs = kwargs
 
-    def _request(self, messages: Any, model: Any, provider: Any, proxy: Any, image: Any, image_name: Any,
-                 kwargs: dict[str, Any]) -> dict[str, Any]:
+    def _request(
+        self, messages: Any, model: Any, provider: Any, proxy: Any, image: Any, image_name: Any, kwargs: dict[str, Any]
+    ) -> dict[str, Any]:
         media = collect_media(image, image_name, kwargs.pop("images", None), kwargs.pop("media", None))
         request = {**self.kwargs, **kwargs}
         request.update(
-            messages=messages, model=model, provider=provider if provider is not None else self.provider,
-            proxy=proxy or self.proxy, media=media,
+            messages=messages,
+            model=model,
+            provider=provider if provider is not None else self.provider,
+            proxy=proxy or self.proxy,
+            media=media,
         )
         if self.api_key and "api_key" not in request:
             request["api_key"] = self.api_key
@@ -87,9 +95,16 @@ class _Completions:
     ) -> Any:
         request = self.client._request(messages, model, provider, proxy, image, image_name, kwargs)
         request.update(
-            response_format=response_format, max_tokens=max_tokens, stop=stop, temperature=temperature,
-            top_p=top_p, tools=tools, tool_choice=tool_choice, ignore_working=ignore_working,
-            ignore_stream=ignore_stream, conversation=conversation,
+            response_format=response_format,
+            max_tokens=max_tokens,
+            stop=stop,
+            temperature=temperature,
+            top_p=top_p,
+            tools=tools,
+            tool_choice=tool_choice,
+            ignore_working=ignore_working,
+            ignore_stream=ignore_stream,
+            conversation=conversation,
         )
         messages, model = request.pop("messages"), request.pop("model")
         if stream:
@@ -159,6 +174,15 @@ class AsyncClient(_Base):
 
 
 __all__ = [
-    "Client", "AsyncClient", "AsyncStream", "ChatCompletion", "ChatCompletionChunk", "ChatCompletionDelta",
-    "ChatCompletionMessage", "ToolCall", "Usage", "Image", "ImagesResponse",
+    "Client",
+    "AsyncClient",
+    "AsyncStream",
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatCompletionDelta",
+    "ChatCompletionMessage",
+    "ToolCall",
+    "Usage",
+    "Image",
+    "ImagesResponse",
 ]

@@ -29,21 +29,29 @@ ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function
 def validate_messages(messages: Any) -> Messages:
     """Check the shape of ``messages``; the error says what to fix."""
     if not isinstance(messages, list):
-        raise InvalidRequestError(f"'messages' must be a list of messages, not {type(messages).__name__}.", param="messages")
+        raise InvalidRequestError(
+            f"'messages' must be a list of messages, not {type(messages).__name__}.", param="messages"
+        )
     if not messages:
         raise InvalidRequestError("'messages' must contain at least one message.", param="messages")
     for i, message in enumerate(messages):
         if not isinstance(message, dict):
-            raise InvalidRequestError(f"messages[{i}] must be an object with 'role' and 'content'.", param=f"messages[{i}]")
+            raise InvalidRequestError(
+                f"messages[{i}] must be an object with 'role' and 'content'.", param=f"messages[{i}]"
+            )
         role = message.get("role")
         if role not in ROLES:
             what = "has no 'role'" if role is None else f"has unknown role {role!r}"
-            raise InvalidRequestError(f"messages[{i}] {what}; use one of {', '.join(sorted(ROLES))}.", param=f"messages[{i}].role")
+            raise InvalidRequestError(
+                f"messages[{i}] {what}; use one of {', '.join(sorted(ROLES))}.", param=f"messages[{i}].role"
+            )
         if "content" not in message and not message.get("tool_calls"):
             raise InvalidRequestError(f"messages[{i}] has no 'content'.", param=f"messages[{i}].content")
         content = message.get("content")
         if content is not None and not isinstance(content, (str, list)):
-            raise InvalidRequestError(f"messages[{i}].content must be a string or a list of parts.", param=f"messages[{i}].content")
+            raise InvalidRequestError(
+                f"messages[{i}].content must be a string or a list of parts.", param=f"messages[{i}].content"
+            )
     return messages
 
 
@@ -63,7 +71,9 @@ def _prompt_text(messages: Messages) -> str:
     return " ".join(out)
 
 
-def collect_media(image: Any = None, image_name: str | None = None, images: Any = None, media: Any = None) -> list | None:
+def collect_media(
+    image: Any = None, image_name: str | None = None, images: Any = None, media: Any = None
+) -> list | None:
     """``image``/``image_name``, ``images`` and ``media`` as one list of ``(data, name)`` pairs."""
     result = []
     for group in (media, images):
@@ -93,7 +103,7 @@ class StopFilter:
             return out
         if len(self.buffer) <= self.keep:
             return ""
-        out, self.buffer = self.buffer[: len(self.buffer) - self.keep], self.buffer[len(self.buffer) - self.keep:]
+        out, self.buffer = self.buffer[: len(self.buffer) - self.keep], self.buffer[len(self.buffer) - self.keep :]
         return out
 
     def flush(self) -> str:
@@ -121,8 +131,13 @@ async def open_parts(
         kwargs["proxy"] = os.environ["G4F_PROXY"]
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     model_name, candidates = get_candidates(
-        model, provider, stream=stream, ignored=ignored_providers, ignore_working=ignore_working,
-        ignore_stream=ignore_stream, api_key=kwargs.get("api_key"),
+        model,
+        provider,
+        stream=stream,
+        ignored=ignored_providers,
+        ignore_working=ignore_working,
+        ignore_stream=ignore_stream,
+        api_key=kwargs.get("api_key"),
     )
     # Image inputs are read, and remote ones fetched safely, once before any provider: every
     # candidate gets the same bytes and data URIs (g4f.image).
@@ -130,7 +145,9 @@ async def open_parts(
         kwargs["media"] = await prepare_media(kwargs["media"])
     messages = await resolve_image_urls(messages)
     # An IterListProvider/RetryProvider given by the caller keeps its behaviour over the filtered candidates.
-    runner = provider.with_providers(candidates) if isinstance(provider, IterListProvider) else IterListProvider(candidates)
+    runner = (
+        provider.with_providers(candidates) if isinstance(provider, IterListProvider) else IterListProvider(candidates)
+    )
     return runner.create_async_generator(model_name, messages, stream=stream, **kwargs)
 
 
@@ -200,8 +217,9 @@ class _Collector:
         return "stop" if self.stop.stopped else (self.finish_reason or "stop")
 
 
-async def create_completion(model: Any, messages: Messages, provider: Any = None, *, stop: Any = None,
-                            **kwargs: Any) -> ChatCompletion:
+async def create_completion(
+    model: Any, messages: Messages, provider: Any = None, *, stop: Any = None, **kwargs: Any
+) -> ChatCompletion:
     """A whole (non-streaming) completion."""
     collector = _Collector(model, messages, stop)
     agen = await open_parts(model, messages, provider, stream=False, stop=stop, **kwargs)
@@ -228,15 +246,19 @@ async def create_completion(model: Any, messages: Messages, provider: Any = None
     )
 
 
-async def stream_completion(model: Any, messages: Messages, provider: Any = None, *, stop: Any = None,
-                            **kwargs: Any) -> AsyncIterator[ChatCompletionChunk]:
+async def stream_completion(
+    model: Any, messages: Messages, provider: Any = None, *, stop: Any = None, **kwargs: Any
+) -> AsyncIterator[ChatCompletionChunk]:
     """Chunks as parts arrive; the last carries ``finish_reason`` and ``usage``."""
     c = _Collector(model, messages, stop)
     agen = await open_parts(model, messages, provider, stream=True, stop=stop, **kwargs)
 
-    def chunk(delta: ChatCompletionDelta | None, finish: str | None = None, usage: Usage | None = None) -> ChatCompletionChunk:
-        return ChatCompletionChunk(delta, finish, completion_id=c.id, created=c.created, model=c.model,
-                                   provider=c.provider, usage=usage)
+    def chunk(
+        delta: ChatCompletionDelta | None, finish: str | None = None, usage: Usage | None = None
+    ) -> ChatCompletionChunk:
+        return ChatCompletionChunk(
+            delta, finish, completion_id=c.id, created=c.created, model=c.model, provider=c.provider, usage=usage
+        )
 
     first = True
     try:

@@ -42,13 +42,22 @@ class EndpointCall:
         elif self.fallback is not None:
             result = await self.fallback(self.provider, model, **kwargs)
         else:
-            raise NotSupportedError(f"{self.get_name()} has no {self.method.removeprefix('create_').replace('_', ' ')} API.")
+            raise NotSupportedError(
+                f"{self.get_name()} has no {self.method.removeprefix('create_').replace('_', ' ')} API."
+            )
         yield self.check(result) if self.check is not None else result
 
 
-async def call_endpoint(method: str, model: str | None, provider: Any = None, *, fallback: Any = None,
-                        check: Any = None, ignored_providers: list[str] | None = None,
-                        **kwargs: Any) -> tuple[Any, str]:
+async def call_endpoint(
+    method: str,
+    model: str | None,
+    provider: Any = None,
+    *,
+    fallback: Any = None,
+    check: Any = None,
+    ignored_providers: list[str] | None = None,
+    **kwargs: Any,
+) -> tuple[Any, str]:
     """The first provider's result for ``method`` and the provider's name, falling back across candidates."""
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     model_name, candidates = get_candidates(model, provider, ignored=ignored_providers, api_key=kwargs.get("api_key"))

@@ -45,11 +45,14 @@ def validate_request(prompt: Any, n: Any, size: Any, response_format: Any, promp
     if size is not None and size != "auto":
         match = _SIZE.fullmatch(size) if isinstance(size, str) else None
         if not match or not all(64 <= int(side) <= 4096 for side in match.groups()):
-            raise InvalidRequestError("'size' must be 'auto' or WIDTHxHEIGHT with sides from 64 to 4096, "
-                                      "such as '1024x1024'.", param="size")
+            raise InvalidRequestError(
+                "'size' must be 'auto' or WIDTHxHEIGHT with sides from 64 to 4096, such as '1024x1024'.", param="size"
+            )
     if response_format not in RESPONSE_FORMATS:
-        raise InvalidRequestError("'response_format' must be 'url' or 'b64_json' (or omitted to save the images "
-                                  "in the media directory).", param="response_format")
+        raise InvalidRequestError(
+            "'response_format' must be 'url' or 'b64_json' (or omitted to save the images in the media directory).",
+            param="response_format",
+        )
 
 
 def image_urls(result: Any) -> tuple[list[str], str | None]:
@@ -81,11 +84,15 @@ def image_urls(result: Any) -> tuple[list[str], str | None]:
     return urls, revised
 
 
-async def _chat_images(provider: Any, model: str, prompt: str | None = None, media: Any = None, **kwargs: Any) -> list[Any]:
+async def _chat_images(
+    provider: Any, model: str, prompt: str | None = None, media: Any = None, **kwargs: Any
+) -> list[Any]:
     """Images from a provider written as a chat generator (gpt4free style): its ``ImageResponse`` parts."""
     messages = [{"role": "user", "content": prompt or "Create a variation of this image."}]
     found = []
-    async for part in provider.create_async_generator(model, messages, stream=False, prompt=prompt, media=media, **kwargs):
+    async for part in provider.create_async_generator(
+        model, messages, stream=False, prompt=prompt, media=media, **kwargs
+    ):
         if isinstance(part, MediaResponse):
             found.append(part)
     return found
@@ -146,16 +153,25 @@ class Images:
         options.setdefault("proxy", self.client.proxy)
         return options
 
-    async def _run(self, method: str, model: str | None, provider: Any, n: int, response_format: str | None,
-                   **kwargs: Any) -> ImagesResponse:
+    async def _run(
+        self, method: str, model: str | None, provider: Any, n: int, response_format: str | None, **kwargs: Any
+    ) -> ImagesResponse:
         provider = self._provider(provider)
         if model is None and provider is None:
             model = DEFAULT_VARIATION_MODEL if method == "create_image_variation" else DEFAULT_IMAGE_MODEL
         fallback = _chat_images if method == "create_image" else None
 
         async def one(count: int) -> tuple[tuple[list[str], str | None], str]:
-            return await call_endpoint(method, model, provider, fallback=fallback, check=image_urls,
-                                       n=count, response_format=response_format, **self._options(kwargs))
+            return await call_endpoint(
+                method,
+                model,
+                provider,
+                fallback=fallback,
+                check=image_urls,
+                n=count,
+                response_format=response_format,
+                **self._options(kwargs),
+            )
 
         (urls, revised), used = await one(n)
         if len(urls) < n:  # a provider that makes one image a request: ask again for the rest, at once
@@ -165,32 +181,69 @@ class Images:
         data = await asyncio.gather(*(_as_image(u, response_format, revised) for u in urls[:n]))
         return ImagesResponse(list(data), model=model or None, provider=used)
 
-    async def async_generate(self, prompt: str, model: str | None = None, provider: Any = None,
-                             response_format: str | None = None, n: int = 1, size: str | None = None,
-                             **kwargs: Any) -> ImagesResponse:
+    async def async_generate(
+        self,
+        prompt: str,
+        model: str | None = None,
+        provider: Any = None,
+        response_format: str | None = None,
+        n: int = 1,
+        size: str | None = None,
+        **kwargs: Any,
+    ) -> ImagesResponse:
         validate_request(prompt, n, size, response_format)
         return await self._run("create_image", model, provider, n, response_format, prompt=prompt, size=size, **kwargs)
 
-    def generate(self, prompt: str, model: str | None = None, provider: Any = None, response_format: str | None = None,
-                 n: int = 1, size: str | None = None, **kwargs: Any) -> Any:
+    def generate(
+        self,
+        prompt: str,
+        model: str | None = None,
+        provider: Any = None,
+        response_format: str | None = None,
+        n: int = 1,
+        size: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """Images for ``prompt``: an ``ImagesResponse`` (a coroutine of one on ``AsyncClient``)."""
         coro = self.async_generate(prompt, model, provider, response_format, n, size, **kwargs)
         return coro if self.is_async else run_sync(coro)
 
     create = generate
 
-    async def async_create_variation(self, image: Any, model: str | None = None, provider: Any = None,
-                                     response_format: str | None = None, n: int = 1, size: str | None = None,
-                                     **kwargs: Any) -> ImagesResponse:
+    async def async_create_variation(
+        self,
+        image: Any,
+        model: str | None = None,
+        provider: Any = None,
+        response_format: str | None = None,
+        n: int = 1,
+        size: str | None = None,
+        **kwargs: Any,
+    ) -> ImagesResponse:
         validate_request(kwargs.get("prompt"), n, size, response_format, prompt_required=False)
         data, mime = await load_image(image)
         name = getattr(image, "name", None) if not isinstance(image, (str, bytes)) else None
-        return await self._run("create_image_variation", model, provider, n, response_format,
-                               image=(data, str(name or f"image.{mime.split('/')[1]}")), size=size, **kwargs)
+        return await self._run(
+            "create_image_variation",
+            model,
+            provider,
+            n,
+            response_format,
+            image=(data, str(name or f"image.{mime.split('/')[1]}")),
+            size=size,
+            **kwargs,
+        )
 
-    def create_variation(self, image: Any, model: str | None = None, provider: Any = None,
-                         response_format: str | None = None, n: int = 1, size: str | None = None,
-                         **kwargs: Any) -> Any:
+    def create_variation(
+        self,
+        image: Any,
+        model: str | None = None,
+        provider: Any = None,
+        response_format: str | None = None,
+        n: int = 1,
+        size: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
         """Variations of ``image`` from a provider with a variations API; ``NotSupportedError`` otherwise."""
         coro = self.async_create_variation(image, model, provider, response_format, n, size, **kwargs)
         return coro if self.is_async else run_sync(coro)

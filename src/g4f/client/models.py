@@ -11,8 +11,13 @@ from .stubs import Model
 
 def describe(model: RegistryModel) -> Model:
     names = model.provider_names
-    return Model(model.name, model.base_provider, image=model.kind == "image", vision=model.kind == "vision",
-                 provider=names[0] if names else None)
+    return Model(
+        model.name,
+        model.base_provider,
+        image=model.kind == "image",
+        vision=model.kind == "vision",
+        provider=names[0] if names else None,
+    )
 
 
 class ClientModels:
@@ -29,16 +34,20 @@ class ClientModels:
 
     def list(self) -> Any:
         if self.is_async:
+
             async def run() -> list[Model]:
                 return self._list()
+
             return run()
         return self._list()
 
     def get(self, name: str, default: Any = None) -> Any:
         result = self._get(name) or default
         if self.is_async:
+
             async def run() -> Model | None:
                 return result
+
             return run()
         return result
 

@@ -19,8 +19,13 @@ def get_model_and_provider(
 ) -> tuple[str, Any]:
     """The model name and the provider to call: the one provider, or an IterListProvider of candidates."""
     model_name, candidates = get_candidates(
-        model, provider, stream=stream, ignored=ignored, ignore_working=ignore_working,
-        ignore_stream=ignore_stream, api_key=kwargs.get("api_key"),
+        model,
+        provider,
+        stream=stream,
+        ignored=ignored,
+        ignore_working=ignore_working,
+        ignore_stream=ignore_stream,
+        api_key=kwargs.get("api_key"),
     )
     if isinstance(provider, IterListProvider):
         return model_name, provider.with_providers(candidates)

@@ -92,20 +92,30 @@ class ToolCall(_Stub):
 
     def __init__(self, id: str, function: ToolCallFunction | dict, type: str = "function") -> None:
         self.id, self.type = id, type
-        self.function = function if isinstance(function, ToolCallFunction) else ToolCallFunction(
-            function.get("name", ""), function.get("arguments", "") or "")
+        self.function = (
+            function
+            if isinstance(function, ToolCallFunction)
+            else ToolCallFunction(function.get("name", ""), function.get("arguments", "") or "")
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ToolCall:
-        return cls(data.get("id") or f"call_{uuid.uuid4().hex[:24]}", data.get("function", {}), data.get("type", "function"))
+        return cls(
+            data.get("id") or f"call_{uuid.uuid4().hex[:24]}", data.get("function", {}), data.get("type", "function")
+        )
 
 
 class ChatCompletionMessage(_Stub):
     __slots__ = ("role", "content", "tool_calls", "reasoning", "refusal")
     _optional = ("tool_calls", "reasoning")
 
-    def __init__(self, content: str | None, role: str = "assistant", tool_calls: list[ToolCall] | None = None,
-                 reasoning: str | None = None) -> None:
+    def __init__(
+        self,
+        content: str | None,
+        role: str = "assistant",
+        tool_calls: list[ToolCall] | None = None,
+        reasoning: str | None = None,
+    ) -> None:
         self.role, self.content, self.tool_calls, self.reasoning = role, content, tool_calls, reasoning
         self.refusal = None
 
@@ -126,15 +136,29 @@ class ChatCompletion(_Stub):
     __slots__ = ("id", "object", "created", "model", "provider", "choices", "usage", "conversation")
     _optional = ("conversation",)
 
-    def __init__(self, content: str | None, finish_reason: str = "stop", *, completion_id: str | None = None,
-                 created: int | None = None, model: str = "", provider: str | None = None,
-                 tool_calls: list[ToolCall] | None = None, reasoning: str | None = None,
-                 usage: Usage | None = None, conversation: dict | None = None) -> None:
+    def __init__(
+        self,
+        content: str | None,
+        finish_reason: str = "stop",
+        *,
+        completion_id: str | None = None,
+        created: int | None = None,
+        model: str = "",
+        provider: str | None = None,
+        tool_calls: list[ToolCall] | None = None,
+        reasoning: str | None = None,
+        usage: Usage | None = None,
+        conversation: dict | None = None,
+    ) -> None:
         self.id = completion_id or new_completion_id()
         self.object = "chat.completion"
         self.created = created or int(time.time())
         self.model, self.provider = model, provider
-        self.choices = [ChatCompletionChoice(ChatCompletionMessage(content, tool_calls=tool_calls, reasoning=reasoning), finish_reason)]
+        self.choices = [
+            ChatCompletionChoice(
+                ChatCompletionMessage(content, tool_calls=tool_calls, reasoning=reasoning), finish_reason
+            )
+        ]
         self.usage = usage or Usage()
         self.conversation = conversation
 
@@ -143,8 +167,13 @@ class ChatCompletionDelta(_Stub):
     __slots__ = ("role", "content", "reasoning", "tool_calls")
     _optional = ("role", "reasoning", "tool_calls")  # OpenAI sends role in the first delta only
 
-    def __init__(self, content: str | None = None, role: str | None = "assistant", reasoning: str | None = None,
-                 tool_calls: list[dict] | None = None) -> None:
+    def __init__(
+        self,
+        content: str | None = None,
+        role: str | None = "assistant",
+        reasoning: str | None = None,
+        tool_calls: list[dict] | None = None,
+    ) -> None:
         self.role, self.content, self.reasoning, self.tool_calls = role, content, reasoning, tool_calls
 
     @property
@@ -163,9 +192,17 @@ class ChatCompletionChunk(_Stub):
     __slots__ = ("id", "object", "created", "model", "provider", "choices", "usage")
     _optional = ("usage",)
 
-    def __init__(self, delta: ChatCompletionDelta | None, finish_reason: str | None = None, *,
-                 completion_id: str, created: int, model: str = "", provider: str | None = None,
-                 usage: Usage | None = None) -> None:
+    def __init__(
+        self,
+        delta: ChatCompletionDelta | None,
+        finish_reason: str | None = None,
+        *,
+        completion_id: str,
+        created: int,
+        model: str = "",
+        provider: str | None = None,
+        usage: Usage | None = None,
+    ) -> None:
         self.id, self.object, self.created = completion_id, "chat.completion.chunk", created
         self.model, self.provider, self.usage = model, provider, usage
         self.choices = [] if delta is None else [ChatCompletionDeltaChoice(delta, finish_reason)]
@@ -175,8 +212,15 @@ class Model(_Stub):
     __slots__ = ("id", "object", "created", "owned_by", "image", "vision", "provider")
     _optional = ("provider",)
 
-    def __init__(self, id: str, owned_by: str = "", image: bool = False, vision: bool = False,
-                 provider: str | None = None, created: int = 0) -> None:
+    def __init__(
+        self,
+        id: str,
+        owned_by: str = "",
+        image: bool = False,
+        vision: bool = False,
+        provider: str | None = None,
+        created: int = 0,
+    ) -> None:
         self.id, self.object, self.created, self.owned_by = id, "model", created, owned_by
         self.image, self.vision, self.provider = image, vision, provider
 
@@ -193,13 +237,25 @@ class ImagesResponse(_Stub):
     __slots__ = ("created", "data", "model", "provider")
     _optional = ("model", "provider")
 
-    def __init__(self, data: list[Image], created: int | None = None, model: str | None = None,
-                 provider: str | None = None) -> None:
+    def __init__(
+        self, data: list[Image], created: int | None = None, model: str | None = None, provider: str | None = None
+    ) -> None:
         self.data, self.created = data, created or int(time.time())
         self.model, self.provider = model, provider
 
 
 __all__ = [
-    "new_completion_id", "Usage", "ToolCall", "ToolCallFunction", "ChatCompletion", "ChatCompletionMessage", "ChatCompletionChoice",
-    "ChatCompletionChunk", "ChatCompletionDelta", "ChatCompletionDeltaChoice", "Model", "Image", "ImagesResponse",
+    "new_completion_id",
+    "Usage",
+    "ToolCall",
+    "ToolCallFunction",
+    "ChatCompletion",
+    "ChatCompletionMessage",
+    "ChatCompletionChoice",
+    "ChatCompletionChunk",
+    "ChatCompletionDelta",
+    "ChatCompletionDeltaChoice",
+    "Model",
+    "Image",
+    "ImagesResponse",
 ]

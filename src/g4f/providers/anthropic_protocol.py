@@ -119,8 +119,13 @@ def convert_messages(messages: Messages, media: MediaListType | None = None) -> 
             blocks += [tool_use_block(call) for call in message.get("tool_calls") or []]
         elif role in ("tool", "function"):
             role = "user"
-            blocks = [{"type": "tool_result", "tool_use_id": message.get("tool_call_id") or message.get("name"),
-                       "content": message_text(content)}]
+            blocks = [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": message.get("tool_call_id") or message.get("name"),
+                    "content": message_text(content),
+                }
+            ]
         else:
             role = "user"
             blocks = content_blocks(content)
@@ -140,7 +145,10 @@ def convert_tools(tools: list[dict] | None) -> list[dict]:
         if tool.get("type", "function") != "function":
             raise NotSupportedError(f"Anthropic: tools of type {tool.get('type')!r} are not supported.")
         function = tool.get("function") or tool
-        spec = {"name": function["name"], "input_schema": function.get("parameters") or {"type": "object", "properties": {}}}
+        spec = {
+            "name": function["name"],
+            "input_schema": function.get("parameters") or {"type": "object", "properties": {}},
+        }
         if function.get("description"):
             spec["description"] = function["description"]
         out.append(spec)
@@ -159,19 +167,37 @@ def convert_tool_choice(tool_choice: Any, parallel_tool_calls: bool | None) -> d
     return choice
 
 
-def build_request(model: str, messages: Messages, *, stream: bool = False, media: MediaListType | None = None,
-                  max_tokens: int | None = None, max_completion_tokens: int | None = None,
-                  temperature: float | None = None, top_p: float | None = None, top_k: int | None = None,
-                  stop: str | list[str] | None = None, tools: list[dict] | None = None, tool_choice: Any = None,
-                  parallel_tool_calls: bool | None = None, response_format: dict | None = None,
-                  reasoning_effort: str | None = None, thinking: dict | None = None, user: str | None = None,
-                  default_max_tokens: int = DEFAULT_MAX_TOKENS, **_: Any) -> dict:
+def build_request(
+    model: str,
+    messages: Messages,
+    *,
+    stream: bool = False,
+    media: MediaListType | None = None,
+    max_tokens: int | None = None,
+    max_completion_tokens: int | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    top_k: int | None = None,
+    stop: str | list[str] | None = None,
+    tools: list[dict] | None = None,
+    tool_choice: Any = None,
+    parallel_tool_calls: bool | None = None,
+    response_format: dict | None = None,
+    reasoning_effort: str | None = None,
+    thinking: dict | None = None,
+    user: str | None = None,
+    default_max_tokens: int = DEFAULT_MAX_TOKENS,
+    **_: Any,
+) -> dict:
     """The Messages API request body for an OpenAI-shaped request."""
     system, turns = convert_messages(messages, media)
     if not turns:
         raise InvalidRequestError("Anthropic needs at least one user or assistant message.", param="messages")
-    body: dict[str, Any] = {"model": model, "messages": turns,
-                            "max_tokens": max_tokens or max_completion_tokens or default_max_tokens}
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": turns,
+        "max_tokens": max_tokens or max_completion_tokens or default_max_tokens,
+    }
     if thinking is None and reasoning_effort in THINKING_BUDGETS:
         thinking = {"type": "enabled", "budget_tokens": THINKING_BUDGETS[reasoning_effort]}
     if thinking and thinking.get("type") == "enabled":
@@ -201,12 +227,19 @@ def build_request(model: str, messages: Messages, *, stream: bool = False, media
     if format_type == "json_schema" and not tools_spec:
         # Anthropic's documented JSON technique: one forced tool whose input is the answer.
         schema = response_format.get("json_schema") or {}
-        body["tools"] = [{"name": json_tool_name(response_format), "description": "Give the answer as this JSON.",
-                          "input_schema": schema.get("schema") or {"type": "object"}}]
+        body["tools"] = [
+            {
+                "name": json_tool_name(response_format),
+                "description": "Give the answer as this JSON.",
+                "input_schema": schema.get("schema") or {"type": "object"},
+            }
+        ]
         body["tool_choice"] = {"type": "tool", "name": json_tool_name(response_format)}
     elif format_type in ("json_object", "json_schema"):
         schema = (response_format.get("json_schema") or {}).get("schema")
-        rule = "Respond only with a valid JSON object" + (f" matching this JSON schema: {json.dumps(schema)}" if schema else ".")
+        rule = "Respond only with a valid JSON object" + (
+            f" matching this JSON schema: {json.dumps(schema)}" if schema else "."
+        )
         system = f"{system}\n\n{rule}" if system else rule
     if system:
         body["system"] = system
@@ -312,8 +345,11 @@ class StreamParser:
         if not self.done:
             raise ResponseError(f"{self.name}'s stream ended before message_stop.")
         parts: list[Any] = []
-        calls = [_tool_call(b.get("id"), b.get("name"), b["json"]) for _, b in sorted(self.blocks.items())
-                 if b.get("type") == "tool_use" and b.get("name") != self.json_tool]
+        calls = [
+            _tool_call(b.get("id"), b.get("name"), b["json"])
+            for _, b in sorted(self.blocks.items())
+            if b.get("type") == "tool_use" and b.get("name") != self.json_tool
+        ]
         if calls:
             parts.append(ToolCalls(calls))
         if self.usage:
@@ -334,21 +370,45 @@ class AnthropicTemplate(AsyncGeneratorProvider, ProviderModelMixin):
     pass_through_models = True  # the upstream's catalogue may be newer than ours
 
     @classmethod
-    async def create_async_generator(cls, model: str, messages: Messages, stream: bool = False,
-                                     api_key: str | None = None, api_base: str | None = None,
-                                     timeout: float | None = None, proxy: str | None = None,
-                                     media: MediaListType | None = None, **kwargs: Any) -> AsyncResult:
+    async def create_async_generator(
+        cls,
+        model: str,
+        messages: Messages,
+        stream: bool = False,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | None = None,
+        proxy: str | None = None,
+        media: MediaListType | None = None,
+        **kwargs: Any,
+    ) -> AsyncResult:
         name = cls.get_name()
         key = require_key(cls, api_key)
         model = cls.get_model(model)
         refuse_images(cls, model, messages, media)
-        body = build_request(model, messages, stream=stream, media=media, default_max_tokens=cls.default_max_tokens, **kwargs)
-        json_tool = json_tool_name(kwargs.get("response_format")) if "tools" in body and not kwargs.get("tools") else None
-        headers = {"x-api-key": key, "anthropic-version": cls.api_version,
-                   "accept": "text/event-stream" if stream else "application/json"}
+        body = build_request(
+            model, messages, stream=stream, media=media, default_max_tokens=cls.default_max_tokens, **kwargs
+        )
+        json_tool = (
+            json_tool_name(kwargs.get("response_format")) if "tools" in body and not kwargs.get("tools") else None
+        )
+        headers = {
+            "x-api-key": key,
+            "anthropic-version": cls.api_version,
+            "accept": "text/event-stream" if stream else "application/json",
+        }
         url = f"{resolve_api_base(cls, api_base)}/v1/messages"
-        async with post(name, url, headers=headers, body=body, stream=stream, timeout=timeout, proxy=proxy,
-                        secret=key, error_info=error_info) as response:
+        async with post(
+            name,
+            url,
+            headers=headers,
+            body=body,
+            stream=stream,
+            timeout=timeout,
+            proxy=proxy,
+            secret=key,
+            error_info=error_info,
+        ) as response:
             if stream:
                 parser = StreamParser(name, json_tool)
                 async for event, data in iter_sse(response):

@@ -150,6 +150,11 @@ def sync_create(provider: type[BaseProvider], model: str, messages: Messages, st
 
 
 __all__ = [
-    "BaseProvider", "AbstractProvider", "AsyncProvider", "AsyncGeneratorProvider",
-    "ProviderModelMixin", "iterate_in_thread", "to_async_iterator",
+    "BaseProvider",
+    "AbstractProvider",
+    "AsyncProvider",
+    "AsyncGeneratorProvider",
+    "ProviderModelMixin",
+    "iterate_in_thread",
+    "to_async_iterator",
 ]

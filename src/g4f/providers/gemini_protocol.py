@@ -45,15 +45,43 @@ FINISH_REASONS = {
 THINKING_BUDGETS = {"none": 0, "minimal": 512, "low": 1024, "medium": 8192, "high": 24576}
 #: Google RPC ``status`` names -> HTTP status, for errors sent inside a stream.
 RPC_STATUS = {
-    "INVALID_ARGUMENT": 400, "FAILED_PRECONDITION": 400, "UNAUTHENTICATED": 401, "PERMISSION_DENIED": 403,
-    "NOT_FOUND": 404, "RESOURCE_EXHAUSTED": 429, "INTERNAL": 500, "UNAVAILABLE": 503, "DEADLINE_EXCEEDED": 504,
+    "INVALID_ARGUMENT": 400,
+    "FAILED_PRECONDITION": 400,
+    "UNAUTHENTICATED": 401,
+    "PERMISSION_DENIED": 403,
+    "NOT_FOUND": 404,
+    "RESOURCE_EXHAUSTED": 429,
+    "INTERNAL": 500,
+    "UNAVAILABLE": 503,
+    "DEADLINE_EXCEEDED": 504,
 }
 #: The keys of Gemini's Schema object (an OpenAPI 3.0 subset); other JSON Schema keys are refused upstream.
-SCHEMA_KEYS = frozenset({
-    "type", "format", "title", "description", "nullable", "enum", "maxItems", "minItems", "properties",
-    "required", "minProperties", "maxProperties", "minLength", "maxLength", "pattern", "example", "anyOf",
-    "propertyOrdering", "default", "items", "minimum", "maximum",
-})
+SCHEMA_KEYS = frozenset(
+    {
+        "type",
+        "format",
+        "title",
+        "description",
+        "nullable",
+        "enum",
+        "maxItems",
+        "minItems",
+        "properties",
+        "required",
+        "minProperties",
+        "maxProperties",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "example",
+        "anyOf",
+        "propertyOrdering",
+        "default",
+        "items",
+        "minimum",
+        "maximum",
+    }
+)
 
 
 def error_info(body: Any) -> tuple[str | None, int | None, float | None]:
@@ -164,14 +192,17 @@ def convert_messages(messages: Messages, media: MediaListType | None = None) -> 
                 try:
                     args = json.loads(function.get("arguments") or "{}")
                 except ValueError as error:
-                    raise InvalidRequestError(f"tool call {call.get('id')!r} has arguments that are not JSON.") from error
+                    raise InvalidRequestError(
+                        f"tool call {call.get('id')!r} has arguments that are not JSON."
+                    ) from error
                 names[call.get("id")] = function.get("name")
                 parts.append({"functionCall": {"name": function.get("name"), "args": args or {}}})
         elif role in ("tool", "function"):
             name = message.get("name") or names.get(message.get("tool_call_id"))
             if not name:
-                raise InvalidRequestError(f"The tool result {message.get('tool_call_id')!r} answers no earlier tool call.",
-                                          param="messages")
+                raise InvalidRequestError(
+                    f"The tool result {message.get('tool_call_id')!r} answers no earlier tool call.", param="messages"
+                )
             role, parts = "user", [{"functionResponse": {"name": name, "response": _function_response(content)}}]
         else:
             role, parts = "user", content_parts(content)
@@ -191,12 +222,25 @@ def convert_tool_config(tool_choice: Any) -> dict | None:
     return {"functionCallingConfig": {"mode": mode}}
 
 
-def build_request(messages: Messages, *, media: MediaListType | None = None, max_tokens: int | None = None,
-                  max_completion_tokens: int | None = None, temperature: float | None = None,
-                  top_p: float | None = None, top_k: int | None = None, stop: str | list[str] | None = None,
-                  seed: int | None = None, presence_penalty: float | None = None,
-                  frequency_penalty: float | None = None, tools: list[dict] | None = None, tool_choice: Any = None,
-                  response_format: dict | None = None, reasoning_effort: str | None = None, **_: Any) -> dict:
+def build_request(
+    messages: Messages,
+    *,
+    media: MediaListType | None = None,
+    max_tokens: int | None = None,
+    max_completion_tokens: int | None = None,
+    temperature: float | None = None,
+    top_p: float | None = None,
+    top_k: int | None = None,
+    stop: str | list[str] | None = None,
+    seed: int | None = None,
+    presence_penalty: float | None = None,
+    frequency_penalty: float | None = None,
+    tools: list[dict] | None = None,
+    tool_choice: Any = None,
+    response_format: dict | None = None,
+    reasoning_effort: str | None = None,
+    **_: Any,
+) -> dict:
     """The generateContent request body for an OpenAI-shaped request (images already local)."""
     system, contents = convert_messages(messages, media)
     if not contents:
@@ -205,9 +249,15 @@ def build_request(messages: Messages, *, media: MediaListType | None = None, max
     if system:
         body["systemInstruction"] = {"parts": [{"text": system}]}
     config: dict[str, Any] = {}
-    for key, value in (("maxOutputTokens", max_tokens or max_completion_tokens), ("temperature", temperature),
-                       ("topP", top_p), ("topK", top_k), ("seed", seed), ("presencePenalty", presence_penalty),
-                       ("frequencyPenalty", frequency_penalty)):
+    for key, value in (
+        ("maxOutputTokens", max_tokens or max_completion_tokens),
+        ("temperature", temperature),
+        ("topP", top_p),
+        ("topK", top_k),
+        ("seed", seed),
+        ("presencePenalty", presence_penalty),
+        ("frequencyPenalty", frequency_penalty),
+    ):
         if value is not None:
             config[key] = value
     if stop:
@@ -265,7 +315,9 @@ class ResponseParser:
             raise ResponseError(f"{self.name} sent a response that is not a JSON object.")
         if isinstance(response.get("error"), dict):  # an error sent inside the stream
             error = response["error"]
-            status = error.get("code") if isinstance(error.get("code"), int) else RPC_STATUS.get(error.get("status"), 500)
+            status = (
+                error.get("code") if isinstance(error.get("code"), int) else RPC_STATUS.get(error.get("status"), 500)
+            )
             raise status_error(self.name, status, error.get("message") or error.get("status") or "stream error")
         parts: list[Any] = []
         candidates = response.get("candidates") or []
@@ -273,8 +325,13 @@ class ResponseParser:
         for part in (candidate.get("content") or {}).get("parts") or []:
             if "functionCall" in part:
                 call = part["functionCall"]
-                self.calls.append({"id": call.get("id") or f"call_{uuid.uuid4().hex[:24]}", "type": "function",
-                                   "function": {"name": call.get("name"), "arguments": json.dumps(call.get("args") or {})}})
+                self.calls.append(
+                    {
+                        "id": call.get("id") or f"call_{uuid.uuid4().hex[:24]}",
+                        "type": "function",
+                        "function": {"name": call.get("name"), "arguments": json.dumps(call.get("args") or {})},
+                    }
+                )
             elif part.get("thought") and part.get("text"):
                 parts.append(Reasoning(part["text"]))
             elif part.get("text"):
@@ -317,10 +374,18 @@ class GeminiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         return super().get_model(model, **kwargs).removeprefix("models/")
 
     @classmethod
-    async def create_async_generator(cls, model: str, messages: Messages, stream: bool = False,
-                                     api_key: str | None = None, api_base: str | None = None,
-                                     timeout: float | None = None, proxy: str | None = None,
-                                     media: MediaListType | None = None, **kwargs: Any) -> AsyncResult:
+    async def create_async_generator(
+        cls,
+        model: str,
+        messages: Messages,
+        stream: bool = False,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | None = None,
+        proxy: str | None = None,
+        media: MediaListType | None = None,
+        **kwargs: Any,
+    ) -> AsyncResult:
         name = cls.get_name()
         key = require_key(cls, api_key)
         model = cls.get_model(model)
@@ -331,8 +396,17 @@ class GeminiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         url = f"{base}:streamGenerateContent?alt=sse" if stream else f"{base}:generateContent"
         headers = {"x-goog-api-key": key, "accept": "text/event-stream" if stream else "application/json"}
         parser = ResponseParser(name)
-        async with post(name, url, headers=headers, body=body, stream=stream, timeout=timeout, proxy=proxy,
-                        secret=key, error_info=error_info) as response:
+        async with post(
+            name,
+            url,
+            headers=headers,
+            body=body,
+            stream=stream,
+            timeout=timeout,
+            proxy=proxy,
+            secret=key,
+            error_info=error_info,
+        ) as response:
             if stream:
                 async for _event, data in iter_sse(response):
                     try:

@@ -36,10 +36,13 @@ _LOOSE_CHAR = r'char ::= [^"\\] |'
 _STRICT_CHAR = r'char ::= [^"\\\x7F\x00-\x1F] |'
 # "auto": the pseudo-function that introduces a plain answer, and the grammar rules for it.
 REPLY = "answer_in_text"
-_REPLY_FUNCTION = {"name": REPLY, "description": "Reply to the user in plain text when no other function fits.",
-                   "parameters": {"type": "object", "properties": {}}}
-_REPLY_GBNF = rf'''reply ::= "{{" space "\"name\"" space ":" space "\"{REPLY}\"" space "}}" "\n" reply-body
-reply-text ::= [^\x00]+'''
+_REPLY_FUNCTION = {
+    "name": REPLY,
+    "description": "Reply to the user in plain text when no other function fits.",
+    "parameters": {"type": "object", "properties": {}},
+}
+_REPLY_GBNF = rf"""reply ::= "{{" space "\"name\"" space ":" space "\"{REPLY}\"" space "}}" "\n" reply-body
+reply-text ::= [^\x00]+"""
 _REPLY_PREFIX = re.compile(rf'\s*\{{\s*"name"\s*:\s*"{REPLY}"\s*\}}\n\s*')
 # Small models repeat themselves; bounds on strings, arrays and objects make every JSON value close
 # in time. Tightening a schema this way keeps every output valid against the caller's schema.
@@ -74,8 +77,11 @@ class Plan:
         out: Messages = []
         for m in messages:
             if m.get("role") == "assistant" and m.get("tool_calls"):
-                calls = [{"name": c["function"]["name"], "arguments": _loads(c["function"].get("arguments") or "{}")}
-                         for c in m["tool_calls"] if isinstance(c, dict) and "function" in c]
+                calls = [
+                    {"name": c["function"]["name"], "arguments": _loads(c["function"].get("arguments") or "{}")}
+                    for c in m["tool_calls"]
+                    if isinstance(c, dict) and "function" in c
+                ]
                 m = {**m, "content": "\n".join(json.dumps(c) for c in calls)}
             out.append(m)
         if out and out[0].get("role") in ("system", "developer") and isinstance(out[0].get("content"), str):
@@ -108,7 +114,7 @@ class Plan:
                 buffered.append(part)
                 reply = _REPLY_PREFIX.match("".join(buffered))
                 if reply is not None:
-                    replying, rest, buffered = True, "".join(buffered)[reply.end():], []
+                    replying, rest, buffered = True, "".join(buffered)[reply.end() :], []
                     started = bool(rest)
                     if rest:
                         yield rest
@@ -144,13 +150,15 @@ def plan(tools: list[dict] | None = None, tool_choice: Any = None, response_form
         spec = response_format.get("json_schema") if isinstance(response_format, dict) else None
         schema = spec.get("schema") if isinstance(spec, dict) else None
         if not isinstance(schema, dict):
-            raise InvalidRequestError("'response_format.json_schema.schema' must be a JSON schema object.",
-                                      param="response_format")
+            raise InvalidRequestError(
+                "'response_format.json_schema.schema' must be a JSON schema object.", param="response_format"
+            )
         schemas["answer"] = schema
         hint = f"Reply with a JSON object only, matching this JSON schema: {json.dumps(schema)}"
     elif kind not in (None, "text"):
-        raise InvalidRequestError(f"Unknown response_format type {kind!r}; use text, json_object or json_schema.",
-                                  param="response_format")
+        raise InvalidRequestError(
+            f"Unknown response_format type {kind!r}; use text, json_object or json_schema.", param="response_format"
+        )
 
     functions = _functions(tools) if tools and tool_choice != "none" else []
     if not functions:
@@ -166,12 +174,21 @@ def plan(tools: list[dict] | None = None, tool_choice: Any = None, response_form
             raise InvalidRequestError(f"'tool_choice' names {name!r}, which is not in 'tools'.", param="tool_choice")
         required = True
     elif tool_choice not in (None, "auto", "required"):
-        raise InvalidRequestError("'tool_choice' must be 'none', 'auto', 'required' or a function.", param="tool_choice")
+        raise InvalidRequestError(
+            "'tool_choice' must be 'none', 'auto', 'required' or a function.", param="tool_choice"
+        )
 
     if not required:
         functions = [*functions, _REPLY_FUNCTION]
-    calls = [{"type": "object", "properties": {"name": {"const": f["name"]}, "arguments": f["parameters"]},
-              "required": ["name", "arguments"]} for f in functions if f["name"] != REPLY]
+    calls = [
+        {
+            "type": "object",
+            "properties": {"name": {"const": f["name"]}, "arguments": f["parameters"]},
+            "required": ["name", "arguments"],
+        }
+        for f in functions
+        if f["name"] != REPLY
+    ]
     schemas["call"] = calls[0] if len(calls) == 1 else {"anyOf": calls}
     catalogue = json.dumps([{k: f[k] for k in ("name", "description", "parameters") if f.get(k)} for f in functions])
     instruction = (
@@ -194,8 +211,9 @@ def _functions(tools: Any) -> list[dict[str, Any]]:
     for i, tool in enumerate(tools):
         function = tool.get("function") if isinstance(tool, dict) else None
         if not isinstance(function, dict) or not isinstance(function.get("name"), str) or not function["name"]:
-            raise InvalidRequestError(f"tools[{i}] must be {{'type': 'function', 'function': {{'name': ...}}}}.",
-                                      param=f"tools[{i}]")
+            raise InvalidRequestError(
+                f"tools[{i}] must be {{'type': 'function', 'function': {{'name': ...}}}}.", param=f"tools[{i}]"
+            )
         parameters = function.get("parameters") or {"type": "object", "properties": {}}
         functions.append({**function, "parameters": parameters})
     return functions
@@ -269,8 +287,11 @@ def _parse_call(text: str) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         return None
-    return {"id": f"call_{uuid.uuid4().hex[:24]}", "type": "function",
-            "function": {"name": data["name"], "arguments": json.dumps(data.get("arguments") or {})}}
+    return {
+        "id": f"call_{uuid.uuid4().hex[:24]}",
+        "type": "function",
+        "function": {"name": data["name"], "arguments": json.dumps(data.get("arguments") or {})},
+    }
 
 
 __all__ = ["Plan", "plan", "llama_grammar"]

@@ -50,12 +50,34 @@ FIRST_BYTE_TIMEOUT = 60.0  # seconds until a stream's first bytes
 MODELS_TTL = 3600.0
 
 #: Chat parameters passed through by their OpenAI names when given.
-CHAT_PARAMS = frozenset((
-    "max_tokens", "max_completion_tokens", "temperature", "top_p", "stop", "seed", "n",
-    "frequency_penalty", "presence_penalty", "logit_bias", "logprobs", "top_logprobs",
-    "tools", "tool_choice", "parallel_tool_calls", "response_format", "reasoning_effort",
-    "modalities", "audio", "user", "metadata", "prediction", "service_tier", "store",
-))
+CHAT_PARAMS = frozenset(
+    (
+        "max_tokens",
+        "max_completion_tokens",
+        "temperature",
+        "top_p",
+        "stop",
+        "seed",
+        "n",
+        "frequency_penalty",
+        "presence_penalty",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "response_format",
+        "reasoning_effort",
+        "modalities",
+        "audio",
+        "user",
+        "metadata",
+        "prediction",
+        "service_tier",
+        "store",
+    )
+)
 
 # (time fetched, model ids) per (provider name, api base)
 _models_cache: dict[tuple[str, str], tuple[float, list[str]]] = {}
@@ -101,7 +123,9 @@ def model_ids(data: Any) -> list[str]:
     items = data.get("data", data.get("models", [])) if isinstance(data, dict) else data
     ids = []
     for item in items if isinstance(items, list) else ():
-        name = item if isinstance(item, str) else (item.get("id") or item.get("name")) if isinstance(item, dict) else None
+        name = (
+            item if isinstance(item, str) else (item.get("id") or item.get("name")) if isinstance(item, dict) else None
+        )
         if name:
             ids.append(str(name))
     return ids
@@ -116,7 +140,9 @@ class ToolCallBuilder:
     def add(self, deltas: list[dict]) -> None:
         for position, delta in enumerate(deltas):
             index = delta.get("index", position)
-            call = self.calls.setdefault(index, {"id": None, "type": "function", "function": {"name": "", "arguments": ""}})
+            call = self.calls.setdefault(
+                index, {"id": None, "type": "function", "function": {"name": "", "arguments": ""}}
+            )
             call["id"] = delta.get("id") or call["id"]
             function = delta.get("function") or {}
             if function.get("name") and not call["function"]["name"]:
@@ -156,14 +182,14 @@ class ThinkTags:
             if not head.startswith(self.OPEN):
                 self.state, text, self.buffer = "text", self.buffer, ""
                 return [text]
-            self.state, self.buffer = "thinking", head[len(self.OPEN):]
+            self.state, self.buffer = "thinking", head[len(self.OPEN) :]
         end = self.buffer.find(self.CLOSE)
         if end >= 0:
-            reasoning, rest = self.buffer[:end], self.buffer[end + len(self.CLOSE):].lstrip()
+            reasoning, rest = self.buffer[:end], self.buffer[end + len(self.CLOSE) :].lstrip()
             self.state, self.buffer = "text" if rest else "after", ""
             return [p for p in (Reasoning(reasoning) if reasoning else None, rest) if p]
         keep = next((n for n in range(len(self.CLOSE) - 1, 0, -1) if self.buffer.endswith(self.CLOSE[:n])), 0)
-        reasoning, self.buffer = self.buffer[:len(self.buffer) - keep], self.buffer[len(self.buffer) - keep:]
+        reasoning, self.buffer = self.buffer[: len(self.buffer) - keep], self.buffer[len(self.buffer) - keep :]
         return [Reasoning(reasoning)] if reasoning else []
 
     def flush(self) -> list[Any]:
@@ -191,8 +217,11 @@ def complete_call(call: dict[str, Any]) -> dict[str, Any]:
 def usage_part(usage: Any) -> Usage | None:
     if not isinstance(usage, dict):
         return None
-    return Usage(int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0),
-                 int(usage.get("total_tokens") or 0))
+    return Usage(
+        int(usage.get("prompt_tokens") or 0),
+        int(usage.get("completion_tokens") or 0),
+        int(usage.get("total_tokens") or 0),
+    )
 
 
 def message_parts(message: dict) -> list[Any]:
@@ -232,8 +261,16 @@ class UpstreamCall:
 
     __slots__ = ("name", "method", "url", "options", "secret", "total", "first", "response")
 
-    def __init__(self, name: str, method: str, url: str, options: dict[str, Any], secret: str | None,
-                 total: float, first: float | None) -> None:
+    def __init__(
+        self,
+        name: str,
+        method: str,
+        url: str,
+        options: dict[str, Any],
+        secret: str | None,
+        total: float,
+        first: float | None,
+    ) -> None:
         self.name, self.method, self.url, self.options, self.secret = name, method, url, options, secret
         self.total, self.first = deadline(total), first
         self.response: Any = None
@@ -334,15 +371,27 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
             body["model"] = model
         body.update({k: v for k, v in kwargs.items() if v is not None and k in CHAT_PARAMS})
         if stream and (kwargs.get("stream_options") or cls.supports_stream_options):
-            body["stream_options"] = {**({"include_usage": True} if cls.supports_stream_options else {}),
-                                      **(kwargs.get("stream_options") or {})}
+            body["stream_options"] = {
+                **({"include_usage": True} if cls.supports_stream_options else {}),
+                **(kwargs.get("stream_options") or {}),
+            }
         body.update(kwargs.get("extra_body") or {})
         return body
 
     @classmethod
-    def request(cls, method: str, path: str, *, api_key: str | None = None, api_base: str | None = None,
-                timeout: float | None = None, first_byte_timeout: float | None = None, proxy: str | None = None,
-                headers: dict[str, str] | None = None, **kwargs: Any) -> UpstreamCall:
+    def request(
+        cls,
+        method: str,
+        path: str,
+        *,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | None = None,
+        first_byte_timeout: float | None = None,
+        proxy: str | None = None,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> UpstreamCall:
         """One request through the pooled session: ``async with cls.request(...) as response``.
 
         The response comes once its status is OK. Errors map to g4f errors: HTTP status via
@@ -352,8 +401,15 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         total = float(timeout or cls.timeout)
         first = min(float(first_byte_timeout or total), total)
         options = dict(headers=cls.get_headers(api_key, headers), proxy=proxy, timeout=_client_timeout(total), **kwargs)
-        return UpstreamCall(cls.get_name(), method, cls.get_api_base(api_base) + path, options, api_key, total,
-                            first if first < total else None)
+        return UpstreamCall(
+            cls.get_name(),
+            method,
+            cls.get_api_base(api_base) + path,
+            options,
+            api_key,
+            total,
+            first if first < total else None,
+        )
 
     @classmethod
     async def read_json(cls, response: Any) -> Any:
@@ -399,8 +455,9 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         body = cls.build_request(model, messages, stream=stream, **kwargs)
         first = first_byte_timeout or (min(cls.first_byte_timeout, timeout or cls.timeout) if stream else None)
         headers = {"Content-Type": "application/json", **(headers or {})}
-        async with cls.request("POST", cls.chat_path, data=orjson.dumps(body), headers=headers, first_byte_timeout=first,
-                               **options) as response:
+        async with cls.request(
+            "POST", cls.chat_path, data=orjson.dumps(body), headers=headers, first_byte_timeout=first, **options
+        ) as response:
             if stream and response.content_type == "text/event-stream":
                 async for part in cls.read_stream(response, first or cls.first_byte_timeout):
                     yield part
@@ -488,16 +545,18 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
     # --- models ----------------------------------------------------------------------------------
 
     @classmethod
-    async def get_models_async(cls, api_key: str | None = None, api_base: str | None = None,
-                               refresh: bool = False, timeout: float = 15.0) -> list[str]:
+    async def get_models_async(
+        cls, api_key: str | None = None, api_base: str | None = None, refresh: bool = False, timeout: float = 15.0
+    ) -> list[str]:
         """The upstream's models from ``GET /models``, cached for ``models_ttl``; the static list on failure."""
         key = (cls.get_name(), cls.get_api_base(api_base))
         cached = _models_cache.get(key)
         if cached and not refresh and time.monotonic() - cached[0] < cls.models_ttl:
             return cached[1]
         try:
-            async with cls.request("GET", cls.models_path, api_key=cls.get_api_key(api_key), api_base=api_base,
-                                   timeout=timeout) as response:
+            async with cls.request(
+                "GET", cls.models_path, api_key=cls.get_api_key(api_key), api_base=api_base, timeout=timeout
+            ) as response:
                 models = model_ids(await cls.read_json(response))
         except G4FError as error:
             debug.log(f"{cls.get_name()}: listing models failed: {type(error).__name__}: {error}")
@@ -508,27 +567,62 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
     # --- media -----------------------------------------------------------------------------------
 
     @classmethod
-    async def create_image(cls, prompt: str, model: str | None = None, n: int | None = None, size: str | None = None,
-                           response_format: str | None = None, api_key: str | None = None, api_base: str | None = None,
-                           timeout: float | None = None, proxy: str | None = None, **kwargs: Any) -> ImageResponse:
+    async def create_image(
+        cls,
+        prompt: str,
+        model: str | None = None,
+        n: int | None = None,
+        size: str | None = None,
+        response_format: str | None = None,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | None = None,
+        proxy: str | None = None,
+        **kwargs: Any,
+    ) -> ImageResponse:
         """``POST /images/generations``: the images as URLs or ``data:`` URIs."""
         model = cls.get_model(model or (cls.image_models[0] if cls.image_models else None))
-        body: dict[str, Any] = {"prompt": prompt, "model": model, "n": n, "size": size,
-                                "response_format": response_format if response_format in ("url", "b64_json") else None}
-        body.update({k: kwargs[k] for k in ("quality", "style", "background", "output_format", "user", "seed")
-                     if kwargs.get(k) is not None})
+        body: dict[str, Any] = {
+            "prompt": prompt,
+            "model": model,
+            "n": n,
+            "size": size,
+            "response_format": response_format if response_format in ("url", "b64_json") else None,
+        }
+        body.update(
+            {
+                k: kwargs[k]
+                for k in ("quality", "style", "background", "output_format", "user", "seed")
+                if kwargs.get(k) is not None
+            }
+        )
         body = {k: v for k, v in body.items() if v is not None}
-        async with cls.request("POST", "/images/generations", json=body, api_key=cls.get_api_key(api_key),
-                               api_base=api_base, timeout=timeout, proxy=proxy) as response:
+        async with cls.request(
+            "POST",
+            "/images/generations",
+            json=body,
+            api_key=cls.get_api_key(api_key),
+            api_base=api_base,
+            timeout=timeout,
+            proxy=proxy,
+        ) as response:
             data = await cls.read_json(response)
         return cls.image_response(data, model, prompt)
 
     @classmethod
-    async def create_image_variation(cls, image: Any, model: str | None = None, n: int | None = None,
-                                     size: str | None = None, response_format: str | None = None,
-                                     api_key: str | None = None, api_base: str | None = None,
-                                     timeout: float | None = None, proxy: str | None = None,
-                                     **kwargs: Any) -> ImageResponse:
+    async def create_image_variation(
+        cls,
+        image: Any,
+        model: str | None = None,
+        n: int | None = None,
+        size: str | None = None,
+        response_format: str | None = None,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | None = None,
+        proxy: str | None = None,
+        **kwargs: Any,
+    ) -> ImageResponse:
         """``POST /images/variations`` (multipart ``image``): variations of one image (OpenAI: dall-e-2)."""
         import aiohttp
 
@@ -539,14 +633,25 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         model = cls.get_model(model or (cls.variation_models[0] if cls.variation_models else None))
         form = aiohttp.FormData()
         form.add_field("image", content, filename=name or f"image.{mime.split('/')[-1]}", content_type=mime)
-        fields = {"model": model, "n": n, "size": size,
-                  "response_format": response_format if response_format in ("url", "b64_json") else None,
-                  "user": kwargs.get("user")}
+        fields = {
+            "model": model,
+            "n": n,
+            "size": size,
+            "response_format": response_format if response_format in ("url", "b64_json") else None,
+            "user": kwargs.get("user"),
+        }
         for key, value in fields.items():
             if value is not None:
                 form.add_field(key, str(value))
-        async with cls.request("POST", "/images/variations", data=form, api_key=cls.get_api_key(api_key),
-                               api_base=api_base, timeout=timeout, proxy=proxy) as response:
+        async with cls.request(
+            "POST",
+            "/images/variations",
+            data=form,
+            api_key=cls.get_api_key(api_key),
+            api_base=api_base,
+            timeout=timeout,
+            proxy=proxy,
+        ) as response:
             answer = await cls.read_json(response)
         return cls.image_response(answer, model, "")
 
@@ -565,17 +670,39 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         return ImageResponse(urls, prompt, {"model": model, **({"revised_prompt": revised} if revised else {})})
 
     @classmethod
-    async def create_speech(cls, input: str, model: str | None = None, voice: str | None = None,
-                            response_format: str | None = None, speed: float | None = None,
-                            instructions: str | None = None, api_key: str | None = None, api_base: str | None = None,
-                            timeout: float | None = None, proxy: str | None = None, **kwargs: Any) -> AudioResponse:
+    async def create_speech(
+        cls,
+        input: str,
+        model: str | None = None,
+        voice: str | None = None,
+        response_format: str | None = None,
+        speed: float | None = None,
+        instructions: str | None = None,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | None = None,
+        proxy: str | None = None,
+        **kwargs: Any,
+    ) -> AudioResponse:
         """``POST /audio/speech``: the audio bytes."""
-        body = {"model": cls.get_model(model or (cls.speech_models[0] if cls.speech_models else None)),
-                "input": input, "voice": voice or cls.default_voice, "response_format": response_format,
-                "speed": speed, "instructions": instructions}
+        body = {
+            "model": cls.get_model(model or (cls.speech_models[0] if cls.speech_models else None)),
+            "input": input,
+            "voice": voice or cls.default_voice,
+            "response_format": response_format,
+            "speed": speed,
+            "instructions": instructions,
+        }
         body = {k: v for k, v in body.items() if v is not None}
-        async with cls.request("POST", "/audio/speech", json=body, api_key=cls.get_api_key(api_key),
-                               api_base=api_base, timeout=timeout, proxy=proxy) as response:
+        async with cls.request(
+            "POST",
+            "/audio/speech",
+            json=body,
+            api_key=cls.get_api_key(api_key),
+            api_base=api_base,
+            timeout=timeout,
+            proxy=proxy,
+        ) as response:
             data = await response.read()
             content_type = response.content_type or "audio/mpeg"
         if not data or not content_type.startswith("audio/"):
@@ -583,11 +710,21 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         return AudioResponse(data, content_type, transcript=input)
 
     @classmethod
-    async def create_transcription(cls, file: Any, model: str | None = None, language: str | None = None,
-                                   prompt: str | None = None, response_format: str | None = None,
-                                   temperature: float | None = None, api_key: str | None = None,
-                                   api_base: str | None = None, timeout: float | None = None,
-                                   proxy: str | None = None, content_type: str | None = None, **kwargs: Any) -> str:
+    async def create_transcription(
+        cls,
+        file: Any,
+        model: str | None = None,
+        language: str | None = None,
+        prompt: str | None = None,
+        response_format: str | None = None,
+        temperature: float | None = None,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | None = None,
+        proxy: str | None = None,
+        content_type: str | None = None,
+        **kwargs: Any,
+    ) -> str:
         """``POST /audio/transcriptions`` (multipart): the text (or the raw body for srt/vtt/verbose_json).
 
         ``file`` is ``(data, filename)`` or the data alone; bytes with a ``content_type`` (as
@@ -604,14 +741,25 @@ class OpenaiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
             content, mime = to_bytes(data, IMAGE_OR_AUDIO)
         form = aiohttp.FormData()
         form.add_field("file", content, filename=name or f"audio.{mime.split('/')[-1]}", content_type=mime)
-        fields = {"model": cls.get_model(model or (cls.transcription_models[0] if cls.transcription_models else None)),
-                  "language": language, "prompt": prompt, "response_format": response_format,
-                  "temperature": temperature}
+        fields = {
+            "model": cls.get_model(model or (cls.transcription_models[0] if cls.transcription_models else None)),
+            "language": language,
+            "prompt": prompt,
+            "response_format": response_format,
+            "temperature": temperature,
+        }
         for key, value in fields.items():
             if value is not None:
                 form.add_field(key, str(value))
-        async with cls.request("POST", "/audio/transcriptions", data=form, api_key=cls.get_api_key(api_key),
-                               api_base=api_base, timeout=timeout, proxy=proxy) as response:
+        async with cls.request(
+            "POST",
+            "/audio/transcriptions",
+            data=form,
+            api_key=cls.get_api_key(api_key),
+            api_base=api_base,
+            timeout=timeout,
+            proxy=proxy,
+        ) as response:
             text = await response.text()
         if response_format in (None, "json"):
             try:

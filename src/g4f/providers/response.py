@@ -118,7 +118,18 @@ class DebugResponse(ResponsePart):
 
 
 __all__ = [
-    "ResponsePart", "Reasoning", "ToolCalls", "Usage", "FinishReason", "ProviderInfo",
-    "JsonConversation", "Sources", "MediaResponse", "ImageResponse", "VideoResponse",
-    "AudioResponse", "TitleGeneration", "DebugResponse",
+    "ResponsePart",
+    "Reasoning",
+    "ToolCalls",
+    "Usage",
+    "FinishReason",
+    "ProviderInfo",
+    "JsonConversation",
+    "Sources",
+    "MediaResponse",
+    "ImageResponse",
+    "VideoResponse",
+    "AudioResponse",
+    "TitleGeneration",
+    "DebugResponse",
 ]

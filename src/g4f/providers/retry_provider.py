@@ -23,8 +23,12 @@ def _provider_name(provider: Any) -> str:
 
 def _info(provider: Any, model: str) -> ProviderInfo:
     """Which provider answered, sent before its first part."""
-    return ProviderInfo(name=_provider_name(provider), model=model or getattr(provider, "default_model", None) or "",
-                        label=getattr(provider, "label", None), url=getattr(provider, "url", None))
+    return ProviderInfo(
+        name=_provider_name(provider),
+        model=model or getattr(provider, "default_model", None) or "",
+        label=getattr(provider, "label", None),
+        url=getattr(provider, "url", None),
+    )
 
 
 class IterListProvider(BaseProvider):
@@ -71,7 +75,9 @@ class IterListProvider(BaseProvider):
             started = False
             t0 = time.perf_counter()
             try:
-                async with aclosing(to_async_iterator(provider.create_async_generator(model, messages, **kwargs))) as parts:
+                async with aclosing(
+                    to_async_iterator(provider.create_async_generator(model, messages, **kwargs))
+                ) as parts:
                     async for part in parts:
                         if part is None:
                             continue
@@ -122,7 +128,9 @@ class RetryProvider(IterListProvider):
         for attempt in range(self.max_retries):
             started = False
             try:
-                async with aclosing(to_async_iterator(provider.create_async_generator(model, messages, **kwargs))) as parts:
+                async with aclosing(
+                    to_async_iterator(provider.create_async_generator(model, messages, **kwargs))
+                ) as parts:
                     async for part in parts:
                         if part is None:
                             continue

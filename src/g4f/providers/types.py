@@ -80,7 +80,9 @@ class BaseProvider:
         """The sync entry point gpt4free code calls: ``create_function(model, messages, stream, **kwargs)``."""
         from .base_provider import sync_create
 
-        return lambda model, messages, stream=False, **kwargs: sync_create(cls, model, messages, stream=stream, **kwargs)
+        return lambda model, messages, stream=False, **kwargs: sync_create(
+            cls, model, messages, stream=stream, **kwargs
+        )
 
     @classmethod
     def get_async_create_function(cls):

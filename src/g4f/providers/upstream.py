@@ -114,22 +114,33 @@ ErrorInfo = Callable[[Any], "tuple[str | None, int | None, float | None]"]
 
 
 @asynccontextmanager
-async def post(name: str, url: str, *, headers: Mapping[str, str], body: dict, stream: bool,
-               timeout: float | None = None, proxy: str | None = None, secret: str | None = None,
-               error_info: ErrorInfo | None = None) -> AsyncIterator[Any]:
+async def post(
+    name: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    body: dict,
+    stream: bool,
+    timeout: float | None = None,
+    proxy: str | None = None,
+    secret: str | None = None,
+    error_info: ErrorInfo | None = None,
+) -> AsyncIterator[Any]:
     """POST ``body`` as JSON; yield the response once its status is OK, else raise the mapped error
     (``raise_for_status``). A whole answer must arrive within ``timeout``; a stream must not stall
     longer than it between reads."""
     seconds = float(timeout) if timeout else DEFAULT_TIMEOUT
     async with transport_errors(name, secret), deadline(None if stream else seconds):
-        async with get_session().post(url, json=body, headers=dict(headers), proxy=proxy,
-                                      timeout=client_timeout(seconds)) as response:
+        async with get_session().post(
+            url, json=body, headers=dict(headers), proxy=proxy, timeout=client_timeout(seconds)
+        ) as response:
             await raise_for_status(name, response, secret, error_info)
             yield response
 
 
-async def raise_for_status(name: str, response: Any, secret: str | None = None,
-                           error_info: ErrorInfo | None = None) -> None:
+async def raise_for_status(
+    name: str, response: Any, secret: str | None = None, error_info: ErrorInfo | None = None
+) -> None:
     """Nothing for a 2xx/3xx answer; else the g4f error its status and body describe, key scrubbed.
 
     ``error_info(body)`` reads the vendor's error body: ``(message, status, retry_after)``, where a
@@ -209,12 +220,23 @@ def message_text(content: Any) -> str:
         return ""
     if isinstance(content, str):
         return content
-    return "".join(p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") in ("text", "input_text"))
+    return "".join(
+        p.get("text", "") for p in content if isinstance(p, dict) and p.get("type") in ("text", "input_text")
+    )
 
 
 __all__ = [
-    "resolve_api_base", "client_timeout", "redact", "parse_retry_after", "status_error", "transport_errors", "post",
-    "SSEDecoder", "iter_sse", "message_images", "message_text",
+    "resolve_api_base",
+    "client_timeout",
+    "redact",
+    "parse_retry_after",
+    "status_error",
+    "transport_errors",
+    "post",
+    "SSEDecoder",
+    "iter_sse",
+    "message_images",
+    "message_text",
 ]
 
 
@@ -223,7 +245,9 @@ def require_key(provider: Any, api_key: str | None) -> str:
     key = provider.get_api_key(api_key)
     if not key:
         name = provider.get_name()
-        raise MissingAuthError(f"{name} needs an API key: pass api_key or set {provider.api_key_env or name.upper() + '_API_KEY'}.")
+        raise MissingAuthError(
+            f"{name} needs an API key: pass api_key or set {provider.api_key_env or name.upper() + '_API_KEY'}."
+        )
     return key
 
 
@@ -232,8 +256,9 @@ def refuse_images(provider: Any, model: str, messages: list[dict], media: Any = 
     before anything is sent. The messages are searched only for such a model."""
     vision = provider.vision_models
     if vision and model in provider.models and model not in vision and has_images(messages, media):
-        raise NotSupportedError(f"{provider.get_name()} model {model!r} does not accept images; "
-                                f"use one of {', '.join(vision)}.")
+        raise NotSupportedError(
+            f"{provider.get_name()} model {model!r} does not accept images; use one of {', '.join(vision)}."
+        )
 
 
 def add_turn(turns: list[dict], role: str, items: list, key: str) -> None:
