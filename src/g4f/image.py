@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any, Union
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit, urlunsplit
 
+from . import config
 from .errors import InvalidRequestError, PayloadTooLargeError
 from .media import EXTENSIONS, sniff_type
 
@@ -37,14 +38,14 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def max_image_size() -> int:
-    """Largest accepted image or media input in bytes (``G4F_MAX_IMAGE_SIZE``, default 20 MB)."""
-    return int(os.environ.get("G4F_MAX_IMAGE_SIZE", 20 * 1024 * 1024))
+    """Largest accepted image or media input in bytes (setting ``max_image_size``, default 20 MiB)."""
+    return int(config.get("max_image_size"))
 
 
 def private_urls_allowed(allow_private: bool | None = None) -> bool:
     if allow_private is not None:
         return allow_private
-    return os.environ.get("G4F_ALLOW_PRIVATE_URLS", "").lower() in ("1", "true", "yes")
+    return bool(config.get("allow_private_urls"))
 
 
 def is_data_uri(value: Any) -> bool:
