@@ -65,9 +65,12 @@ class Settings:
 
     # --- the API server (``g4f api``, ``create_app``, gunicorn) ------------------------------------
     g4f_api_key: str | None = _setting(
-        None, "key clients must send (`Authorization: Bearer KEY`) on /v1 and /api", flags=("--g4f-api-key",),
-        env="G4F_API_KEY", secret=True,
-    )  # fmt: skip
+        None,
+        "key clients must send (`Authorization: Bearer KEY`) on /v1 and /api",
+        flags=("--g4f-api-key",),
+        env="G4F_API_KEY",
+        secret=True,
+    )
     provider: str | None = _setting(None, "default provider of the server", flags=("--provider",))
     model: str | None = _setting(None, "default model of the server", flags=("--model",))
     media_provider: str | None = _setting(
@@ -79,7 +82,9 @@ class Settings:
     stream_timeout: float | None = _setting(
         None, "seconds allowed between two parts of a stream", flags=("--stream-timeout",), shown_default="timeout"
     )
-    ignored_providers: list[str] = _setting([], "providers never used (comma-separated)", flags=("--ignored-providers",))
+    ignored_providers: list[str] = _setting(
+        [], "providers never used (comma-separated)", flags=("--ignored-providers",)
+    )
     gui: bool = _setting(False, "serve the web page at /chat/", flags=("--gui",))
     demo: bool = _setting(False, "demo mode: no per-request keys, proxies, API bases or uploads", flags=("--demo",))
     allow_api_base: bool = _setting(False, "accept a per-request `api_base`", flags=("--allow-api-base",))
@@ -100,37 +105,55 @@ class Settings:
     conversation_ttl: float = _setting(86400.0, "seconds a conversation is kept after its last turn")
 
     # --- how `g4f api` runs ------------------------------------------------------------------------
-    host: str = _setting("127.0.0.1", "address to listen on (`--bind host:port` too)", flags=("--host", "--bind"), group="process")  # fmt: skip
-    port: int | None = _setting(None, "port to listen on", flags=("--port",), group="process", shown_default="1337 (`g4f gui`: 8080)")  # fmt: skip
-    workers: int = _setting(1, "worker processes (several need `--state sqlite:///…` or `redis://…`)", flags=("--workers",), group="process")  # fmt: skip
+    host: str = _setting(
+        "127.0.0.1", "address to listen on (`--bind host:port` too)", flags=("--host", "--bind"), group="process"
+    )
+    port: int | None = _setting(
+        None, "port to listen on", flags=("--port",), group="process", shown_default="1337 (`g4f gui`: 8080)"
+    )
+    workers: int = _setting(
+        1, "worker processes (several need `--state sqlite:///…` or `redis://…`)", flags=("--workers",), group="process"
+    )
     ssl_keyfile: str | None = _setting(None, "TLS key file", flags=("--ssl-keyfile",), group="process")
     ssl_certfile: str | None = _setting(None, "TLS certificate file", flags=("--ssl-certfile",), group="process")
-    access_log: bool | None = _setting(None, "log each request", flags=("--access-log",), group="process", shown_default="with `--debug`")  # fmt: skip
+    access_log: bool | None = _setting(
+        None, "log each request", flags=("--access-log",), group="process", shown_default="with `--debug`"
+    )
 
     # --- library and server alike ------------------------------------------------------------------
     config: str | None = _setting(
-        None, "settings file (TOML, setting names as keys)", flags=("--config",), group="library",
+        None,
+        "settings file (TOML, setting names as keys)",
+        flags=("--config",),
+        group="library",
         shown_default="`settings.toml` in the user config dir, if present",
-    )  # fmt: skip
+    )
     proxy: str | None = _setting(None, "proxy for outbound requests", flags=("--proxy",), group="library")
     debug: bool = _setting(False, "verbose logs", flags=("--debug",), group="library")
     cookies_dir: str | None = _setting(
-        None, "folder of cookie, HAR and `.env` key files, and `config.yaml`", flags=("--cookies-dir",),
-        group="library", shown_default="`cookies` in the user config dir",
-    )  # fmt: skip
+        None,
+        "folder of cookie, HAR and `.env` key files, and `config.yaml`",
+        flags=("--cookies-dir",),
+        group="library",
+        shown_default="`cookies` in the user config dir",
+    )
     media_dir: str | None = _setting(
-        None, "folder where generated images and audio are saved", flags=("--media-dir",), group="library",
+        None,
+        "folder where generated images and audio are saved",
+        flags=("--media-dir",),
+        group="library",
         shown_default="`media` in the user data dir",
-    )  # fmt: skip
+    )
     routes_file: str | None = _setting(
-        None, "custom model routes (gpt4free's `config.yaml` format)", flags=("--routes-file",), group="library",
+        None,
+        "custom model routes (gpt4free's `config.yaml` format)",
+        flags=("--routes-file",),
+        group="library",
         shown_default="`config.yaml` in the cookies dir",
-    )  # fmt: skip
+    )
     max_image_size: int = _setting(20 * MiB, "largest image or media input in bytes", group="library")
     max_audio_upload: int = _setting(25 * MiB, "largest audio file to transcribe in bytes", group="library")
-    allow_private_urls: bool = _setting(
-        False, "let image URLs point at private or loopback addresses", group="library"
-    )
+    allow_private_urls: bool = _setting(False, "let image URLs point at private or loopback addresses", group="library")
 
     # --- the embedded engine (`Local`) -------------------------------------------------------------
     models_dir: str | None = _setting(
@@ -183,9 +206,16 @@ def _registry() -> dict[str, Setting]:
         meta = f.metadata
         env = meta["env"] or "G4F_" + f.name.upper()
         result[f.name] = Setting(
-            f.name, hints[f.name], default, env, meta["flags"], meta["help"], meta["group"], meta["secret"],
+            f.name,
+            hints[f.name],
+            default,
+            env,
+            meta["flags"],
+            meta["help"],
+            meta["group"],
+            meta["secret"],
             meta["shown"],
-        )  # fmt: skip
+        )
     return result
 
 
@@ -260,9 +290,7 @@ def check_value(setting: Setting, value: Any, where: str) -> Any:
 def environment_values(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The settings the environment sets (``G4F_*``; empty variables count as unset)."""
     environ = os.environ if environ is None else environ
-    return {
-        s.name: parse_text(s, environ[s.env], s.env) for s in SETTINGS.values() if environ.get(s.env, "").strip()
-    }
+    return {s.name: parse_text(s, environ[s.env], s.env) for s in SETTINGS.values() if environ.get(s.env, "").strip()}
 
 
 def file_values(path: str | os.PathLike[str]) -> dict[str, Any]:

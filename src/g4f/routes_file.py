@@ -153,14 +153,14 @@ def _evaluate(node: ast.expr, stats: Mapping[str, float]) -> float | bool:
         return -value if isinstance(node.op, ast.USub) else +value
     if isinstance(node, ast.Compare):
         left = _evaluate(node.left, stats)
-        for op, comparator in zip(node.ops, node.comparators):
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
             right = _evaluate(comparator, stats)
             if not _COMPARE[type(op)](left, right):
                 return False
             left = right
         return True
     if isinstance(node, ast.Constant):
-        return node.value  # type: ignore[no-any-return]  # bool/int/float, checked at parse time
+        return node.value  # type: ignore[return-value]  # bool/int/float, checked at parse time
     return _lookup(_dotted(node) or "", stats)
 
 

@@ -65,7 +65,9 @@ def test_gpt4free_example_parses_in_order(tmp_path):
 
 
 def test_model_defaults_to_the_route_name(tmp_path):
-    routes = load_routes(write(tmp_path, "models:\n  - name: gpt-4o-mini\n    providers:\n      - provider: OpenaiAPI\n"))
+    routes = load_routes(
+        write(tmp_path, "models:\n  - name: gpt-4o-mini\n    providers:\n      - provider: OpenaiAPI\n")
+    )
     assert routes.get("gpt-4o-mini") == [Route("OpenaiAPI", "gpt-4o-mini")]
 
 
@@ -83,7 +85,10 @@ def test_empty_file_has_no_routes(tmp_path):
         ("models:\n  - providers: [{provider: Groq}]\n", "models[0]: 'name' must be a non-empty string"),
         ("models:\n  - name: x\n", "models[0] (x): 'providers' must be a non-empty list"),
         ("models:\n  - name: x\n    providers: []\n", "'providers' must be a non-empty list"),
-        ("models:\n  - name: x\n    providers: [Groq]\n", "models[0] (x).providers[0]: each provider must be a mapping"),
+        (
+            "models:\n  - name: x\n    providers: [Groq]\n",
+            "models[0] (x).providers[0]: each provider must be a mapping",
+        ),
         ("models:\n  - name: x\n    providers: [{model: m}]\n", "providers[0]: 'provider' must be a non-empty string"),
         (
             "models:\n  - name: x\n    providers: [{provider: Groq, conditon: 'error_count < 3'}]\n",

@@ -8,6 +8,7 @@ with ``overrides`` on top: what ``create_app({...})`` builds. Every setting is a
 from __future__ import annotations
 
 import sys
+import types
 from typing import Any
 
 from .. import config
@@ -80,17 +81,17 @@ def gunicorn_workers() -> int | None:
     if "gunicorn" not in sys.modules:
         return None
     try:
-        from gunicorn.workers.base import Worker
+        from gunicorn.workers.base import Worker  # type: ignore[import-untyped]
     except ImportError:
         return None
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     for _ in range(64):  # the worker is a few dozen frames up at most
         if frame is None:
             break
         candidate = frame.f_locals.get("self")
         if isinstance(candidate, Worker):
             return int(candidate.cfg.workers)
-        frame = frame.f_back  # type: ignore[assignment]
+        frame = frame.f_back
     return None
 
 
