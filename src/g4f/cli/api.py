@@ -25,6 +25,8 @@ def _list(values: list[str] | None) -> list[str] | None:
 
 def _add(group: Any, setting: config.Setting) -> None:
     options: dict[str, Any] = {"dest": setting.name, "default": None, "help": f"{setting.help} (${setting.env})"}
+    if setting.base is not bool:
+        options["metavar"] = setting.name.rsplit("_", 1)[-1].upper()  # KEY, URL, DIR, SIZE, ...
     if setting.base is bool:
         options["action"] = argparse.BooleanOptionalAction
     elif setting.base is list:
@@ -71,8 +73,9 @@ def main(argv: list[str] | None = None, *, prog: str = "g4f api", default_port: 
         from ..api.config import require_shared_state
 
         require_shared_state(settings.state_url, settings.workers)
-    except ConfigError as error:
-        parser.error(str(error))
+    except ConfigError as error:  # a bad variable, file or combination: the reason, not the usage
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2
 
     from ..api import run_api
 
