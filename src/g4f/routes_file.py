@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import config
+
 #: Names a condition may use, and what the router supplies for each (missing numbers count as 0).
 NAMES: dict[str, str] = {
     "error_count": "failed attempts of this provider (gpt4free: in the last hour)",
@@ -51,7 +53,7 @@ _COMPARE: dict[type[ast.cmpop], Any] = {
 }
 
 
-class RoutesError(ValueError):
+class RoutesError(config.ConfigError):
     """``config.yaml`` is not valid; the message says where and why."""
 
 
@@ -302,8 +304,6 @@ _cache: tuple[str, float, Routes] | None = None
 
 def routes_path() -> Path:
     """``config.yaml`` in the cookies directory (``G4F_ROUTES_FILE`` / ``routes_file`` names another)."""
-    from . import config
-
     named = config.get("routes_file")
     if named:
         return Path(named)

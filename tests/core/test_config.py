@@ -222,6 +222,20 @@ def test_cli_refuses_memory_state_for_workers(monkeypatch, capsys, argv, env):
     assert "cannot share memory:// state" in err and "sqlite:///" in err and "redis://" in err
 
 
+def test_an_invalid_routes_file_stops_the_server_before_it_starts(capsys):
+    from g4f.cli.api import main
+    from g4f.cookies import get_cookies_dir
+    from g4f.routes_file import RoutesError
+
+    folder = get_cookies_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.yaml").write_text("models:\n  - name: broken\n", encoding="utf-8")
+    assert main([]) == 2
+    assert "models[0] (broken): 'providers' must be a non-empty list" in capsys.readouterr().err
+    with pytest.raises(RoutesError, match="config.yaml"):
+        AppConfig.from_any(None)
+
+
 def test_cli_flags_cover_the_settings():
     from g4f.cli.api import _flags, build_parser
 

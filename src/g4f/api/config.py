@@ -44,7 +44,7 @@ class AppConfig(Settings):
         workers = gunicorn_workers()
         try:
             settings = cls(**value) if isinstance(value, dict) else cls()
-            require_shared_state(settings.state_url, workers)
+            check_startup(settings, workers)
         except ConfigError as error:
             if workers is None:
                 raise
@@ -60,6 +60,14 @@ class AppConfig(Settings):
 for _name in config.names():
     if not hasattr(AppConfig, _name):
         setattr(AppConfig, _name, config.SETTINGS[_name].default)
+
+
+def check_startup(settings: Settings, workers: int | None) -> None:
+    """What must hold before a server starts: a state store its workers share, a readable ``config.yaml``."""
+    require_shared_state(settings.state_url, workers)
+    from ..routes_file import current_routes
+
+    current_routes()  # RoutesError (a ConfigError) names the file, the entry and the reason
 
 
 def require_shared_state(state_url: str, workers: int | None) -> None:
@@ -95,4 +103,4 @@ def gunicorn_workers() -> int | None:
     return None
 
 
-__all__ = ["AppConfig", "CONFIG_ENV", "ConfigError", "gunicorn_workers", "require_shared_state"]
+__all__ = ["AppConfig", "CONFIG_ENV", "ConfigError", "check_startup", "gunicorn_workers", "require_shared_state"]

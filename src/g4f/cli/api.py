@@ -70,9 +70,9 @@ def main(argv: list[str] | None = None, *, prog: str = "g4f api", default_port: 
     try:
         config.configure(**given)  # the library reads them too (cookies and media folders, proxy, ...)
         settings = config.load()
-        from ..api.config import require_shared_state
+        from ..api.config import check_startup
 
-        require_shared_state(settings.state_url, settings.workers)
+        check_startup(settings, settings.workers)
     except ConfigError as error:  # a bad variable, file or combination: the reason, not the usage
         print(f"{prog}: error: {error}", file=sys.stderr)
         return 2
