@@ -88,6 +88,18 @@ class Settings:
     gui: bool = _setting(False, "serve the web page at /chat/", flags=("--gui",))
     demo: bool = _setting(False, "demo mode: no per-request keys, proxies, API bases or uploads", flags=("--demo",))
     allow_api_base: bool = _setting(False, "accept a per-request `api_base`", flags=("--allow-api-base",))
+    allow_proxy: bool = _setting(
+        False, "accept a per-request `proxy` (only the request's own key goes through it)", flags=("--allow-proxy",)
+    )
+    api_keys: str | None = _setting(
+        None, "JSON file of API keys, each with its own rate limit and models", flags=("--api-keys",)
+    )
+    forwarded_allow_ips: list[str] = _setting(
+        [], "reverse proxies trusted for `X-Forwarded-For`", flags=("--forwarded-allow-ips",)
+    )
+    allowed_hosts: list[str] = _setting(
+        [], "Host names a loopback server without a key answers to, besides loopback ones", flags=("--allowed-hosts",)
+    )
     state_url: str = _setting(
         "memory://",
         "state store: `memory://`, `sqlite:///path` (one host, several workers) or `redis://host:port/db`",
@@ -116,6 +128,21 @@ class Settings:
     )
     ssl_keyfile: str | None = _setting(None, "TLS key file", flags=("--ssl-keyfile",), group="process")
     ssl_certfile: str | None = _setting(None, "TLS certificate file", flags=("--ssl-certfile",), group="process")
+    header_timeout: float = _setting(
+        10.0, "seconds for a request's head to arrive", flags=("--header-timeout",), group="process"
+    )
+    body_timeout: float = _setting(
+        30.0, "seconds of silence allowed while a body arrives", flags=("--body-timeout",), group="process"
+    )
+    keep_alive_timeout: float = _setting(
+        5.0, "seconds an idle keep-alive connection stays open", flags=("--keep-alive-timeout",), group="process"
+    )
+    max_connections_per_ip: int = _setting(
+        512, "connections one address may hold open; 0: no cap", flags=("--max-connections-per-ip",), group="process"
+    )
+    graceful_timeout: float = _setting(
+        30.0, "seconds requests in flight get to finish at shutdown", flags=("--graceful-timeout",), group="process"
+    )
     access_log: bool | None = _setting(
         None, "log each request", flags=("--access-log",), group="process", shown_default="with `--debug`"
     )

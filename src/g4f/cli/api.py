@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None, *, prog: str = "g4f api", default_port: 
 
     from ..api import run_api
 
-    run = {"host", "port", "workers", "ssl_keyfile", "ssl_certfile", "access_log", "debug"}
+    run = {"host", "port", "workers", "ssl_keyfile", "ssl_certfile", "access_log", "debug", "graceful_timeout"}
     app_settings = {k: v for k, v in given.items() if k not in run}
     try:
         run_api(
@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None, *, prog: str = "g4f api", default_port: 
             ssl_keyfile=settings.ssl_keyfile,
             ssl_certfile=settings.ssl_certfile,
             access_log=settings.access_log,
+            graceful_timeout=settings.graceful_timeout,
             **app_settings,
         )
     except ConfigError as error:
