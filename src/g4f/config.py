@@ -265,53 +265,53 @@ def _known(name: str, where: str) -> Setting:
     return setting
 
 
+_KINDS = {bool: "true or false", int: "a whole number", float: "a number", list: "a list of strings", str: "a string"}
+
+
+def _refused(setting: Setting, value: Any, where: str) -> ConfigError:
+    shown = "the value given" if setting.secret else repr(value)  # a key never goes into an error
+    return ConfigError(f"{where}: {shown} is not {_KINDS[setting.base]}")
+
+
 def parse_text(setting: Setting, text: str, where: str) -> Any:
     """A value from text (the environment): ``1/true/yes/on``, numbers, comma- or space-separated lists."""
     text = text.strip()
     base = setting.base
     try:
         if base is bool:
-            if text.lower() in _TRUE:
-                return True
-            if text.lower() in _FALSE:
-                return False
+            if text.lower() in _TRUE + _FALSE:
+                return text.lower() in _TRUE
             raise ValueError
-        if base is int:
-            return int(text)
-        if base is float:
-            return float(text)
-        if base is list:
-            return [v for v in text.replace(",", " ").split() if v]
+        if base in (int, float):
+            return base(text)
     except ValueError:
-        kind = {bool: "true or false", int: "a whole number", float: "a number"}[base]
-        raise ConfigError(f"{where}: {text!r} is not {kind}") from None
+        raise _refused(setting, text, where) from None
+    if base is list:
+        return [v for v in text.replace(",", " ").split() if v]
     return text
 
 
+def _is_a(base: type, value: Any) -> bool:
+    if base is bool or isinstance(value, bool):
+        return base is bool and isinstance(value, bool)
+    if base is float:
+        return isinstance(value, (int, float))
+    if base is list:
+        return isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
+    return isinstance(value, base)
+
+
 def check_value(setting: Setting, value: Any, where: str) -> Any:
-    """A value given as data (settings file, ``configure``, ``create_app``): checked against the type."""
-    if value is None and (setting.optional or setting.default is None):
+    """A value given as data (settings file, ``configure``, ``create_app``), checked against its type;
+    text is parsed as the environment's is."""
+    if value is None and setting.optional:
         return None
     base = setting.base
     if isinstance(value, str) and base is not str:
         return parse_text(setting, value, where)
-    ok = (
-        isinstance(value, bool)
-        if base is bool
-        else isinstance(value, int) and not isinstance(value, bool)
-        if base is int
-        else isinstance(value, (int, float)) and not isinstance(value, bool)
-        if base is float
-        else isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value)
-        if base is list
-        else isinstance(value, str)
-    )
-    if not ok:
-        kind = {bool: "true or false", int: "a whole number", float: "a number", list: "a list of strings"}
-        raise ConfigError(f"{where}: {value!r} is not {kind.get(base, 'a string')}")
-    if base is float:
-        return float(value)
-    return list(value) if base is list else value
+    if not _is_a(base, value):
+        raise _refused(setting, value, where)
+    return float(value) if base is float else list(value) if base is list else value
 
 
 def environment_values(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

@@ -113,6 +113,7 @@ def test_default_settings_file_is_read_when_present(tmp_path, monkeypatch):
         ("gui = 1\n", "gui: 1 is not true or false"),
         ("ignored_providers = [1, 2]\n", "ignored_providers: \\[1, 2\\] is not a list of strings"),
         ("timeout = \n", "not valid TOML"),
+        ("g4f_api_key = 123456789\n", "g4f_api_key: the value given is not a string"),  # never the key itself
     ],
 )
 def test_settings_file_errors_name_the_file_and_setting(tmp_path, monkeypatch, text, message):
