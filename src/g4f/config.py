@@ -19,15 +19,13 @@ Provider credentials keep their own names (``GROQ_API_KEY``, ``<NAME>_API_BASE``
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 import types
 import typing
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 MiB = 1024 * 1024
 #: Environment variable through which a parent process hands its chosen settings to workers.
@@ -53,15 +51,23 @@ def _setting(
     shown_default: str | None = None,
 ) -> Any:
     """A setting: ``flags`` on the command line (none: environment and file only); ``group`` for the docs."""
-    meta = {"help": help, "flags": flags, "env": env, "group": group, "secret": secret, "shown": shown_default}
-    if isinstance(default, list):
-        return field(default_factory=lambda: list(default), metadata=meta)
-    return field(default=default, metadata=meta)
+    return _Declared(default, help, flags, env, group, secret, shown_default)
 
 
-@dataclass
+class _Declared(NamedTuple):
+    default: Any
+    help: str
+    flags: tuple[str, ...]
+    env: str | None
+    group: str
+    secret: bool
+    shown_default: str | None
+
+
 class Settings:
-    """Every setting of g4f, with its default. Read ``load()`` or ``get(name)``; don't build directly."""
+    """Every setting of g4f, with its default. Read ``load()`` or ``get(name)``; don't build directly.
+
+    A plain class rather than a dataclass: building one with fifty fields costs more at import."""
 
     # --- the API server (``g4f api``, ``create_app``, gunicorn) ------------------------------------
     g4f_api_key: str | None = _setting(
@@ -190,6 +196,14 @@ class Settings:
     local_threads: int = _setting(0, "CPU threads of the embedded engine; 0: every core", group="local")
     local_extra_bufts: bool = _setting(False, "keep llama.cpp's extra CPU buffer types on AMX CPUs", group="local")
 
+    def __init__(self, **values: Any) -> None:
+        for name, setting in SETTINGS.items():
+            value = values.get(name, setting.default)
+            setattr(self, name, list(value) if isinstance(value, list) else value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Settings) and self.to_dict() == other.to_dict()
+
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in names()}
 
@@ -198,8 +212,7 @@ class Settings:
         return f"{type(self).__name__}({shown})"
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(NamedTuple):
     """What the docs, the parser and the CLI know about one setting."""
 
     name: str
@@ -226,23 +239,24 @@ class Setting:
 
 
 def _registry() -> dict[str, Setting]:
+    """The declarations of ``Settings``, in order; its class attributes become the plain defaults."""
     hints = typing.get_type_hints(Settings)
     result = {}
-    for f in dataclasses.fields(Settings):
-        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
-        meta = f.metadata
-        env = meta["env"] or "G4F_" + f.name.upper()
-        result[f.name] = Setting(
-            f.name,
-            hints[f.name],
-            default,
-            env,
-            meta["flags"],
-            meta["help"],
-            meta["group"],
-            meta["secret"],
-            meta["shown"],
-        )
+    for name, declared in list(vars(Settings).items()):
+        if isinstance(declared, _Declared):
+            env = declared.env or "G4F_" + name.upper()
+            result[name] = Setting(
+                name,
+                hints[name],
+                declared.default,
+                env,
+                declared.flags,
+                declared.help,
+                declared.group,
+                declared.secret,
+                declared.shown_default,
+            )
+            setattr(Settings, name, declared.default)
     return result
 
 

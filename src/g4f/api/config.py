@@ -55,13 +55,6 @@ class AppConfig(Settings):
         return settings
 
 
-# gpt4free code reads settings as class attributes (``AppConfig.ignored_providers``); the dataclass
-# keeps only plain defaults there, so lists are added here.
-for _name in config.names():
-    if not hasattr(AppConfig, _name):
-        setattr(AppConfig, _name, config.SETTINGS[_name].default)
-
-
 def check_startup(settings: Settings, workers: int | None) -> None:
     """What must hold before a server starts: a state store its workers share, a readable ``config.yaml``."""
     require_shared_state(settings.state_url, workers)
