@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import os
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,6 +180,25 @@ def quota_stats(quota: Mapping[str, Any], prefix: str = QUOTA) -> dict[str, floa
     return flat
 
 
+def health_stats(
+    record: Mapping[str, Any] | None, quota: Mapping[str, Any] | None = None, now: float | None = None
+) -> dict[str, float]:
+    """Condition numbers from a provider's record in ``g4f.routing.health.snapshot()`` (successes,
+    failures, consecutive_failures, latency, retry_at) and its quota, if it reports one."""
+    record = record or {}
+    retry_at = record.get("retry_at")
+    stats = {
+        "error_count": float(record.get("failures") or 0),
+        "success_count": float(record.get("successes") or 0),
+        "consecutive_failures": float(record.get("consecutive_failures") or 0),
+        "latency": float(record.get("latency") or 0),
+        "cooldown": max(0.0, float(retry_at) - (time.time() if now is None else now)) if retry_at else 0.0,
+    }
+    if quota:
+        stats.update(quota_stats(quota))
+    return stats
+
+
 @dataclass(frozen=True)
 class Route:
     """One candidate of a custom model: send ``model`` to ``provider`` when ``condition`` holds."""
@@ -334,6 +354,7 @@ __all__ = [
     "Routes",
     "RoutesError",
     "current_routes",
+    "health_stats",
     "load_routes",
     "parse_routes",
     "quota_stats",

@@ -12,6 +12,7 @@ from g4f.routes_file import (
     Route,
     RoutesError,
     current_routes,
+    health_stats,
     load_routes,
     quota_stats,
     routes_path,
@@ -211,6 +212,23 @@ def test_quota_stats_keeps_numbers_only():
         "quota.credits.remaining": 5.0,
         "quota.credits.ok": 1.0,
     }
+
+
+def test_health_stats_from_a_health_snapshot_record():
+    record = {"state": "open", "successes": 4, "failures": 3, "consecutive_failures": 2, "latency": 0.5}
+    stats = health_stats({**record, "retry_at": 1010.0}, {"balance": 2}, now=1000.0)
+    assert stats == {
+        "error_count": 3.0,
+        "success_count": 4.0,
+        "consecutive_failures": 2.0,
+        "latency": 0.5,
+        "cooldown": 10.0,
+        "quota.balance": 2.0,
+    }
+    assert Condition("error_count < 3 or balance > 0")(stats)
+    assert health_stats(None) == dict.fromkeys(
+        ("error_count", "success_count", "consecutive_failures", "latency", "cooldown"), 0.0
+    )
 
 
 def test_current_routes_follow_the_cookies_dir_file(tmp_path, monkeypatch):
