@@ -319,3 +319,46 @@ def test_gunicorn_worker_count_is_read_from_the_worker_building_the_app():
         cfg = Config()
         cfg.set("workers", count)
         assert Probe(0, os.getppid(), [], None, 30, cfg, None).run() == count
+
+
+def test_uvicorn_worker_count_is_read_from_the_config_loading_the_app():
+    from uvicorn.config import Config
+
+    from g4f.api.config import server_workers
+
+    seen = []
+
+    async def app(scope, receive, send):  # pragma: no cover - never served
+        pass
+
+    def factory():
+        seen.append(server_workers())
+        return app
+
+    for count in (1, 3):
+        Config(app=factory, factory=True, workers=count).load()
+    assert seen == [1, 3]
+
+
+def test_uvicorn_workers_stop_with_startup_failure(capsys):
+    """``uvicorn --factory g4f.api:create_app --workers 2``: each worker exits with uvicorn's
+    STARTUP_FAILURE, on which its supervisor stops instead of restarting the worker."""
+    from uvicorn.config import STARTUP_FAILURE, Config
+
+    built = []
+
+    def factory():
+        built.append(AppConfig.from_any())
+        return _asgi
+
+    with pytest.raises(SystemExit) as exit_:
+        Config(app=factory, factory=True, workers=2).load()
+    assert exit_.value.code == STARTUP_FAILURE and not built
+    assert "2 workers cannot share memory:// state" in capsys.readouterr().err
+    config.configure(state_url="sqlite:///shared.db")  # a shared store: the same workers start
+    Config(app=factory, factory=True, workers=2).load()
+    assert built[0].state_url == "sqlite:///shared.db"
+
+
+async def _asgi(scope, receive, send):  # pragma: no cover - never served
+    pass

@@ -41,15 +41,15 @@ class AppConfig(Settings):
         """An ``AppConfig`` from None (the process's settings), a dict of overrides or an instance."""
         if isinstance(value, AppConfig):
             return value
-        workers = gunicorn_workers()
+        workers = server_workers()
         try:
             settings = cls(**value) if isinstance(value, dict) else cls()
             check_startup(settings, workers)
         except ConfigError as error:
             if workers is None:
                 raise
-            # Under gunicorn a worker that fails after booting is restarted forever; this exit code
-            # (its WORKER_BOOT_ERROR) makes the master stop instead, with the reason in its log.
+            # A worker that fails after booting is restarted over and over; exiting with 3 (gunicorn's
+            # WORKER_BOOT_ERROR, uvicorn's STARTUP_FAILURE) makes the master stop, the reason in its log.
             print(f"g4f: {error}", file=sys.stderr, flush=True)
             raise SystemExit(3) from None
         return settings
@@ -69,31 +69,60 @@ def require_shared_state(state_url: str, workers: int | None) -> None:
         raise ConfigError(
             f"{workers} workers cannot share memory:// state (each would keep its own conversations, "
             "limits and health). Choose a shared store: --state sqlite:///path/state.db (one host) or "
-            "--state redis://host:6379/0 (several hosts); under gunicorn set G4F_STATE_URL."
+            "--state redis://host:6379/0 (several hosts); under gunicorn or uvicorn, G4F_STATE_URL."
         )
+
+
+def _on_stack(cls: type) -> Any:
+    """The nearest ``self`` of type ``cls`` in the frames that called into here, else None."""
+    frame: types.FrameType | None = sys._getframe(2)
+    for _ in range(64):  # the server's object is a few dozen frames up at most
+        if frame is None:
+            break
+        candidate = frame.f_locals.get("self")
+        if isinstance(candidate, cls):
+            return candidate
+        frame = frame.f_back
+    return None
 
 
 def gunicorn_workers() -> int | None:
     """The worker count of the gunicorn master this process serves under, else None.
 
-    gunicorn's workers are forks of its master, so they hold its parsed configuration: the worker
-    object is on the stack that builds the app (``Worker.load_wsgi`` or uvicorn's server start-up).
+    gunicorn's workers are forks of its master and hold its parsed configuration: the worker object
+    is on the stack that builds the app (``Worker.load_wsgi``, or uvicorn's start-up in its worker).
     """
     if "gunicorn" not in sys.modules:
         return None
-    try:
-        from gunicorn.workers.base import Worker  # type: ignore[import-untyped]
-    except ImportError:
+    from gunicorn.workers.base import Worker  # type: ignore[import-untyped]
+
+    worker = _on_stack(Worker)
+    return int(worker.cfg.workers) if worker is not None else None
+
+
+def uvicorn_workers() -> int | None:
+    """The worker count of ``uvicorn --factory g4f.api:create_app --workers N``, else None: uvicorn
+    hands each worker process its ``Config``, whose ``load()`` calls the factory."""
+    if "uvicorn" not in sys.modules:
         return None
-    frame: types.FrameType | None = sys._getframe(1)
-    for _ in range(64):  # the worker is a few dozen frames up at most
-        if frame is None:
-            break
-        candidate = frame.f_locals.get("self")
-        if isinstance(candidate, Worker):
-            return int(candidate.cfg.workers)
-        frame = frame.f_back
-    return None
+    from uvicorn.config import Config
+
+    loading = _on_stack(Config)
+    return int(loading.workers or 1) if loading is not None else None
 
 
-__all__ = ["AppConfig", "CONFIG_ENV", "ConfigError", "check_startup", "gunicorn_workers", "require_shared_state"]
+def server_workers() -> int | None:
+    """How many worker processes the server building this app runs (gunicorn, uvicorn), else None."""
+    return gunicorn_workers() or uvicorn_workers()
+
+
+__all__ = [
+    "AppConfig",
+    "CONFIG_ENV",
+    "ConfigError",
+    "check_startup",
+    "gunicorn_workers",
+    "require_shared_state",
+    "server_workers",
+    "uvicorn_workers",
+]
