@@ -104,7 +104,7 @@ class Condition:
             for operand in (node.left, *node.comparators):
                 self._check(operand)
         elif isinstance(node, ast.Constant):
-            if isinstance(node.value, str) or not isinstance(node.value, (bool, int, float)):
+            if not isinstance(node.value, (bool, int, float)):  # no strings, bytes, None, ...
                 raise RoutesError(f"condition {self.source!r}: only numbers and True/False may be written")
         elif isinstance(node, (ast.Name, ast.Attribute)):
             name = _dotted(node)

@@ -253,6 +253,8 @@ def test_cli_flags_cover_the_settings():
             "redis://h:1/0",
             "--media-dir",
             "m",
+            "--forwarded-allow-ips",
+            "10.0.0.1,10.0.0.2",
         ]
     )
     assert _flags(args) == {
@@ -261,6 +263,7 @@ def test_cli_flags_cover_the_settings():
         "ignored_providers": ["A", "B", "C"],
         "state_url": "redis://h:1/0",
         "media_dir": "m",
+        "forwarded_allow_ips": ["10.0.0.1", "10.0.0.2"],
     }
     assert _flags(parser.parse_args([])) == {}
     with pytest.raises(SystemExit):

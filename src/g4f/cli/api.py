@@ -52,9 +52,9 @@ def build_parser(prog: str = "g4f api", default_port: int = 1337) -> argparse.Ar
 def _flags(args: argparse.Namespace) -> dict[str, Any]:
     """The settings given on the command line (flags not given are None and left out)."""
     given = {n: getattr(args, n) for n in config.names() if getattr(args, n, None) is not None}
-    for name in ("ignored_providers", "cors_origins"):
-        if name in given:
-            given[name] = _list(given[name])
+    for name, value in given.items():
+        if config.SETTINGS[name].base is list:
+            given[name] = _list(value)
     return given
 
 
