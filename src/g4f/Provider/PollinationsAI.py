@@ -80,6 +80,7 @@ class PollinationsAI(OpenaiTemplate):
         timeout: float | None = None,
         proxy: str | None = None,
         seed: int | None = None,
+        http_client: Any = None,
         **kwargs: Any,
     ) -> ImageResponse:
         model = cls.get_model(model or cls.image_models[0])
@@ -103,8 +104,9 @@ class PollinationsAI(OpenaiTemplate):
             api_key=cls.get_api_key(api_key),
             timeout=timeout or 300,
             proxy=proxy,
-        ) as response:
-            data, content_type = await response.read(), response.content_type
+            http_client=http_client,
+        ) as call:
+            data, content_type = await call.read(), call.content_type
         if not data or not content_type.startswith("image/"):
             raise NoMediaResponseError(f"PollinationsAI returned no image ({content_type})")
         from ..image import to_data_uri
@@ -121,6 +123,7 @@ class PollinationsAI(OpenaiTemplate):
         api_base: str | None = None,
         timeout: float | None = None,
         proxy: str | None = None,
+        http_client: Any = None,
         **kwargs: Any,
     ) -> AudioResponse:
         params = {
@@ -137,8 +140,9 @@ class PollinationsAI(OpenaiTemplate):
             api_key=cls.get_api_key(api_key),
             timeout=timeout,
             proxy=proxy,
-        ) as response:
-            data, content_type = await response.read(), response.content_type
+            http_client=http_client,
+        ) as call:
+            data, content_type = await call.read(), call.content_type
         if not data or not content_type.startswith("audio/"):
             raise NoMediaResponseError(f"PollinationsAI returned no audio ({content_type})")
         return AudioResponse(data, content_type, transcript=input)
