@@ -117,7 +117,9 @@ async def test_the_silence_timeout_defaults_to_timeout(protocol):
 
 
 async def test_status_errors_keep_status_and_request_id(fake):
-    fake.script.append({"status": 429, "message": "Slow down", "headers": {"x-request-id": "req_42", "Retry-After": "3"}})
+    fake.script.append(
+        {"status": 429, "message": "Slow down", "headers": {"x-request-id": "req_42", "Retry-After": "3"}}
+    )
     with pytest.raises(RateLimitError) as info:
         [p async for p in Custom.create_async_generator("m", MESSAGES, api_base=fake.url)]
     assert info.value.status == 429 and info.value.request_id == "req_42" and info.value.retry_after == 3.0
@@ -202,7 +204,9 @@ async def test_anthropic_and_gemini_use_the_callers_session(anthropic, gemini, m
     seen: list[str] = []
     async with observed_session(seen) as session:
         for name, key in (("Anthropic", anthropic_server.API_KEY), ("Gemini", gemini_server.API_KEY)):
-            agen = Provider.get(name).create_async_generator("", MESSAGES, stream=stream, api_key=key, http_client=session)
+            agen = Provider.get(name).create_async_generator(
+                "", MESSAGES, stream=stream, api_key=key, http_client=session
+            )
             assert text_of([p async for p in agen]) == "You said: hello"
     method = "streamGenerateContent" if stream else "generateContent"
     assert seen == ["POST /v1/messages", f"POST /v1beta/models/gemini-2.5-flash:{method}"]

@@ -84,7 +84,10 @@ async def test_openai_vendor_url_and_headers(name):
 
 def test_openrouter_names_the_app():
     # openrouter.ai/docs/api-reference/overview: optional app attribution headers.
-    assert Provider.get("OpenRouter").headers == {"HTTP-Referer": "https://github.com/xtekky/gpt4free", "X-Title": "g4f"}
+    assert Provider.get("OpenRouter").headers == {
+        "HTTP-Referer": "https://github.com/xtekky/gpt4free",
+        "X-Title": "g4f",
+    }
 
 
 async def test_pollinations_media_endpoints():

@@ -79,8 +79,8 @@ class PollinationsAI(OpenaiTemplate):
         api_base: str | None = None,
         timeout: float | None = None,
         proxy: str | None = None,
-        seed: int | None = None,
         http_client: Any = None,
+        seed: int | None = None,
         **kwargs: Any,
     ) -> ImageResponse:
         model = cls.get_model(model or cls.image_models[0])
@@ -119,6 +119,9 @@ class PollinationsAI(OpenaiTemplate):
         input: str,
         model: str | None = None,
         voice: str | None = None,
+        response_format: str | None = None,  # Pollinations answers mp3 whatever is asked
+        speed: float | None = None,
+        instructions: str | None = None,
         api_key: str | None = None,
         api_base: str | None = None,
         timeout: float | None = None,

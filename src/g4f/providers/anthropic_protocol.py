@@ -222,7 +222,8 @@ def build_request(
         body["tools"] = tools_spec
         if choice := convert_tool_choice(tool_choice, parallel_tool_calls):
             body["tool_choice"] = choice
-    format_type = (response_format or {}).get("type")
+    response_format = response_format or {}
+    format_type = response_format.get("type")
     if format_type == "json_schema" and not tools_spec:
         # Anthropic's documented JSON technique: one forced tool whose input is the answer.
         schema = response_format.get("json_schema") or {}
@@ -262,7 +263,7 @@ def _usage(usage: dict) -> Usage:
     return Usage(prompt_tokens=prompt, completion_tokens=usage.get("output_tokens") or 0)
 
 
-def _tool_call(block_id: str, name: str, arguments: str) -> dict:
+def _tool_call(block_id: str | None, name: str | None, arguments: str) -> dict:
     return {"id": block_id, "type": "function", "function": {"name": name, "arguments": arguments or "{}"}}
 
 
@@ -326,9 +327,9 @@ class Parser:
             raise ResponseError(f"{self.name} sent an event that is not JSON: {data[:100]!r}") from error
         kind = payload.get("type", event) if isinstance(payload, dict) else event
         if kind == "error":
-            error = payload.get("error") or {}
-            status = ERROR_STATUS.get(error.get("type"), 500)
-            raise status_error(self.name, status, error.get("message") or error.get("type") or "stream error")
+            problem = payload.get("error") or {}
+            status = ERROR_STATUS.get(str(problem.get("type")), 500)
+            raise status_error(self.name, status, problem.get("message") or problem.get("type") or "stream error")
         if kind == "message_start":
             self.usage.update((payload.get("message") or {}).get("usage") or {})
         elif kind == "content_block_start":

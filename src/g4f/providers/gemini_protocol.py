@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from ..errors import InvalidRequestError, NotSupportedError, ResponseError
 from ..image import IMAGE_OR_AUDIO, is_url, prepare_media, resolve_image_urls, to_bytes
@@ -46,6 +46,8 @@ RPC_STATUS = {
     "UNAVAILABLE": 503,
     "DEADLINE_EXCEEDED": 504,
 }
+
+
 def error_info(body: Any) -> tuple[str | None, int | None, float | None]:
     """Google's ``{"error": {"code", "message", "status", "details"}}``: a refused key (sent as 400
     ``API_KEY_INVALID``) counts as 401; a 429's ``RetryInfo.retryDelay`` is its retry-after."""
@@ -89,7 +91,7 @@ def content_parts(content: Any) -> list[dict]:
             parts.extend(inline_part(url) for url in message_images([part]))
         elif kind == "input_audio":
             audio = part.get("input_audio") or {}
-            mime = {"mp3": "audio/mpeg", "wav": "audio/wav"}.get(audio.get("format"), "audio/wav")
+            mime = {"mp3": "audio/mpeg", "wav": "audio/wav"}.get(str(audio.get("format")), "audio/wav")
             parts.append({"inlineData": {"mimeType": mime, "data": audio.get("data", "")}})
         else:
             raise NotSupportedError(f"Gemini: message content of type {kind!r} is not supported.")
@@ -110,7 +112,7 @@ def convert_messages(messages: Messages, media: MediaListType | None = None) -> 
     """``(system, contents)``: system prompts lifted out, roles ``user``/``model``, tool traffic as parts."""
     system: list[str] = []
     contents: list[dict] = []
-    names: dict[str, str] = {}  # tool_call_id -> function name: functionResponse is matched by name
+    names: dict[Any, Any] = {}  # tool_call_id -> function name: functionResponse is matched by name
     for message in messages:
         role = message.get("role")
         content = message.get("content")
@@ -195,7 +197,8 @@ def build_request(
             config[key] = value
     if stop:
         config["stopSequences"] = [stop] if isinstance(stop, str) else list(stop)
-    format_type = (response_format or {}).get("type")
+    response_format = response_format or {}
+    format_type = response_format.get("type")
     if format_type in ("json_object", "json_schema"):
         config["responseMimeType"] = "application/json"
         schema = (response_format.get("json_schema") or {}).get("schema")
@@ -227,7 +230,7 @@ async def localize_images(messages: Messages, media: MediaListType | None) -> tu
     if any(is_url(url) for m in messages for url in message_images(m.get("content"))):
         messages = await resolve_image_urls(messages)
     if media and any(is_url(data) for data, _name in media):
-        media = await prepare_media(media)
+        return messages, cast(MediaListType, await prepare_media(media))
     return messages, media
 
 

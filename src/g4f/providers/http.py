@@ -18,9 +18,7 @@ from ..errors import InvalidRequestError
 
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
 # Sessions made by callers' functions, per loop: {function: session}.
-_made: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Callable[[], Any], Any]] = (
-    weakref.WeakKeyDictionary()
-)
+_made: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Callable[[], Any], Any]] = weakref.WeakKeyDictionary()
 
 
 def get_session(http_client: Any = None) -> Any:

@@ -105,7 +105,14 @@ def status_error(name: str, status: int, message: str, retry_after: float | None
         error = InvalidRequestError(text)
     else:
         error = ProviderError(text)  # 5xx, Anthropic's 529 overloaded: another provider may answer
+    return _keep(error, status)
+
+
+def _keep(error: G4FError, status: int, request: str | None = None) -> G4FError:
+    """The upstream's status and request id on the error (attributes, as openai-python's errors have)."""
     error.status = status  # type: ignore[attr-defined]
+    if request is not None or not hasattr(error, "request_id"):
+        error.request_id = request  # type: ignore[attr-defined]
     return error
 
 
@@ -131,9 +138,7 @@ async def raise_for_status(name: str, response: Any, error_info: ErrorInfo | Non
     if retry_after is None:
         retry_after = parse_retry_after(response.headers.get("retry-after"))
     error = status_error(name, status or response.status, (message or raw[:500]).strip(), retry_after)
-    error.status = response.status  # type: ignore[attr-defined]
-    error.request_id = request_id(response.headers)  # type: ignore[attr-defined]
-    raise error
+    raise _keep(error, response.status, request_id(response.headers))
 
 
 class SSEDecoder:
@@ -245,7 +250,7 @@ class Call:
         mapped = self._map(error)
         if response is not None:
             if isinstance(error, G4FError) and getattr(error, "request_id", None) is None:
-                error.request_id = request_id(response.headers)  # type: ignore[attr-defined]
+                _keep(error, getattr(error, "status", None) or response.status, request_id(response.headers))
             response.release()
         if mapped is not None:
             raise mapped from error
