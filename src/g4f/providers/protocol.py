@@ -113,11 +113,14 @@ class ProtocolTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         api_base: str | None = None,
         timeout: float | None = None,
         stream_timeout: float | None = None,
+        first_byte_timeout: float | None = None,
         proxy: str | None = None,
         media: MediaListType | None = None,
         http_client: Any = None,
         **kwargs: Any,
     ) -> AsyncResult:
+        if stream and first_byte_timeout:  # the older name of a stream's ``timeout``
+            timeout = first_byte_timeout
         key = require_key(cls, api_key)
         model = cls.get_model(model)
         refuse_images(cls, model, messages, media)

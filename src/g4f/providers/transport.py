@@ -309,11 +309,16 @@ class Call:
         finally:
             clock.cancel(alarm)
 
-    async def chunks(self) -> AsyncIterator[bytes]:
-        """The body as it arrives (a stream's first bytes included)."""
+    def _first(self) -> bytes:
+        """What entering read: a stream's first bytes, or a whole body (then nothing is left to read)."""
         chunk, self.head = self.head, b""
         if self.body is not None:
             chunk, self.body = self.body, None
+        return chunk
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The body as it arrives (what entering read included)."""
+        chunk = self._first()
         while chunk:
             yield chunk
             chunk = await self._next()
@@ -325,7 +330,8 @@ class Call:
         return self.body
 
     async def text(self) -> str:
-        return (await self.read()).decode(self.response.get_encoding() if self.response else "utf-8", "replace")
+        charset = self.response.charset if self.response is not None else None
+        return (await self.read()).decode(charset or "utf-8", "replace")
 
     async def json(self) -> Any:
         """The body as JSON; ``ResponseError`` (showing its start) when it is not."""
@@ -339,7 +345,7 @@ class Call:
     async def events(self) -> AsyncIterator[tuple[str, str]]:
         """``(event, data)`` for each Server-Sent Event."""
         feed = SSEDecoder().feed
-        chunk, self.head = self.head, b""
+        chunk = self._first()
         while chunk:
             for item in feed(chunk):
                 yield item
