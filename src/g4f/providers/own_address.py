@@ -19,6 +19,7 @@ from ..errors import ProviderNotWorkingError
 LOOPBACK = "loopback"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
+_noted: set[object] = set()  # the scopes' own tuples, as given
 _own: set[tuple[str, int]] = set()
 _own_ports: set[int] = set()
 _verdicts: dict[str, tuple[str, int] | None] = {}  # base URL -> its own address, or None
@@ -46,15 +47,20 @@ def _host_key(host: str) -> str:
 
 
 def note_server(server: object) -> None:
-    """Remember an address this process accepts connections on (an ASGI scope's ``server``)."""
-    if not isinstance(server, (tuple, list)) or len(server) != 2 or not isinstance(server[1], int):
+    """Remember an address this process accepts connections on (an ASGI scope's ``server``).
+
+    Called for every request: an address already noted costs one set lookup."""
+    if isinstance(server, list):  # ASGI allows any two-item iterable
+        server = tuple(server)
+    if server in _noted:
+        return
+    if not isinstance(server, tuple) or len(server) != 2 or not isinstance(server[1], int):
         return  # no server address, or a Unix socket
     host, port = server
-    key = (_host_key(str(host)), port)
-    if key not in _own:
-        _own.add(key)
-        _own_ports.add(port)
-        _verdicts.clear()
+    _noted.add(server)
+    _own.add((_host_key(str(host)), port))
+    _own_ports.add(port)
+    _verdicts.clear()
 
 
 def address(base_url: str) -> tuple[str, int] | None:
@@ -98,7 +104,8 @@ def refuse_own_address(provider_name: str, base_url: str, env: str | None = None
 
 
 def forget() -> None:
-    """Forget every noted address (tests)."""
+    """Forget every noted address (when a server stops: its port may go to another one)."""
+    _noted.clear()
     _own.clear()
     _own_ports.clear()
     _verdicts.clear()
