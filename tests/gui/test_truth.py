@@ -18,6 +18,7 @@ def test_local_servers_are_ready_only_when_they_listen(page, server, closed_port
     assert f"VLLM · not running at 127.0.0.1:{closed_port}" in options
     assert "Custom · no base URL" in options
     assert "LlamaCppServer · points at this server" in options
+    assert "Groq · off on this server" in options  # in the test server's ignored providers
     ready = [o for o in options if o.endswith((" · ready", " · key set"))]
     assert options.index("LMStudio · ready") < options.index(f"Ollama · not running at 127.0.0.1:{closed_port}")
     assert page.text_content("#providers-button .count") == f"{len(ready)} ready"
@@ -34,11 +35,12 @@ def test_local_servers_are_ready_only_when_they_listen(page, server, closed_port
     page.keyboard.press("Escape")
 
 
-def test_models_no_provider_can_serve_are_set_apart(page):
+def test_models_no_provider_can_serve_are_set_apart(page, closed_port):
     blocked = page.locator('#model-select optgroup[label="Need a key or a server"] option').all_text_contents()
     assert "claude-3.5-haiku · needs key: ANTHROPIC_API_KEY" in blocked
     assert "claude-3.5-sonnet · vision · needs key: ANTHROPIC_API_KEY" in blocked
-    assert "llama-3.1-8b · not enabled on this server" in blocked  # all its providers are ignored here
+    assert f"llama-3.1-8b · Ollama not running at 127.0.0.1:{closed_port}" in blocked
+    assert "llama-3-70b · not enabled on this server" in blocked  # all its providers are ignored here
     chat = page.locator('#model-select optgroup[label="Chat models"] option').all_text_contents()
     assert "gpt-4o · vision" in chat  # OpenaiAPI has its key
     assert not any("needs" in text or "not enabled" in text for text in chat)

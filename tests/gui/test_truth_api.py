@@ -105,9 +105,15 @@ def test_models_served_only_by_ignored_providers_require_nothing_they_could_get(
     app = ThreadedUvicorn({"ignored_providers": ["Groq", "Cerebras"]}).start()
     try:
         scout = {m.id: m.model_extra for m in sdk(app).models.list().data}["llama-4-scout"]
+        providers = {p["id"]: p for p in httpx.get(f"{app.url}/v1/providers", timeout=5).json()["data"]}
     finally:
         app.stop()
     assert scout == {**scout, "available": False, "requires": []}
+    assert (providers["Groq"]["ignored"], providers["Cerebras"]["ignored"], providers["Mistral"]["ignored"]) == (
+        True,
+        True,
+        False,
+    )
 
 
 def test_a_provider_pointing_at_this_server_is_refused(server):

@@ -116,7 +116,9 @@ async def list_providers(request: Request) -> JSONResponse:
     """Every installed provider: whether it works, needs a key and has one configured, its server is there."""
     providers = Provider.all_providers()
     await probe.refresh(providers)
-    return JSONResponse({"object": "list", "data": [describe_provider(p) for p in providers]})
+    ignored = set(request.app.state.settings.ignored_providers)
+    data = [{**describe_provider(p), "ignored": _name(p) in ignored} for p in providers]
+    return JSONResponse({"object": "list", "data": data})
 
 
 async def get_provider(request: Request, provider: str) -> JSONResponse:

@@ -31,6 +31,7 @@ const ids = (list) =>
  * A server the server probed (`reachable` false) is not ready, whatever its key says.
  */
 export function providerStatus(p) {
+  if (p.ignored) return { label: "off on this server", cls: "status-off", rank: 3, hint: "in the server's ignored providers" };
   if (p.working === false) return { label: "not working", cls: "status-off", rank: 3 };
   const needsKey = Boolean(p.auth ?? p.needs_auth);
   const hasKey = Boolean(p.has_credentials ?? p.has_key);
