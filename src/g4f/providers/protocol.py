@@ -17,12 +17,16 @@ from ..image import has_images
 from ..typing import AsyncResult, MediaListType, Messages
 from . import transport
 from .base_provider import AsyncGeneratorProvider, ProviderModelMixin
+from .own_address import refuse_own_address
 
 
 def resolve_api_base(provider: Any, api_base: str | None = None) -> str:
-    """The per-request ``api_base``, else ``<NAME>_API_BASE`` from the environment, else the class's."""
+    """The per-request ``api_base``, else ``<NAME>_API_BASE`` from the environment, else the class's;
+    refused when it is this server's own address (g4f would call itself)."""
     env = f"{provider.get_name().upper()}_API_BASE"
-    return (api_base or os.environ.get(env) or provider.api_base).rstrip("/")
+    base = (api_base or os.environ.get(env) or provider.api_base).rstrip("/")
+    refuse_own_address(provider.get_name(), base, env)
+    return base
 
 
 def key_variable(provider: Any) -> str:
