@@ -457,6 +457,11 @@ def get(name: str) -> Any:
     return setting.default
 
 
+def secret_values() -> set[str]:
+    """The values of secret settings (``g4f_api_key``) wherever they were set: for the redactor."""
+    return {value for name, setting in SETTINGS.items() if setting.secret and (value := get(name))}
+
+
 def provider_env(name: str) -> str | None:
     """A provider's own variable (``GROQ_API_KEY``, ``OLLAMA_HOST``, ``<NAME>_API_BASE``): the
     environment, else a ``.env`` file in the cookies directory. Empty counts as unset."""
@@ -505,6 +510,7 @@ __all__ = [
     "load",
     "provider_env",
     "reset",
+    "secret_values",
     "settings_file",
     "settings_table",
     "names",

@@ -144,6 +144,12 @@ def test_library_reads_current_values(tmp_path, monkeypatch):
     assert max_image_size() == 1000 and private_urls_allowed() is True
 
 
+def test_secret_values_for_the_redactor(tmp_path, monkeypatch):
+    assert config.secret_values() == set()
+    monkeypatch.setenv("G4F_CONFIG", str(settings_file(tmp_path, 'g4f_api_key = "from-the-file-0123"\n')))
+    assert config.secret_values() == {"from-the-file-0123"}
+
+
 def test_provider_env_reads_environment_then_cookies_env_file(monkeypatch):
     from g4f import cookies
 
