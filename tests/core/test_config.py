@@ -147,6 +147,7 @@ def test_library_reads_current_values(tmp_path, monkeypatch):
 def test_secret_values_for_the_redactor(tmp_path, monkeypatch):
     assert config.secret_values() == set()
     monkeypatch.setenv("G4F_CONFIG", str(settings_file(tmp_path, 'g4f_api_key = "from-the-file-0123"\n')))
+    config.reset()  # the settings file is read once per process
     assert config.secret_values() == {"from-the-file-0123"}
 
 
