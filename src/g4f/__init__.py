@@ -20,19 +20,28 @@ _EXPORTS = {
 }
 
 
+# Submodules gpt4free code reaches as attributes after a bare ``import g4f``
+# (``g4f.Provider.Groq``, ``g4f.models.gpt_4o``); imported on first access.
+_SUBMODULES = frozenset(
+    {"Provider", "models", "providers", "errors", "client", "cookies", "debug", "image", "typing", "api", "cli"}
+)
+
+
 def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'g4f' has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value
 
 
 def __dir__() -> list[str]:
-    return [*globals(), *_EXPORTS]
+    return [*globals(), *_EXPORTS, *_SUBMODULES]
 
 
 __all__ = ["__version__", *_EXPORTS]

@@ -99,6 +99,17 @@ def test_import_is_lazy():
     assert result.stdout.split("\n")[:2] == ["[]", "[]"]
 
 
+def test_submodules_reachable_after_bare_import():
+    # gpt4free scripts do `import g4f` then use g4f.Provider.Groq and g4f.models.gpt_4o.
+    result = run_python("""
+        import sys, g4f
+        print("g4f.Provider" in sys.modules, "g4f.models" in sys.modules)
+        print(g4f.Provider.Groq.__name__, g4f.models.gpt_4o.name, g4f.errors.MissingAuthError.__name__)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[:2] == ["False False", "Groq gpt-4o MissingAuthError"]
+
+
 def test_models_registry():
     from g4f import models
 
