@@ -57,3 +57,43 @@ def test_no_prompt():
     result = g4f_cli(stdin="")
     assert result.returncode == 2
     assert "no prompt" in result.stderr
+
+
+def test_version():
+    from g4f.version import __version__
+
+    result = g4f_cli("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"g4f {__version__}"
+
+
+def test_models_and_providers_list_what_the_server_lists():
+    import asyncio
+    import json
+
+    from g4f.api import catalog
+
+    models = g4f_cli("models", "--json")
+    assert models.returncode == 0, models.stderr
+    listed = json.loads(models.stdout)["data"]
+    assert [m["id"] for m in listed] == [m["id"] for m in asyncio.run(catalog.models_data())]
+    assert {m["id"]: m["audio"] for m in listed}["whisper-1"] is True
+    text = g4f_cli("models")
+    assert text.returncode == 0 and text.stdout.splitlines()[0].split()[:2] == [listed[0]["id"], "chat"]
+    providers = g4f_cli("providers")
+    assert providers.returncode == 0, providers.stderr
+    lines = {line.split()[0]: line for line in providers.stdout.splitlines()}
+    assert "ready" in lines["Local"] and "needs GROQ_API_KEY" in lines["Groq"]
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["--provider", "Nope"], "Provider 'Nope' not found."),
+        (["--provider", "Copilot"], "no documented public API"),
+        (["--provider", "Groq", "--ignored-providers", "Groq"], "is among the ignored providers"),
+    ],
+)
+def test_api_refuses_a_provider_it_cannot_serve(args, reason):
+    result = g4f_cli("api", "--port", "1", *args)
+    assert result.returncode == 2
+    assert reason in result.stderr and "Available providers: " in result.stderr and "Local" in result.stderr

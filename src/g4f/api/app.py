@@ -138,6 +138,7 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
         openapi_extra=chat_doc,
     )
     route("/v1/models", catalog.list_models, methods=["GET"], tags=["models"])
+    route("/v1/models/", catalog.list_models, methods=["GET"], include_in_schema=False)  # as guides write it
     route("/v1/models/{model_name:path}", catalog.get_model, methods=["GET"], tags=["models"])
     route("/api/{provider}/models", catalog.list_provider_models, methods=["GET"], tags=["models"])
     route("/v1/providers", catalog.list_providers, methods=["GET"], tags=["providers"])

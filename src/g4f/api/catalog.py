@@ -30,7 +30,14 @@ def static_models(provider: Any) -> list[str]:
 
 
 async def provider_models(provider: Any) -> list[str]:
-    """The provider's own list (``get_models`` may ask its API), the declared one when that fails."""
+    """The provider's own list (an OpenAI-protocol server's ``GET /models``, cached), the declared one
+    when that fails."""
+    get_models_async = getattr(provider, "get_models_async", None)
+    if get_models_async is not None:
+        try:
+            return list(await get_models_async()) or static_models(provider)
+        except Exception:
+            return static_models(provider)
     get_models = getattr(provider, "get_models", None)
     if get_models is None:
         return static_models(provider)
@@ -69,18 +76,37 @@ def describe_provider(provider: Any, models: list[str] | None = None) -> dict[st
     }
 
 
-async def list_models(request: Request) -> JSONResponse:
-    """Every model of the registry, with its first provider and whether a provider can serve it now."""
+async def models_data(ignored: list[str] | tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Every model of the registry, with its first provider, whether a provider can serve it now and
+    whether it chats (``audio`` models such as whisper-1 and tts-1 speak or listen, they don't chat)."""
     providers = Provider.all_providers()
     await probe.refresh(providers)
     problems = {info["id"]: readiness.problem(info) for info in map(describe_provider, providers)}
-    ignored = request.app.state.settings.ignored_providers
-    data = [
-        {**describe(m).model_dump(), **readiness.availability(m.provider_names, problems, ignored)}
+    return [
+        {
+            **describe(m).model_dump(),
+            "audio": m.kind == "audio",
+            **readiness.availability(m.provider_names, problems, ignored),
+        }
         for m in ModelRegistry.all_models().values()
         if m.name
     ]
-    return JSONResponse({"object": "list", "data": data})
+
+
+async def providers_data(ignored: list[str] | tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Every installed provider: whether it works, needs a key and has one configured, its server is there."""
+    providers = Provider.all_providers()
+    await probe.refresh(providers)
+    skip = set(ignored)
+    return [{**describe_provider(p), "ignored": _name(p) in skip} for p in providers]
+
+
+async def list_models(request: Request) -> JSONResponse:
+    """``/v1/models``: the registry's models; with a server-wide provider, what that provider serves."""
+    settings = request.app.state.settings
+    if settings.provider:
+        return await list_provider_models(request, settings.provider)
+    return JSONResponse({"object": "list", "data": await models_data(settings.ignored_providers)})
 
 
 async def get_model(request: Request, model_name: str) -> JSONResponse:
@@ -113,12 +139,8 @@ async def list_provider_models(request: Request, provider: str) -> JSONResponse:
 
 
 async def list_providers(request: Request) -> JSONResponse:
-    """Every installed provider: whether it works, needs a key and has one configured, its server is there."""
-    providers = Provider.all_providers()
-    await probe.refresh(providers)
-    ignored = set(request.app.state.settings.ignored_providers)
-    data = [{**describe_provider(p), "ignored": _name(p) in ignored} for p in providers]
-    return JSONResponse({"object": "list", "data": data})
+    """``/v1/providers``: every installed provider (see ``providers_data``)."""
+    return JSONResponse({"object": "list", "data": await providers_data(request.app.state.settings.ignored_providers)})
 
 
 async def get_provider(request: Request, provider: str) -> JSONResponse:
@@ -130,4 +152,7 @@ async def get_provider(request: Request, provider: str) -> JSONResponse:
     return JSONResponse(info)
 
 
-__all__ = ["list_models", "get_model", "list_provider_models", "list_providers", "get_provider", "describe_provider"]
+__all__ = [
+    "models_data",
+    "providers_data",
+    "list_models", "get_model", "list_provider_models", "list_providers", "get_provider", "describe_provider"]

@@ -56,11 +56,35 @@ class AppConfig(Settings):
 
 
 def check_startup(settings: Settings, workers: int | None) -> None:
-    """What must hold before a server starts: a state store its workers share, a readable ``config.yaml``."""
+    """What must hold before a server starts: a state store its workers share, a readable ``config.yaml``,
+    a server-wide provider that exists and is not declined."""
     require_shared_state(settings.state_url, workers)
+    if settings.provider:
+        require_provider(settings.provider, settings.ignored_providers)
     from ..routes_file import current_routes
 
     current_routes()  # RoutesError (a ConfigError) names the file, the entry and the reason
+
+
+def require_provider(name: str, ignored: list[str]) -> None:
+    """``--provider NAME`` must name an installed provider that works and is not ignored; else the
+    server would answer every request with the same error. The refusal names the alternatives."""
+    from .. import Provider
+    from ..errors import ProviderNotFoundError
+
+    try:
+        cls = Provider.get(name)
+    except ProviderNotFoundError as error:
+        reason = str(error)
+    else:
+        if cls.__name__ in ignored:
+            reason = f"Provider {cls.__name__!r} is among the ignored providers."
+        elif not getattr(cls, "working", False):
+            reason = f"Provider {cls.__name__!r} is not working."
+        else:
+            return
+    usable = [n for n in Provider.names() if n not in ignored and getattr(Provider.get(n), "working", False)]
+    raise ConfigError(f"--provider: {reason} Available providers: {', '.join(usable)}.")
 
 
 def require_shared_state(state_url: str, workers: int | None) -> None:

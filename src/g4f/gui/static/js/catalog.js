@@ -91,10 +91,12 @@ export function fillProviderSelect(select, current) {
 /** The models offered for `provider` (all models with no provider): [{id, image, vision, needs}]. */
 function modelsFor(provider) {
   const p = catalog.provider(provider);
-  if (!p) return catalog.models.map((m) => ({ id: m.id, image: Boolean(m.image), vision: Boolean(m.vision), needs: modelNeeds(m) }));
+  // Audio models (whisper-1, tts-1) speak or listen: they are not offered for chat.
+  if (!p) return catalog.models.filter((m) => !m.audio).map((m) => ({ id: m.id, image: Boolean(m.image), vision: Boolean(m.vision), needs: modelNeeds(m) }));
   const image = new Set(ids(p.image_models));
   const vision = new Set(ids(p.vision_models));
-  const all = [...new Set([...ids(p.models), ...image, ...vision])];
+  const audio = new Set(ids(p.audio_models));
+  const all = [...new Set([...ids(p.models), ...image, ...vision])].filter((id) => !audio.has(id) || image.has(id) || vision.has(id));
   return all.map((id) => ({ id, image: image.has(id), vision: vision.has(id) }));
 }
 
