@@ -3,7 +3,7 @@
 Routes (also under ``/v1``): ``POST /chat/completions`` (whole ``chat.completion`` or SSE of
 ``chat.completion.chunk`` ending in ``data: [DONE]``, with the usage chunk when
 ``stream_options.include_usage``), ``GET /models``, ``POST /images/generations``,
-``POST /audio/speech``, ``POST /audio/transcriptions`` (multipart); Pollinations: ``POST /openai``,
+``POST /images/variations`` (multipart), ``POST /audio/speech``, ``POST /audio/transcriptions`` (multipart); Pollinations: ``POST /openai``,
 ``GET /prompt/{prompt}`` (an image), ``GET /{text}?model=openai-audio`` (speech).
 
 With ``api_key`` set it wants ``Authorization: Bearer <key>`` (else 401, like OpenAI); with
@@ -81,6 +81,7 @@ class FakeOpenAI(ThreadedServer):
             app.router.add_post(f"{prefix}/chat/completions", self.chat)
             app.router.add_get(f"{prefix}/models", self.list_models)
             app.router.add_post(f"{prefix}/images/generations", self.images)
+            app.router.add_post(f"{prefix}/images/variations", self.variations)
             app.router.add_post(f"{prefix}/audio/speech", self.speech)
             app.router.add_post(f"{prefix}/audio/transcriptions", self.transcriptions)
         app.router.add_post("/beta/chat/completions", self.chat)  # DeepSeek's beta features
@@ -344,6 +345,41 @@ class FakeOpenAI(ThreadedServer):
         if not body.get("input") or not body.get("voice"):
             return self.error(400, "'input' and 'voice' are required", code="invalid_value")
         return web.Response(body=MP3_HEADER + body["input"].encode(), content_type="audio/mpeg")
+
+    async def variations(self, request: web.Request) -> web.Response:
+        """Create image variation: multipart ``image`` (a PNG) with ``model``, ``n``, ``response_format``, ``size``."""
+        fields = await self.form(request)
+        failed = await self.failure(request, self.next_reply()) or self.refuse(request)
+        if failed is not None:
+            return failed
+        image = fields.get("image")
+        if not isinstance(image, dict) or image["content_type"] != "image/png":
+            return self.error(400, "'image' must be a PNG file", code="invalid_image_format")
+        import base64
+
+        n = int(fields.get("n") or 1)
+        if fields.get("response_format") == "b64_json":
+            items = [{"b64_json": base64.b64encode(PNG_1PX).decode()} for _ in range(n)]
+        else:
+            items = [{"url": f"{self.url}/files/variation_{i}.png"} for i in range(n)]
+        return web.json_response({"created": int(time.time()), "data": items})
+
+    async def form(self, request: web.Request) -> dict[str, Any]:
+        """A multipart request's fields (files as their name, type and size), recorded."""
+        fields: dict[str, Any] = {}
+        async for part in await request.multipart():
+            if part.filename:
+                fields[part.name] = {
+                    "filename": part.filename,
+                    "content_type": part.headers.get("Content-Type"),
+                    "size": len(await part.read()),
+                }
+            else:
+                fields[part.name] = await part.text()
+        self.requests.append(
+            {"method": "POST", "path": request.path, "headers": dict(request.headers), "json": None, "form": fields}
+        )
+        return fields
 
     async def transcriptions(self, request: web.Request) -> web.Response:
         fields: dict[str, Any] = {}

@@ -21,7 +21,7 @@ from ..providers.own_address import forget as forget_own_addresses
 from ..providers.own_address import note_server
 from ..state import Conversations, HealthBook, RateLimiter, open_store
 from ..version import __version__
-from . import audio, catalog, chat, images, media, uploads
+from . import audio, catalog, chat, image_variations, images, media, uploads
 from .auth import AuthMiddleware
 from .config import AppConfig
 from .errors import handle_exception
@@ -145,6 +145,7 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
     route("/v1/providers/{provider}", catalog.get_provider, methods=["GET"], tags=["providers"])
     for path in ("/v1/images/generations", "/v1/images/generate"):
         route(path, images.images_generations, methods=["POST"], tags=["images"], openapi_extra=image_doc)
+    route("/v1/images/variations", image_variations.images_variations, methods=["POST"], tags=["images"])
     route(
         "/api/{provider}/images/generations",
         images.provider_images_generations,

@@ -17,7 +17,7 @@ import base64
 import re
 from typing import Any
 
-from ..errors import InvalidRequestError, NoMediaResponseError
+from ..errors import InvalidRequestError, NoMediaResponseError, ProviderError, RetryProviderError
 from ..image import fetch_image, is_data_uri, is_url, load_image, parse_data_uri
 from ..media import media_url, resolve_media_path, save_media, sniff_type
 from ..providers.response import MediaResponse
@@ -31,6 +31,8 @@ DEFAULT_VARIATION_MODEL = "dall-e-2"
 MAX_N = 4
 MAX_PROMPT = 32000
 RESPONSE_FORMATS = (None, "url", "b64_json")
+#: Model names that ask for the default: images go to the image default, not the chat one.
+DEFAULT_NAMES = (None, "", "default", "auto")
 _SIZE = re.compile(r"(\d{2,5})x(\d{2,5})")
 
 
@@ -129,6 +131,20 @@ async def _as_image(url: str, response_format: str | None, revised: str | None) 
     return Image(url=media_url(name), revised_prompt=revised)
 
 
+def _lenient(response_format: Any) -> str | None:
+    """The library takes any other ``response_format`` as the default, as gpt4free does (the REST
+    API checks it strictly with ``validate_request`` before calling here)."""
+    return response_format if response_format in RESPONSE_FORMATS else None
+
+
+def _unreachable(error: BaseException) -> bool:
+    """True when the error is (or every cause of it is) a failure to reach the provider."""
+    import aiohttp
+
+    causes = list(getattr(error, "exceptions", {}).values()) or [error]
+    return all(isinstance(e.__cause__, (aiohttp.ClientConnectionError, OSError)) for e in causes)
+
+
 class Images:
     """``generate`` / ``create_variation``: sync on ``Client``, coroutines on ``AsyncClient``."""
 
@@ -157,7 +173,8 @@ class Images:
         self, method: str, model: str | None, provider: Any, n: int, response_format: str | None, **kwargs: Any
     ) -> ImagesResponse:
         provider = self._provider(provider)
-        if model is None and provider is None:
+        default = provider is None and model in DEFAULT_NAMES  # the chat default is no image model
+        if default:
             model = DEFAULT_VARIATION_MODEL if method == "create_image_variation" else DEFAULT_IMAGE_MODEL
         fallback = _chat_images if method == "create_image" else None
 
@@ -173,7 +190,14 @@ class Images:
                 **self._options(kwargs),
             )
 
-        (urls, revised), used = await one(n)
+        try:
+            (urls, revised), used = await one(n)
+        except (ProviderError, RetryProviderError) as error:
+            if default and _unreachable(error):
+                raise ProviderError(
+                    f"No image provider is reachable for the default image model {model!r}: {error}"
+                ) from error
+            raise
         if len(urls) < n:  # a provider that makes one image a request: ask again for the rest, at once
             more = await asyncio.gather(*(one(1) for _ in range(n - len(urls))))
             urls += [u for (extra, _), _ in more for u in extra]
@@ -191,6 +215,7 @@ class Images:
         size: str | None = None,
         **kwargs: Any,
     ) -> ImagesResponse:
+        response_format = _lenient(response_format)
         validate_request(prompt, n, size, response_format)
         return await self._run("create_image", model, provider, n, response_format, prompt=prompt, size=size, **kwargs)
 
@@ -220,6 +245,7 @@ class Images:
         size: str | None = None,
         **kwargs: Any,
     ) -> ImagesResponse:
+        response_format = _lenient(response_format)
         validate_request(kwargs.get("prompt"), n, size, response_format, prompt_required=False)
         data, mime = await load_image(image)
         name = getattr(image, "name", None) if not isinstance(image, (str, bytes)) else None
