@@ -72,12 +72,23 @@ def new_completion_id() -> str:
 
 
 class Usage(_Stub):
-    __slots__ = ("prompt_tokens", "completion_tokens", "total_tokens")
+    __slots__ = ("prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details", "completion_tokens_details")
+    _optional = ("prompt_tokens_details", "completion_tokens_details")
 
-    def __init__(self, prompt_tokens: int = 0, completion_tokens: int = 0, total_tokens: int | None = None) -> None:
+    def __init__(
+        self,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        total_tokens: int | None = None,
+        prompt_tokens_details: dict | None = None,
+        completion_tokens_details: dict | None = None,
+    ) -> None:
         self.prompt_tokens = prompt_tokens
         self.completion_tokens = completion_tokens
         self.total_tokens = prompt_tokens + completion_tokens if total_tokens is None else total_tokens
+        # The upstream's breakdown (cached, reasoning, audio tokens), passed on as it came.
+        self.prompt_tokens_details = prompt_tokens_details
+        self.completion_tokens_details = completion_tokens_details
 
 
 class ToolCallFunction(_Stub):
@@ -106,8 +117,8 @@ class ToolCall(_Stub):
 
 
 class ChatCompletionMessage(_Stub):
-    __slots__ = ("role", "content", "tool_calls", "reasoning", "refusal")
-    _optional = ("tool_calls", "reasoning")
+    __slots__ = ("role", "content", "tool_calls", "reasoning", "reasoning_content", "refusal", "annotations", "audio")
+    _optional = ("tool_calls", "reasoning", "reasoning_content", "annotations", "audio")
 
     def __init__(
         self,
@@ -115,14 +126,14 @@ class ChatCompletionMessage(_Stub):
         role: str = "assistant",
         tool_calls: list[ToolCall] | None = None,
         reasoning: str | None = None,
+        refusal: str | None = None,
+        annotations: list[dict] | None = None,
+        audio: dict | None = None,
     ) -> None:
         self.role, self.content, self.tool_calls, self.reasoning = role, content, tool_calls, reasoning
-        self.refusal = None
-
-    # gpt4free name for reasoning
-    @property
-    def reasoning_content(self) -> str | None:
-        return self.reasoning
+        # DeepSeek's name for it, which clients (and gpt4free code) read: sent under both names.
+        self.reasoning_content = reasoning
+        self.refusal, self.annotations, self.audio = refusal, annotations, audio
 
 
 class ChatCompletionChoice(_Stub):
@@ -133,8 +144,19 @@ class ChatCompletionChoice(_Stub):
 
 
 class ChatCompletion(_Stub):
-    __slots__ = ("id", "object", "created", "model", "provider", "choices", "usage", "conversation")
-    _optional = ("conversation",)
+    __slots__ = (
+        "id",
+        "object",
+        "created",
+        "model",
+        "provider",
+        "choices",
+        "usage",
+        "conversation",
+        "system_fingerprint",
+        "service_tier",
+    )
+    _optional = ("conversation", "system_fingerprint", "service_tier")
 
     def __init__(
         self,
@@ -161,11 +183,14 @@ class ChatCompletion(_Stub):
         ]
         self.usage = usage or Usage()
         self.conversation = conversation
+        self.system_fingerprint: str | None = None
+        self.service_tier: str | None = None
 
 
 class ChatCompletionDelta(_Stub):
-    __slots__ = ("role", "content", "reasoning", "tool_calls")
-    _optional = ("role", "reasoning", "tool_calls")  # OpenAI sends role in the first delta only
+    __slots__ = ("role", "content", "reasoning", "reasoning_content", "tool_calls", "refusal", "audio")
+    # OpenAI sends role (and refusal) in the first delta only
+    _optional = ("role", "reasoning", "reasoning_content", "tool_calls", "refusal", "audio")
 
     def __init__(
         self,
@@ -173,12 +198,12 @@ class ChatCompletionDelta(_Stub):
         role: str | None = "assistant",
         reasoning: str | None = None,
         tool_calls: list[dict] | None = None,
+        refusal: str | None = None,
+        audio: dict | None = None,
     ) -> None:
         self.role, self.content, self.reasoning, self.tool_calls = role, content, reasoning, tool_calls
-
-    @property
-    def reasoning_content(self) -> str | None:
-        return self.reasoning
+        self.reasoning_content = reasoning  # as on the message
+        self.refusal, self.audio = refusal, audio
 
 
 class ChatCompletionDeltaChoice(_Stub):
@@ -189,8 +214,8 @@ class ChatCompletionDeltaChoice(_Stub):
 
 
 class ChatCompletionChunk(_Stub):
-    __slots__ = ("id", "object", "created", "model", "provider", "choices", "usage")
-    _optional = ("usage",)
+    __slots__ = ("id", "object", "created", "model", "provider", "choices", "usage", "system_fingerprint", "service_tier")
+    _optional = ("usage", "system_fingerprint", "service_tier")
 
     def __init__(
         self,
@@ -206,6 +231,8 @@ class ChatCompletionChunk(_Stub):
         self.id, self.object, self.created = completion_id, "chat.completion.chunk", created
         self.model, self.provider, self.usage = model, provider, usage
         self.choices = [] if delta is None else [ChatCompletionDeltaChoice(delta, finish_reason)]
+        self.system_fingerprint: str | None = None
+        self.service_tier: str | None = None
 
 
 class Model(_Stub):

@@ -14,7 +14,17 @@ from typing import Any
 
 from ..errors import ResponseError
 from .messages import message_text
-from .response import AudioResponse, FinishReason, Reasoning, ToolCalls, Usage
+from .response import (
+    Annotations,
+    AudioResponse,
+    CompletionMeta,
+    FinishReason,
+    Logprobs,
+    Reasoning,
+    Refusal,
+    ToolCalls,
+    Usage,
+)
 from .transport import loads, status_error
 
 #: Chat parameters passed through by their OpenAI names when given.
@@ -183,7 +193,34 @@ def usage_part(usage: Any) -> Usage | None:
         int(usage.get("prompt_tokens") or 0),
         int(usage.get("completion_tokens") or 0),
         int(usage.get("total_tokens") or 0),
+        usage.get("prompt_tokens_details") if isinstance(usage.get("prompt_tokens_details"), dict) else None,
+        usage.get("completion_tokens_details") if isinstance(usage.get("completion_tokens_details"), dict) else None,
     )
+
+
+def audio_part(audio: Any) -> AudioResponse | None:
+    """A chat answer's ``audio`` (whole, or one streamed delta of it) as a part."""
+    if not isinstance(audio, dict) or not (audio.get("data") or audio.get("transcript") or audio.get("id")):
+        return None
+    return AudioResponse(
+        base64.b64decode(audio["data"]) if audio.get("data") else None,
+        transcript=audio.get("transcript"),
+        id=audio.get("id"),
+        expires_at=audio.get("expires_at"),
+    )
+
+
+def meta_part(data: dict) -> CompletionMeta | None:
+    """``system_fingerprint`` and ``service_tier`` of a completion or chunk, when it has them."""
+    if data.get("system_fingerprint") or data.get("service_tier"):
+        return CompletionMeta(data.get("system_fingerprint"), data.get("service_tier"))
+    return None
+
+
+def logprobs_part(logprobs: Any) -> Logprobs | None:
+    if not isinstance(logprobs, dict) or not (logprobs.get("content") or logprobs.get("refusal")):
+        return None
+    return Logprobs(logprobs.get("content"), logprobs.get("refusal"))
 
 
 def message_parts(message: dict) -> list[Any]:
@@ -197,9 +234,13 @@ def message_parts(message: dict) -> list[Any]:
         content = message_text(content)
     if content:
         parts += ThinkTags.split(content)
-    audio = message.get("audio")
-    if isinstance(audio, dict) and audio.get("data"):
-        parts.append(AudioResponse(base64.b64decode(audio["data"]), transcript=audio.get("transcript")))
+    if isinstance(message.get("refusal"), str) and message["refusal"]:
+        parts.append(Refusal(message["refusal"]))
+    audio = audio_part(message.get("audio"))
+    if audio is not None:
+        parts.append(audio)
+    if isinstance(message.get("annotations"), list) and message["annotations"]:
+        parts.append(Annotations(message["annotations"]))
     if message.get("tool_calls"):
         parts.append(ToolCalls([complete_call(c) for c in message["tool_calls"]]))
     return parts
@@ -212,7 +253,10 @@ def completion_parts(name: str, data: Any) -> list[Any]:
             raise status_error(name, error_status(data["error"]), error_message(data) or "")
         raise ResponseError(f"{name} answered without choices: {str(data)[:200]}")
     choice = data["choices"][0] if data["choices"] else {}
-    parts = message_parts(choice.get("message") or {})
+    parts = [p for p in (meta_part(data),) if p] + message_parts(choice.get("message") or {})
+    logprobs = logprobs_part(choice.get("logprobs"))
+    if logprobs:
+        parts.append(logprobs)
     usage = usage_part(data.get("usage"))
     if usage:
         parts.append(usage)
@@ -224,10 +268,11 @@ def completion_parts(name: str, data: Any) -> list[Any]:
 class ChunkParser:
     """The data of each ``chat.completion.chunk`` event as parts; tool calls, usage and finish come at ``end``."""
 
-    __slots__ = ("name", "tools", "think", "usage", "finish", "done")
+    __slots__ = ("name", "tools", "think", "usage", "finish", "done", "meta")
 
     def __init__(self, name: str) -> None:
         self.name = name
+        self.meta = False  # system_fingerprint / service_tier passed on once
         self.tools = ToolCallBuilder()
         self.think = ThinkTags()
         self.usage: Usage | None = None
@@ -247,6 +292,11 @@ class ChunkParser:
         if chunk.get("error"):
             raise status_error(self.name, error_status(chunk["error"]), error_message(chunk) or "")
         parts: list[Any] = []
+        if not self.meta:
+            meta = meta_part(chunk)
+            if meta is not None:
+                self.meta = True
+                parts.append(meta)
         if chunk.get("usage"):
             self.usage = usage_part(chunk["usage"]) or self.usage
         for choice in chunk.get("choices") or ():
@@ -256,8 +306,18 @@ class ChunkParser:
             reasoning = delta.get("reasoning_content") or delta.get("reasoning")
             if isinstance(reasoning, str) and reasoning:
                 parts.append(Reasoning(reasoning))
+            if isinstance(delta.get("refusal"), str) and delta["refusal"]:
+                parts.append(Refusal(delta["refusal"]))
             if delta.get("content"):
                 parts += self.think.feed(delta["content"])
+            audio = audio_part(delta.get("audio"))
+            if audio is not None:
+                parts.append(audio)
+            if isinstance(delta.get("annotations"), list) and delta["annotations"]:
+                parts.append(Annotations(delta["annotations"]))
+            logprobs = logprobs_part(choice.get("logprobs"))
+            if logprobs is not None:
+                parts.append(logprobs)
             if delta.get("tool_calls"):
                 self.tools.add(delta["tool_calls"])
             self.finish = choice.get("finish_reason") or self.finish
@@ -290,4 +350,7 @@ __all__ = [
     "model_ids",
     "openai_error_info",
     "usage_part",
+    "audio_part",
+    "meta_part",
+    "logprobs_part",
 ]

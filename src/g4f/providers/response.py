@@ -43,6 +43,9 @@ class Usage(ResponsePart):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+    #: The upstream's breakdown (cached, reasoning, audio tokens) as it sent it.
+    prompt_tokens_details: dict[str, Any] | None = None
+    completion_tokens_details: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not self.total_tokens:
@@ -99,12 +102,46 @@ class VideoResponse(MediaResponse):
 
 @dataclass
 class AudioResponse(ResponsePart):
-    """Audio: raw ``data`` bytes with a ``content_type``, or a ``url``."""
+    """Audio: raw ``data`` bytes with a ``content_type``, or a ``url``. A chat answer's audio
+    (``modalities=["text", "audio"]``) also has the upstream's ``id`` and ``expires_at``; streamed,
+    each part is one delta of it (``data`` and ``transcript`` pieces)."""
 
     data: bytes | None = None
     content_type: str = "audio/mpeg"
     url: str | None = None
     transcript: str | None = None
+    id: str | None = None
+    expires_at: int | None = None
+
+
+@dataclass
+class Refusal(ResponsePart):
+    """A delta of the model's refusal (OpenAI's ``refusal``), kept apart from the content."""
+
+    token: str = ""
+
+
+@dataclass
+class Annotations(ResponsePart):
+    """Annotations of the message (OpenAI's ``message.annotations``: url citations, ...)."""
+
+    list: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class Logprobs(ResponsePart):
+    """Log probabilities of the answer's tokens, in OpenAI's ``choices[].logprobs`` shape."""
+
+    content: list[dict[str, Any]] | None = None
+    refusal: list[dict[str, Any]] | None = None
+
+
+@dataclass
+class CompletionMeta(ResponsePart):
+    """Fields of the upstream's completion object passed on as they came."""
+
+    system_fingerprint: str | None = None
+    service_tier: str | None = None
 
 
 @dataclass
@@ -130,6 +167,10 @@ __all__ = [
     "ImageResponse",
     "VideoResponse",
     "AudioResponse",
+    "Refusal",
+    "Annotations",
+    "Logprobs",
+    "CompletionMeta",
     "TitleGeneration",
     "DebugResponse",
 ]
