@@ -18,6 +18,7 @@ from .body import header, read_json
 from .completion import ChatJob, CompletionResponse
 from .config import AppConfig
 from .errors import error_response
+from .openai_rules import check_chat_rules
 from .validation import CHAT_SPEC, check
 
 #: Request fields handed to the provider under their OpenAI names (the rest are the server's own).
@@ -98,6 +99,7 @@ async def build_job(request: Request, provider: str | None = None, conversation_
     settings: AppConfig = request.app.state.settings
     body = await read_json(request, settings.max_body_size)
     params = check(body, CHAT_SPEC, required=("messages",))
+    check_chat_rules(body)  # OpenAI's cross-field rules: no provider sees a request OpenAI refuses
     messages = validate_messages(params.pop("messages"))
     check_request_options(settings, params)
     await check_rate(request)
