@@ -11,7 +11,7 @@ from .. import Provider
 from ..client.models import describe
 from ..client.stubs import Model
 from ..models import ModelRegistry
-from ..routing import find_model
+from ..routing import find_model, health
 from .responses import JSONResponse
 
 
@@ -103,15 +103,22 @@ async def list_provider_models(request: Request, provider: str) -> JSONResponse:
 
 
 async def list_providers(request: Request) -> JSONResponse:
-    """Every installed provider: whether it works, needs a key and has one configured."""
-    return JSONResponse({"object": "list", "data": [describe_provider(p) for p in Provider.all_providers()]})
+    """Every installed provider: whether it works, needs a key and has one configured, and its health."""
+    await health.sync()
+    records = health.snapshot()
+    data = []
+    for provider in Provider.all_providers():
+        info = describe_provider(provider)
+        info["health"] = records.get(info["id"]) or health.empty()
+        data.append(info)
+    return JSONResponse({"object": "list", "data": data})
 
 
 async def get_provider(request: Request, provider: str) -> JSONResponse:
-    """One provider with its live model list and the outcomes recorded for it."""
+    """One provider with its live model list and its health record (breaker state, counts, latency)."""
     cls = Provider.get(provider)
     info = describe_provider(cls, await provider_models(cls))
-    info["health"] = await request.app.state.health.counts(info["id"])
+    info["health"] = await health.describe(info["id"])
     return JSONResponse(info)
 
 

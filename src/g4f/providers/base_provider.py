@@ -144,7 +144,7 @@ async def _wrap(result: Any) -> AsyncGenerator[Any, None]:
 
 def sync_create(provider: type[BaseProvider], model: str, messages: Messages, stream: bool = False, **kwargs: Any):
     """``get_create_function()`` of any provider: a sync iterator of parts over the shared bridge."""
-    from ..client.bridge import iterate_sync
+    from ..bridge import iterate_sync
 
     return iterate_sync(provider.create_async_generator(model, messages, stream=stream, **kwargs))
 
