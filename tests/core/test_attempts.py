@@ -197,7 +197,7 @@ async def test_every_attempt_timing_out_is_a_timeout_naming_each():
         await AsyncClient().chat.completions.create(user(), provider=IterListProvider([Hangs, HangsToo]), timeout=0.1)
     assert info.value.status_code == 504
     assert set(info.value.exceptions) == {"Hangs", "HangsToo"}
-    assert "Hangs: ProviderTimeoutError: Hangs sent nothing within 0.1 s" in str(info.value)
+    assert "Hangs: ProviderTimeoutError: Hangs sent nothing within 0.1 seconds." in str(info.value)
 
 
 async def test_silence_mid_stream_is_bounded_by_stream_timeout():

@@ -173,7 +173,7 @@ async def run_attempts(
                             if timer.timed_out():
                                 what = "sent nothing" if latency < 0 else "sent nothing more"
                                 seconds = timeout if latency < 0 else gap
-                                raise ProviderTimeoutError(f"{name} {what} within {seconds:g} s") from None
+                                raise ProviderTimeoutError(f"{name} {what} within {seconds:g} seconds.") from None
                             raise
                         finally:
                             timer.park()
