@@ -192,9 +192,7 @@ def test_client_errors_are_400_before_routing(fast, message, param):
     body = httpx.Request("POST", "/", json={"model": "route-toggle", "messages": [message]}).content
     nested = b"[" * 1000 + b"]" * 1000
     body = body.replace(b'"NEST"', nested)
-    response = httpx.post(
-        fast.url + "/v1/chat/completions", content=body, headers={"content-type": "application/json"}
-    )
+    response = httpx.post(fast.url + "/v1/chat/completions", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 400, response.text
     error = response.json()["error"]
     assert error["param"] == param and error["type"] == "invalid_request_error"

@@ -187,7 +187,9 @@ async def test_a_hung_provider_costs_one_timeout_then_the_next_answers():
 
 def test_hung_then_healthy_through_the_sync_bridge_streaming():
     chunks = list(
-        Client().chat.completions.create(user("x"), provider=IterListProvider([Hangs, EchoProvider]), stream=True, timeout=0.2)
+        Client().chat.completions.create(
+            user("x"), provider=IterListProvider([Hangs, EchoProvider]), stream=True, timeout=0.2
+        )
     )
     assert text_of(chunks) == "x" and chunks[-1].provider == "EchoProvider"
 
@@ -214,9 +216,7 @@ async def test_silence_mid_stream_is_bounded_by_stream_timeout():
 
 async def test_a_producing_stream_has_no_total():
     # ~1 s of deltas with a first-part deadline and a silence bound of 0.3 s each
-    stream = AsyncClient().chat.completions.create(
-        user(), provider=Drips, stream=True, timeout=0.3, stream_timeout=0.3
-    )
+    stream = AsyncClient().chat.completions.create(user(), provider=Drips, stream=True, timeout=0.3, stream_timeout=0.3)
     text = text_of([chunk async for chunk in stream])
     assert text == "".join(f"{i} " for i in range(16))
     assert health.snapshot()["Drips"]["successes"] == 1
@@ -331,7 +331,10 @@ async def test_a_request_refused_by_the_provider_is_not_its_failure():
         ([{"role": "user", "content": "hi", "name": 5}], "messages[0].name"),
         ([{"role": "tool", "content": "hi", "tool_call_id": {}}], "messages[0].tool_call_id"),
         ([{"role": "assistant", "tool_calls": "x"}], "messages[0].tool_calls"),
-        ([{"role": "assistant", "tool_calls": [{"id": "1", "function": {"name": 3}}]}], "messages[0].tool_calls[0].function.name"),
+        (
+            [{"role": "assistant", "tool_calls": [{"id": "1", "function": {"name": 3}}]}],
+            "messages[0].tool_calls[0].function.name",
+        ),
         ([{"role": "user", "content": [{"text": "no type"}]}], "messages[0].content[0]"),
         ([{"role": "user", "content": [{"type": "text", "text": 1}]}], "messages[0].content[0].text"),
     ],
@@ -371,7 +374,12 @@ async def test_a_models_shuffle_is_kept_and_health_still_orders(model_of, monkey
     import random
 
     monkeypatch.setattr(random, "shuffle", lambda items: items.reverse())
-    model_of("core-shuffle-model", AsyncGenProvider, EchoProvider, best=IterListProvider([AsyncGenProvider, EchoProvider], shuffle=True))
+    model_of(
+        "core-shuffle-model",
+        AsyncGenProvider,
+        EchoProvider,
+        best=IterListProvider([AsyncGenProvider, EchoProvider], shuffle=True),
+    )
     response = await AsyncClient().chat.completions.create(user("s"), "core-shuffle-model")
     assert response.provider == "EchoProvider"  # shuffled first
     health.configure(failures=1, cooldown=60)

@@ -132,7 +132,7 @@ class CompletionResponse(Response):
                 return
             await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
             await send({"type": "http.response.body", "body": _event(first), "more_body": True})
-            text = [] if job.on_done is not None else None
+            text: list[str] | None = [] if job.on_done is not None else None
             _collect(text, first)
             try:
                 async for chunk in chunks:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from ..errors import InvalidRequestError
@@ -37,7 +37,7 @@ def check_depth(value: Any, param: str, limit: int = MAX_DEPTH) -> None:
     """``InvalidRequestError`` when ``value`` nests lists and objects deeper than ``limit``."""
     level = [value]
     for _ in range(limit + 1):
-        deeper = []
+        deeper: list[Any] = []
         for item in level:
             if isinstance(item, dict):
                 deeper.extend(v for v in item.values() if isinstance(v, (dict, list)))
@@ -186,7 +186,7 @@ async def open_parts(
     ignore_working: bool = False,
     ignore_stream: bool = False,
     **kwargs: Any,
-) -> AsyncIterator[Any]:
+) -> AsyncGenerator[Any, None]:
     """Validate and route the request; the provider parts' generator, not yet started.
 
     Returned rather than wrapped, so the hot path has one generator layer fewer; the caller closes it.
@@ -305,7 +305,7 @@ async def create_completion(
 
 async def stream_completion(
     model: Any, messages: Messages, provider: Any = None, *, stop: Any = None, **kwargs: Any
-) -> AsyncIterator[ChatCompletionChunk]:
+) -> AsyncGenerator[ChatCompletionChunk, None]:
     """Chunks as parts arrive; the last carries ``finish_reason`` and ``usage``."""
     c = _Collector(model, messages, stop)
     agen = await open_parts(model, messages, provider, stream=True, stop=stop, **kwargs)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from typing import Any
 
@@ -124,7 +124,7 @@ async def run_attempts(
     messages: Messages,
     kwargs: dict[str, Any],
     hooks: AttemptHooks = NO_HOOKS,
-) -> AsyncIterator[Any]:
+) -> AsyncGenerator[Any, None]:
     """Parts of the first attempt that works; ``attempts`` are (provider, label for errors)."""
     api_key = kwargs.get("api_key")
     timeout = float(kwargs.get("timeout") or DEFAULT_TIMEOUT)
@@ -212,19 +212,19 @@ async def run_attempts(
             raise
         except Exception as caught:
             mid_stream = isinstance(caught, _Broken)
-            error = caught.error if isinstance(caught, _Broken) else caught
-            if not is_curable_elsewhere(error):  # the request is at fault: no provider's failure
+            failure: BaseException = caught.error if isinstance(caught, _Broken) else caught
+            if not is_curable_elsewhere(failure):  # the request is at fault: no provider's failure
                 hooks.abandoned(name, api_key)
-                raise error from None
-            hooks.failed(name, api_key, model, time.perf_counter() - started, error)
-            debug.log(f"{name} failed{' mid-stream' if mid_stream else ''}: {type(error).__name__}: {error}")
-            exceptions[label] = error
+                raise failure from None
+            hooks.failed(name, api_key, model, time.perf_counter() - started, failure)
+            debug.log(f"{name} failed{' mid-stream' if mid_stream else ''}: {type(failure).__name__}: {failure}")
+            exceptions[label] = failure
             if (mid_stream and text) or broken is not None:  # text reached the caller: continue it
                 if not can_continue:
-                    raise (broken or error) from None
-                broken = broken or error
+                    raise (broken or failure) from None
+                broken = broken or failure
             else:
-                if not is_retryable(error):  # no use asking this provider again
+                if not is_retryable(failure):  # no use asking this provider again
                     pending[index:] = [a for a in pending[index:] if a[0] is not provider]
                 if index < len(pending):
                     hooks.fell_back(name)

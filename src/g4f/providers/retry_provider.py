@@ -32,7 +32,7 @@ class IterListProvider(BaseProvider):
         self.hooks: AttemptHooks = NO_HOOKS
 
     def get_name(self) -> str:  # type: ignore[override]
-        return type(self).__name__
+        return type(self).__qualname__
 
     @property
     def __name__(self) -> str:  # used where code expects a provider class

@@ -17,8 +17,8 @@ from ..errors import (
 from ..models import Model, ModelRegistry, default
 from ..providers.attempts import provider_name
 from ..providers.retry_provider import IterListProvider
-from .records import health, health_key
 from .hooks import HOOKS
+from .records import health, health_key
 
 DEFAULT_NAMES = (None, "", "default", "auto")
 
@@ -128,7 +128,8 @@ def get_candidates(
     else:
         model_name, providers = find_model(model_name)
 
-    usable, excluded_errors = [], {}
+    usable: list[Any] = []
+    excluded_errors: dict[str, BaseException] = {}
     for p in providers:
         error = _exclusion(
             p,

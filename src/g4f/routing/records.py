@@ -81,7 +81,9 @@ class Health:
     def _prune(self) -> None:
         """Forget the quiet healthy records (one per key a client sent: there may be many)."""
         for key, record in list(self.records.items()):
-            if record.state == "closed" and not (record.consecutive or record.dirty or record.pending_ok or record.pending_failed):
+            if record.state == "closed" and not (
+                record.consecutive or record.dirty or record.pending_ok or record.pending_failed
+            ):
                 del self.records[key]
 
     def rank(self, key: str, now: float) -> tuple[int, int]:
