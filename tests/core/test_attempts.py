@@ -50,14 +50,14 @@ class StallsMidStream(AsyncGeneratorProvider):
 
 
 class Drips(AsyncGeneratorProvider):
-    """A healthy stream much longer than its deadlines: 16 deltas, 0.06 s apart."""
+    """A healthy stream longer than its deadlines: 12 deltas, 0.08 s apart."""
 
     working = True
 
     @classmethod
     async def create_async_generator(cls, model, messages, **kwargs):
-        for i in range(16):
-            await asyncio.sleep(0.06)
+        for i in range(12):
+            await asyncio.sleep(0.08)
             yield f"{i} "
 
 
@@ -215,10 +215,10 @@ async def test_silence_mid_stream_is_bounded_by_stream_timeout():
 
 
 async def test_a_producing_stream_has_no_total():
-    # ~1 s of deltas with a first-part deadline and a silence bound of 0.3 s each
-    stream = AsyncClient().chat.completions.create(user(), provider=Drips, stream=True, timeout=0.3, stream_timeout=0.3)
+    # ~1 s of deltas with a first-part deadline and a silence bound of 0.6 s each
+    stream = AsyncClient().chat.completions.create(user(), provider=Drips, stream=True, timeout=0.6, stream_timeout=0.6)
     text = text_of([chunk async for chunk in stream])
-    assert text == "".join(f"{i} " for i in range(16))
+    assert text == "".join(f"{i} " for i in range(12))
     assert health.snapshot()["Drips"]["successes"] == 1
 
 
