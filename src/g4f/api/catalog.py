@@ -11,7 +11,8 @@ from .. import Provider
 from ..client.models import describe
 from ..client.stubs import Model
 from ..models import ModelRegistry
-from ..routing import find_model
+from ..routes_file import current_routes
+from ..routing import find_model, health
 from . import probe, readiness
 from .responses import JSONResponse
 
@@ -82,7 +83,7 @@ async def models_data(ignored: list[str] | tuple[str, ...] = ()) -> list[dict[st
     providers = Provider.all_providers()
     await probe.refresh(providers)
     problems = {info["id"]: readiness.problem(info) for info in map(describe_provider, providers)}
-    return [
+    data = [
         {
             **describe(m).model_dump(),
             "audio": m.kind == "audio",
@@ -91,14 +92,26 @@ async def models_data(ignored: list[str] | tuple[str, ...] = ()) -> list[dict[st
         for m in ModelRegistry.all_models().values()
         if m.name
     ]
+    listed = {item["id"] for item in data}
+    for name in current_routes().names():  # the operator's own model names (config.yaml)
+        if name not in listed:
+            route = current_routes().get(name) or []
+            data.append(Model(name, "config.yaml", provider=route[0].provider if route else None).model_dump())
+    return data
 
 
 async def providers_data(ignored: list[str] | tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """Every installed provider: whether it works, needs a key and has one configured, its server is there."""
+    """Every installed provider: whether it works, needs a key and has one configured, its server is
+    there, and its health record."""
     providers = Provider.all_providers()
     await probe.refresh(providers)
     skip = set(ignored)
-    return [{**describe_provider(p), "ignored": _name(p) in skip} for p in providers]
+    await health.sync()
+    records = health.snapshot()
+    return [
+        {**describe_provider(p), "ignored": _name(p) in skip, "health": records.get(_name(p)) or health.empty()}
+        for p in providers
+    ]
 
 
 async def list_models(request: Request) -> JSONResponse:
@@ -144,11 +157,11 @@ async def list_providers(request: Request) -> JSONResponse:
 
 
 async def get_provider(request: Request, provider: str) -> JSONResponse:
-    """One provider with its live model list and the outcomes recorded for it."""
+    """One provider with its live model list and its health record (breaker state, counts, latency)."""
     cls = Provider.get(provider)
     await probe.refresh([cls])
     info = describe_provider(cls, await provider_models(cls))
-    info["health"] = await request.app.state.health.counts(info["id"])
+    info["health"] = await health.describe(info["id"])
     return JSONResponse(info)
 
 
