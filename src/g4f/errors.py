@@ -6,6 +6,8 @@ errors in one place, and the router knows which ones another provider can cure (
 
 from __future__ import annotations
 
+import builtins
+
 
 class G4FError(Exception):
     """Root of every g4f error."""
@@ -180,16 +182,89 @@ class RetryProviderError(G4FError):
             self.status_code, self.error_type, self.code = 404, "invalid_request_error", "provider_not_found"
 
 
-# Names gpt4free users import.
-NestAsyncioError = G4FError
-VersionNotFoundError = G4FError
+# --- every other public name of gpt4free's g4f.errors, placed in this hierarchy -----------------
+
+
+class ModelNotAllowedError(G4FError):
+    """The model is not allowed by this server's configuration or policy."""
+
+    status_code = 403
+    error_type = "permission_error"
+    code = "model_not_allowed"
+    param = "model"
+
+
+class RetryNoProviderError(RetryProviderError):
+    """No provider was left to try."""
+
+    status_code = 503
+    code = "no_provider"
+
+
+class MissingRequirementsError(G4FError):
+    """A Python package this feature needs is not installed."""
+
+    status_code = 501
+    code = "missing_requirements"
+
+
+class NestAsyncioError(MissingRequirementsError):
+    """gpt4free's error for a missing nest_asyncio; g4f needs none (kept for code that imports it)."""
+
+
+class VersionNotFoundError(G4FError):
+    """The installed version could not be determined."""
+
+
+class PaymentRequiredError(G4FError):
+    """The provider wants payment (HTTP 402) before it answers; another provider may not."""
+
+    status_code = 402
+    error_type = "insufficient_quota"
+    code = "payment_required"
+    retryable = True
+
+
+class ResponseStatusError(ResponseError):
+    """The upstream answered with an error status."""
+
+
+class CloudflareError(ResponseStatusError):
+    """The upstream's CDN blocked the request."""
+
+
+class BadRequestError(InvalidRequestError, ResponseStatusError):
+    """The request is malformed or invalid (HTTP 400): no other provider would cure it."""
+
+    status_code = 400
+    error_type = "invalid_request_error"
+    code = "invalid_request"
+    retryable = False
+
+
+class NoValidHarFileError(MissingAuthError):
+    """No usable .har file with the provider's credentials was found in the cookies directory."""
+
+
+class ConversationLimitError(RateLimitError):
+    """The provider's limit for this conversation is reached."""
+
+    code = "conversation_limit"
+
+
+class ProviderException(ProviderError):
+    """A provider failed in its own way."""
+
+
+#: gpt4free's ``g4f.errors.TimeoutError``: an upstream timeout (also a builtin ``TimeoutError``).
+TimeoutError = ProviderTimeoutError  # noqa: A001
 
 
 def is_retryable(error: BaseException) -> bool:
     """True when another provider may cure this error (connection, timeout, 429, 5xx, auth)."""
     if isinstance(error, G4FError):
         return error.retryable
-    return isinstance(error, (ConnectionError, TimeoutError, OSError))
+    return isinstance(error, (ConnectionError, builtins.TimeoutError, OSError))
 
 
 def is_curable_elsewhere(error: BaseException) -> bool:

@@ -37,6 +37,7 @@ from ..errors import (
     MissingAuthError,
     ModelNotFoundError,
     PayloadTooLargeError,
+    PaymentRequiredError,
     ProviderError,
     ProviderTimeoutError,
     RateLimitError,
@@ -97,6 +98,8 @@ def status_error(name: str, status: int, message: str, retry_after: float | None
         error = RateLimitError(text, retry_after=retry_after)
     elif status == 404:
         error = ModelNotFoundError(text)
+    elif status == 402:  # out of credit with this provider; another may answer
+        error = PaymentRequiredError(text)
     elif status == 413:
         error = PayloadTooLargeError(text)
     elif status == 408:
