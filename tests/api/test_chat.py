@@ -29,8 +29,19 @@ def test_sync_stream(client):
     assert text == "echo: hello there"
     assert chunks[0].choices[0].delta.role == "assistant"
     assert chunks[-1].choices[0].finish_reason == "stop"
-    assert chunks[-1].usage.total_tokens == 8
+    assert all(c.usage is None for c in chunks)  # as OpenAI: usage only when include_usage asks for it
     assert len({c.id for c in chunks}) == 1
+    asked = list(
+        client.chat.completions.create(
+            model="echo-1",
+            messages=USER,
+            stream=True,
+            stream_options={"include_usage": True},
+            extra_body={"provider": "MockEcho"},
+        )
+    )
+    assert asked[-2].choices[0].finish_reason == "stop" and asked[-2].usage is None
+    assert asked[-1].choices == [] and asked[-1].usage.total_tokens == 8
 
 
 async def test_async_whole_and_stream(aclient):
@@ -73,11 +84,13 @@ def test_parameters_reach_the_provider(client):
     assert "unknown_field" not in call and "conversation_id" not in call
 
 
-def test_max_completion_tokens_is_max_tokens(client):
+def test_max_completion_tokens_is_passed_as_given(client):
+    # Not rewritten to max_tokens: OpenAI's reasoning models refuse max_tokens.
     client.chat.completions.create(
         model="echo-1", messages=USER, max_completion_tokens=7, extra_body={"provider": "MockEcho"}
     )
-    assert mocks.MockEcho.calls[-1]["max_tokens"] == 7
+    assert mocks.MockEcho.calls[-1]["max_completion_tokens"] == 7
+    assert "max_tokens" not in mocks.MockEcho.calls[-1]
 
 
 def test_reasoning_and_tool_calls(client):

@@ -25,6 +25,13 @@ from .validation import CHAT_SPEC, check
 PROVIDER_PARAMS = frozenset(
     (
         "max_tokens",
+        "max_completion_tokens",  # as given: OpenAI's reasoning models refuse max_tokens
+        "logprobs",
+        "top_logprobs",
+        "prediction",
+        "metadata",
+        "store",
+        "service_tier",
         "temperature",
         "top_p",
         "frequency_penalty",
@@ -98,8 +105,8 @@ def provider_api_key(request: Request, settings: AppConfig, params: dict[str, An
 async def build_job(request: Request, provider: str | None = None, conversation_id: str | None = None) -> ChatJob:
     settings: AppConfig = request.app.state.settings
     body = await read_json(request, settings.max_body_size)
-    params = check(body, CHAT_SPEC, required=("messages",))
     check_chat_rules(body)  # OpenAI's cross-field rules: no provider sees a request OpenAI refuses
+    params = check(body, CHAT_SPEC, required=("messages",))
     messages = validate_messages(params.pop("messages"))
     check_request_options(settings, params)
     await check_rate(request)
@@ -110,8 +117,6 @@ async def build_job(request: Request, provider: str | None = None, conversation_
     n = params.get("n", 1)
     if n > 1 and stream:
         raise NotSupportedError("'n' above 1 is supported without streaming only.", param="n")
-    if "max_tokens" not in params and "max_completion_tokens" in params:
-        params["max_tokens"] = params["max_completion_tokens"]
     kwargs = {name: value for name, value in params.items() if name in PROVIDER_PARAMS}
     kwargs["api_key"] = api_key
     kwargs.setdefault("proxy", settings.proxy)

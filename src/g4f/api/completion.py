@@ -134,11 +134,13 @@ class CompletionResponse(Response):
             await send({"type": "http.response.body", "body": _event(first), "more_body": True})
             text: list[str] | None = [] if job.on_done is not None else None
             _collect(text, first)
+            include_usage = bool((job.kwargs.get("stream_options") or {}).get("include_usage"))
             try:
                 async for chunk in chunks:
                     _collect(text, chunk)
                     try:
-                        await send({"type": "http.response.body", "body": _event(chunk), "more_body": True})
+                        for event in _usage_apart(chunk, include_usage):
+                            await send({"type": "http.response.body", "body": event, "more_body": True})
                     except OSError:  # the client went away while we wrote
                         return
                 if text is not None:
@@ -157,6 +159,22 @@ class CompletionResponse(Response):
 
 def _event(chunk: Any) -> bytes:
     return b"data: " + orjson.dumps(chunk.model_dump()) + b"\n\n"
+
+
+def _usage_apart(chunk: Any, include_usage: bool) -> tuple[bytes, ...]:
+    """As OpenAI streams: usage only when ``stream_options.include_usage`` asks for it, in a chunk
+    of its own with ``choices: []`` after the one with ``finish_reason``."""
+    usage = chunk.usage
+    if usage is None:
+        return (_event(chunk),)
+    chunk.usage = None
+    if not include_usage:
+        return (_event(chunk),)
+    choices, chunk.choices = chunk.choices, []
+    chunk.usage = usage
+    last = _event(chunk)
+    chunk.choices, chunk.usage = choices, None
+    return (_event(chunk), last)
 
 
 def _collect(text: list[str] | None, chunk: Any) -> None:

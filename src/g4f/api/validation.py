@@ -81,6 +81,12 @@ CHAT_SPEC: Spec = {
     "web_search": ("bool", None),
     "modalities": ("str_list", None),
     "audio": ("object", None),
+    "logprobs": ("bool", None),
+    "top_logprobs": ("int", (0, 20)),
+    "prediction": ("object", None),
+    "metadata": ("object", None),
+    "store": ("bool", None),
+    "service_tier": ("str", None),
 }
 
 IMAGE_SPEC: Spec = {

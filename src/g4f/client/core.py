@@ -218,7 +218,7 @@ async def open_parts(
 class _Collector:
     """Turns parts into the fields of a completion (shared by the streaming and whole paths)."""
 
-    def __init__(self, model: str, messages: Messages, stop: Any) -> None:
+    def __init__(self, model: str, messages: Messages, stop: Any, max_parts: int | None = None) -> None:
         self.id = new_completion_id()
         self.created = int(time.time())
         self.model = model if isinstance(model, str) else getattr(model, "name", "") or ""
@@ -232,13 +232,45 @@ class _Collector:
         self.finish_reason: str | None = None
         self.conversation: dict | None = None
         self.media: list[parts.MediaResponse] = []
+        self.refusal: list[str] = []
+        self.annotations: list[dict] = []
+        self.audio: dict[str, Any] | None = None
+        self.audio_data: list[bytes] = []
+        self.logprobs: dict[str, list] | None = None
+        self.meta: parts.CompletionMeta | None = None
+        #: ``max_tokens`` enforced here too, in parts (as gpt4free): a provider that overruns it is cut.
+        self.max_parts = max_parts
+        self.count = 0
+        #: The extra delta fields (refusal, audio) of the part ``take`` saw last.
+        self.extra: dict[str, Any] | None = None
+
+    @property
+    def capped(self) -> bool:
+        return self.max_parts is not None and self.count >= self.max_parts
 
     def take(self, part: Any) -> tuple[str | None, str | None, list | None]:
-        """Record a part; return the (text, reasoning, tool_calls) delta it adds."""
+        """Record a part; return the (text, reasoning, tool_calls) delta it adds (``extra`` the rest)."""
+        self.extra = None
         if isinstance(part, str):
             text = self.stop.feed(part)
             self.text.append(text)
+            self.count += 1
             return text or None, None, None
+        if isinstance(part, parts.Sources):  # as gpt4free: the sources follow the text, as a quote
+            return self.take(_sources_text(part))
+        if isinstance(part, parts.Refusal):
+            self.refusal.append(part.token)
+            self.extra = {"refusal": part.token}
+        elif isinstance(part, parts.AudioResponse):
+            self.extra = {"audio": self._audio(part)}
+        elif isinstance(part, parts.Annotations):
+            self.annotations += part.list
+        elif isinstance(part, parts.Logprobs):
+            self.logprobs = self.logprobs or {"content": [], "refusal": []}
+            self.logprobs["content"] += part.content or []
+            self.logprobs["refusal"] += part.refusal or []
+        elif isinstance(part, parts.CompletionMeta):
+            self.meta = part
         if isinstance(part, parts.Reasoning):
             self.reasoning.append(part.token)
             return None, part.token or None, None
@@ -247,7 +279,13 @@ class _Collector:
             self.tool_calls = (self.tool_calls or []) + calls
             return None, None, [{"index": i, **c} for i, c in enumerate(calls)]
         if isinstance(part, parts.Usage):
-            self.usage = Usage(part.prompt_tokens, part.completion_tokens, part.total_tokens)
+            self.usage = Usage(
+                part.prompt_tokens,
+                part.completion_tokens,
+                part.total_tokens,
+                part.prompt_tokens_details,
+                part.completion_tokens_details,
+            )
         elif isinstance(part, parts.FinishReason):
             self.finish_reason = part.reason
         elif isinstance(part, parts.ProviderInfo):
@@ -262,6 +300,40 @@ class _Collector:
             return text, None, None
         return None, None, None
 
+    def _audio(self, part: parts.AudioResponse) -> dict[str, Any]:
+        """The chat audio so far (whole on the message) and this part's delta of it, OpenAI-shaped."""
+        import base64
+
+        delta: dict[str, Any] = {}
+        if part.id:
+            delta["id"] = part.id
+        if part.expires_at:
+            delta["expires_at"] = part.expires_at
+        if part.data:
+            self.audio_data.append(part.data)
+            delta["data"] = base64.b64encode(part.data).decode()
+        if part.transcript:
+            delta["transcript"] = part.transcript
+        audio = self.audio = self.audio or {"id": None, "expires_at": None, "data": "", "transcript": ""}
+        audio["id"] = part.id or audio["id"]
+        audio["expires_at"] = part.expires_at or audio["expires_at"]
+        audio["transcript"] += part.transcript or ""
+        return delta
+
+    def message_audio(self) -> dict[str, Any] | None:
+        import base64
+
+        if self.audio is None:
+            return None
+        return {**self.audio, "data": base64.b64encode(b"".join(self.audio_data)).decode()}
+
+    def finish(self, completion: Any) -> Any:
+        """Put what the upstream sent besides text on a completion or chunk (fingerprint, tier)."""
+        if self.meta is not None:
+            completion.system_fingerprint = self.meta.system_fingerprint
+            completion.service_tier = self.meta.service_tier
+        return completion
+
     def final_usage(self) -> Usage:
         if self.usage is None:
             prompt = estimate_tokens(_prompt_text(self.messages))
@@ -271,26 +343,45 @@ class _Collector:
     def final_reason(self) -> str:
         if self.tool_calls:
             return "tool_calls"
-        return "stop" if self.stop.stopped else (self.finish_reason or "stop")
+        if self.stop.stopped:
+            return "stop"
+        return "length" if self.capped and not self.finish_reason else (self.finish_reason or "stop")
+
+
+def _sources_text(part: parts.Sources) -> str:
+    """Sources as gpt4free writes them after the answer: a quoted, numbered list of links."""
+    links = []
+    for index, source in enumerate(part.sources):
+        source = source if isinstance(source, dict) else {"url": str(source)}
+        url = source.get("url") or source.get("link")
+        if url:
+            title = source.get("title") or source.get("name") or url
+            links.append(f"> [{index}] [{title}]({url})")
+    return "\n\n\n\n" + "\n>\n".join(links) if links else ""
+
+
+def _max_parts(kwargs: dict[str, Any]) -> int | None:
+    limit = kwargs.get("max_tokens") or kwargs.get("max_completion_tokens")
+    return limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0 else None
 
 
 async def create_completion(
     model: Any, messages: Messages, provider: Any = None, *, stop: Any = None, **kwargs: Any
 ) -> ChatCompletion:
     """A whole (non-streaming) completion."""
-    collector = _Collector(model, messages, stop)
+    collector = _Collector(model, messages, stop, _max_parts(kwargs))
     agen = await open_parts(model, messages, provider, stream=False, stop=stop, **kwargs)
     try:
         async for part in agen:
             collector.take(part)
-            if collector.stop.stopped:
+            if collector.stop.stopped or collector.capped:
                 break
     finally:
         await agen.aclose()
     collector.text.append(collector.stop.flush())
     content = "".join(collector.text)
-    return ChatCompletion(
-        content if content or not collector.tool_calls else None,
+    completion = ChatCompletion(
+        content if content or not (collector.tool_calls or collector.refusal) else None,
         collector.final_reason(),
         completion_id=collector.id,
         created=collector.created,
@@ -301,33 +392,47 @@ async def create_completion(
         usage=collector.final_usage(),
         conversation=collector.conversation,
     )
+    message = completion.choices[0].message
+    message.refusal = "".join(collector.refusal) or None
+    message.annotations = collector.annotations or None
+    message.audio = collector.message_audio()
+    completion.choices[0].logprobs = collector.logprobs
+    return collector.finish(completion)
 
 
 async def stream_completion(
     model: Any, messages: Messages, provider: Any = None, *, stop: Any = None, **kwargs: Any
 ) -> AsyncGenerator[ChatCompletionChunk, None]:
     """Chunks as parts arrive; the last carries ``finish_reason`` and ``usage``."""
-    c = _Collector(model, messages, stop)
+    c = _Collector(model, messages, stop, _max_parts(kwargs))
     agen = await open_parts(model, messages, provider, stream=True, stop=stop, **kwargs)
 
     def chunk(
         delta: ChatCompletionDelta | None, finish: str | None = None, usage: Usage | None = None
     ) -> ChatCompletionChunk:
-        return ChatCompletionChunk(
-            delta, finish, completion_id=c.id, created=c.created, model=c.model, provider=c.provider, usage=usage
+        return c.finish(
+            ChatCompletionChunk(
+                delta, finish, completion_id=c.id, created=c.created, model=c.model, provider=c.provider, usage=usage
+            )
         )
 
     first = True
     try:
         async for part in agen:
             text, reasoning, tool_calls = c.take(part)
-            if text is None and reasoning is None and tool_calls is None:
+            if isinstance(part, parts.Logprobs) and not first:
+                delta = chunk(ChatCompletionDelta(None, None))
+                delta.choices[0].logprobs = {"content": part.content, "refusal": part.refusal}
+                yield delta
+                continue
+            extra = c.extra
+            if text is None and reasoning is None and tool_calls is None and extra is None:
                 if c.stop.stopped:
                     break
                 continue
-            yield chunk(ChatCompletionDelta(text, "assistant" if first else None, reasoning, tool_calls))
+            yield chunk(ChatCompletionDelta(text, "assistant" if first else None, reasoning, tool_calls, **(extra or {})))
             first = False
-            if c.stop.stopped:
+            if c.stop.stopped or c.capped:
                 break
     finally:
         await agen.aclose()

@@ -6,7 +6,8 @@ stream that broke part-way on a provider able to continue it.
   A stream that keeps producing has no total. The clock runs only while we wait on the provider,
   never while the caller holds a part.
 - Fallback: an error another provider may cure moves on to the next candidate, as long as nothing
-  the caller shows (text, reasoning, tool calls, media) has been yielded.
+  the caller shows (text, reasoning, tool calls, media) has been yielded. ``None`` and ``""`` parts
+  are skipped, and an attempt that ends having answered nothing is a failure (``ResponseError``).
 - Continuation: after text was yielded, a failure continues on the next candidate whose class has
   ``supports_continuation``: the same messages plus ``{"role": "assistant", "content": text_so_far}``
   and ``continue_final_message=True``; it yields only what follows. The ``ProviderInfo`` sent then
@@ -26,10 +27,23 @@ from typing import Any
 
 from .. import debug
 from ..clock import get_clock
-from ..errors import ProviderTimeoutError, RetryProviderError, is_curable_elsewhere, is_retryable
+from ..errors import ProviderTimeoutError, ResponseError, RetryProviderError, is_curable_elsewhere, is_retryable
 from ..typing import Messages
 from .base_provider import to_async_iterator
-from .response import MediaResponse, ProviderInfo, Reasoning, ToolCalls
+from .response import (
+    CompletionMeta,
+    DebugResponse,
+    FinishReason,
+    JsonConversation,
+    MediaResponse,
+    ProviderInfo,
+    Reasoning,
+    ToolCalls,
+    Usage,
+)
+
+#: Parts that describe an answer without being one: an attempt with only these answered nothing.
+_BOOKKEEPING = (Usage, FinishReason, ProviderInfo, JsonConversation, CompletionMeta, DebugResponse)
 
 #: Seconds to an attempt's first part when the caller sets no ``timeout``.
 DEFAULT_TIMEOUT = 120.0
@@ -156,7 +170,7 @@ async def run_attempts(
             call_messages, call_kwargs = messages, kwargs
         started = time.perf_counter()
         latency = -1.0
-        shown = False
+        shown = answered = False
         try:
             timer = _Timer()
             try:
@@ -168,6 +182,10 @@ async def run_attempts(
                         try:
                             part = await parts.__anext__()
                         except StopAsyncIteration:
+                            if not answered and broken is None:  # nothing at all: let the next one answer
+                                if contributors and contributors[-1] == name:
+                                    contributors.pop()
+                                raise ResponseError(f"{name} answered nothing.") from None
                             break
                         except asyncio.CancelledError:
                             if timer.timed_out():
@@ -177,8 +195,9 @@ async def run_attempts(
                             raise
                         finally:
                             timer.park()
-                        if part is None:
+                        if part is None or part == "":  # gpt4free providers yield these: no answer
                             continue
+                        answered = answered or not isinstance(part, _BOOKKEEPING)
                         if latency < 0:
                             latency = time.perf_counter() - started
                             if broken is not None:
