@@ -16,7 +16,8 @@ headers before the first event), ``reset_after`` (events sent before the connect
 it before any answer), ``malformed_after`` (events before a broken ``data:`` line),
 ``truncate_after`` (events before a clean close without ``[DONE]``), ``stream_error_after`` (events
 before an in-stream ``{"error": ...}``), ``interval`` (seconds between events), ``stall_after``
-(events sent before a pause of ``stall`` seconds), ``json_body`` (a whole JSON answer even to a stream),
+(events sent before a pause of ``stall`` seconds), ``json_body`` (a whole JSON answer even to a stream;
+its ``message_extra``, ``choice_extra``, ``usage_extra`` and ``body_extra`` are merged into that answer),
 ``raw`` (a body sent as it is with status 200: text/plain, or SSE lines to a stream; ``{auth}`` in it
 becomes the Authorization header the request carried, as a careless upstream might echo it).
 With no reply queued the fake answers ``"Echo: <last user text>"`` in a few deltas.
@@ -196,13 +197,13 @@ class FakeOpenAI(ThreadedServer):
                 message["tool_calls"] = [
                     {"id": i, "type": "function", "function": {"name": n, "arguments": a}} for i, n, a in calls
                 ]
+            message.update(reply.get("message_extra") or {})
+            choice = {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
+            choice.update(reply.get("choice_extra") or {})
             return web.json_response(
-                {
-                    **base,
-                    "object": "chat.completion",
-                    "usage": usage,
-                    "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
-                }
+                {**base, "object": "chat.completion", "usage": {**usage, **(reply.get("usage_extra") or {})}}
+                | {"choices": [choice]}
+                | (reply.get("body_extra") or {})
             )
         events = self.chunks(base, deltas, reasoning, calls, finish)
         if (body.get("stream_options") or {}).get("include_usage"):
