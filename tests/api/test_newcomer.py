@@ -45,3 +45,10 @@ def test_custom_provider_lists_upstream_models(upstream):
         assert upstream.models_calls == calls  # cached
     finally:
         server.stop()
+
+
+def test_chat_with_an_audio_model_is_a_clear_400(client):
+    for model in ("tts-1", "whisper-1"):
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.chat.completions.create(model=model, messages=[{"role": "user", "content": "hi"}])
+        assert caught.value.body["param"] == "model" and "audio model" in caught.value.message

@@ -114,3 +114,60 @@ def test_chat_audio_kept():
     assert audio == {"id": "audio_1", "expires_at": 1700000000, "data": "AQID", "transcript": "Hello"}
     deltas = [c.choices[0].delta.audio for c in Client().chat.completions.create(USER, "", provider=Talks, stream=True) if c.choices and c.choices[0].delta.audio]
     assert deltas == [{"id": "audio_1", "expires_at": 1700000000, "data": "AQI=", "transcript": "Hel"}, {"data": "Aw==", "transcript": "lo"}]
+
+
+def test_provider_name_as_model(monkeypatch):
+    from g4f.client.service import get_model_and_provider
+    from g4f.Provider import Groq
+
+    monkeypatch.delenv("GROQ_API_KEY", raising=False)
+    assert get_model_and_provider("Groq", None, False) == (Groq.default_model, Groq)
+    with pytest.raises(g4f.errors.MissingAuthError, match="GROQ_API_KEY"):  # refused before sending
+        Client().chat.completions.create(USER, "Groq")
+
+
+def test_known_model_resolves_without_keys(monkeypatch):
+    from g4f.client.service import get_model_and_provider
+
+    for env in ("OPENAI_API_KEY", "OPENROUTER_API_KEY"):
+        monkeypatch.delenv(env, raising=False)
+    name, provider = get_model_and_provider("gpt-4o", None, False)
+    assert name == "gpt-4o" and [p.__name__ for p in provider.providers] == ["OpenaiAPI", "OpenRouter"]
+    with pytest.raises(g4f.errors.G4FError, match="OPENAI_API_KEY"):  # the key error comes at call time
+        Client().chat.completions.create(USER, name, provider=provider)
+
+
+@pytest.mark.parametrize("model", ["tts-1", "whisper-1"])
+def test_audio_models_do_not_chat(model):
+    with pytest.raises(g4f.errors.InvalidRequestError, match="audio model") as caught:
+        Client().chat.completions.create(USER, model)
+    assert caught.value.status_code == 400 and caught.value.param == "model"
+
+
+PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAAAAgABVKJPXQAAAABJRU5ErkJggg=="
+
+
+class DownImages(AsyncGeneratorProvider):
+    working = True
+
+    @classmethod
+    async def create_image(cls, model=None, **kwargs):
+        raise g4f.errors.ProviderError("down")
+
+
+class Images(AsyncGeneratorProvider):
+    working = True
+
+    @classmethod
+    async def create_image(cls, model=None, **kwargs):
+        from g4f.providers.response import ImageResponse
+
+        return ImageResponse([PNG], "a cat")
+
+
+def test_images_fall_back_across_an_image_provider_list():
+    client = Client(image_provider=IterListProvider([DownImages, Images]))
+    response = client.images.generate("a cat", response_format="b64_json")
+    assert response.provider == "Images" and response.data[0].b64_json
+    lenient = client.images.generate("a cat", response_format="base64")  # as gpt4free: the default
+    assert lenient.data[0].url.startswith("/media/")

@@ -192,6 +192,7 @@ async def open_parts(
     Returned rather than wrapped, so the hot path has one generator layer fewer; the caller closes it.
     """
     validate_messages(messages)
+    _refuse_audio_model(model)
     if kwargs.get("proxy") is None and os.environ.get("G4F_PROXY"):
         kwargs["proxy"] = os.environ["G4F_PROXY"]
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
@@ -213,6 +214,19 @@ async def open_parts(
     kwargs["stream"] = stream
     # The attempt loop itself (no wrapper generator on the hot path): the runner's attempts and hooks.
     return run_attempts(runner.attempts(kwargs.get("api_key")), model_name, messages, kwargs, runner.hooks)
+
+
+def _refuse_audio_model(model: Any) -> None:
+    """An audio-only model (whisper-1, tts-1) does not chat: say where it belongs instead of an empty answer."""
+    from ..models import Model, ModelRegistry
+
+    registered = model if isinstance(model, Model) else ModelRegistry.get(model) if isinstance(model, str) else None
+    if registered is not None and registered.kind == "audio":
+        raise InvalidRequestError(
+            f"{registered.name!r} is an audio model, not a chat model: use it with /v1/audio/speech or "
+            "/v1/audio/transcriptions (client.audio), or choose a chat model (GET /v1/models).",
+            param="model",
+        )
 
 
 class _Collector:

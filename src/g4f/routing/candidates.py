@@ -60,6 +60,15 @@ def _exclusion(
     return None
 
 
+def _names_provider(name: Any) -> bool:
+    """True when ``name`` is an installed provider's name and no route of config.yaml claims it."""
+    if not isinstance(name, str) or not name:
+        return False
+    from .. import Provider
+
+    return name in Provider.names() and routed_candidates(name) is None
+
+
 def find_model(name: str) -> tuple[str, list[Any]]:
     """A model outside the registry: a GGUF path for Local, or a provider-specific model name."""
     from .. import Provider
@@ -109,6 +118,10 @@ def get_candidates(
         if model_obj is not None and model_obj.name:
             model_name = model_obj.name
 
+    if provider is None and model_obj is None and _names_provider(model_name):
+        # gpt4free: a provider's name as the model asks that provider for its default model.
+        provider = resolve_provider(model_name)
+        model_name = getattr(provider, "default_model", None) or ""
     if provider is not None:
         provider = resolve_provider(provider)
         # An IterListProvider given explicitly: route within its providers.
