@@ -29,11 +29,17 @@ from .responses import JSONResponse
 from .validation import CHAT_SPEC, IMAGE_SPEC, SPEECH_SPEC, request_body_doc
 
 
+#: Breaker thresholds (``g4f.routing.BreakerPolicy``) set by the ``breaker_*`` settings.
+BREAKER_SETTINGS = ("failures", "failure_rate", "min_attempts", "window", "cooldown", "max_cooldown")
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from ..routing import health
 
     health.use_store(app.state.store)  # the router's health record, shared through the app's store
+    settings = app.state.settings
+    health.configure(**{name: getattr(settings, "breaker_" + name) for name in BREAKER_SETTINGS})
     yield
     from ..providers.http import close_session
 
