@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,14 +17,18 @@ from starlette.staticfiles import StaticFiles
 from .. import debug
 from ..errors import G4FError
 from ..gui import STATIC_DIR
-from ..state import Conversations, HealthBook, RateLimiter, open_store
+from ..state import Conversations, HealthBook, RateLimiter, StoreUnavailableError, open_store
 from ..version import __version__
 from . import audio, catalog, chat, images, media, uploads
-from .auth import AuthMiddleware
+from .auth import AuthMiddleware, Keyring
+from .browser import BrowserGuard
 from .config import AppConfig
 from .errors import handle_exception
 from .responses import JSONResponse
 from .validation import CHAT_SPEC, IMAGE_SPEC, SPEECH_SPEC, request_body_doc
+
+#: Seconds ``/health/ready`` waits for the store.
+READY_TIMEOUT = 2.0
 
 
 @asynccontextmanager
@@ -31,7 +36,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     from ..providers.http import close_session
 
-    await app.state.health.flush()
+    try:
+        await app.state.health.flush()
+    except StoreUnavailableError:
+        pass  # the counts of the last second are lost with the store
     await close_session()
     await app.state.store.close()
 
@@ -80,7 +88,8 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
     app.state.conversations = Conversations(
         store, settings.max_conversation_messages, settings.max_conversations, settings.conversation_ttl
     )
-    app.state.limiter = RateLimiter(store, settings.rate_limit) if settings.rate_limit else None
+    keyring = Keyring.from_settings(settings.g4f_api_key, settings.api_keys)
+    app.state.limiter = RateLimiter(store, settings.rate_limit) if settings.rate_limit or keyring.has_limits else None
     app.state.health = HealthBook(store)
 
     for error_class in (G4FError, HTTPException, RequestValidationError, Exception):
@@ -102,8 +111,11 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
             expose_headers=["Retry-After"],
         )
         app.outer.append((CORSMiddleware, cors))
-    if settings.g4f_api_key:
-        app.outer.append((AuthMiddleware, {"api_key": settings.g4f_api_key}))
+    if keyring:
+        app.outer.append((AuthMiddleware, {"keyring": keyring}))
+    else:  # no key: keep web pages of other origins (and DNS rebinding) away
+        guard = {"cors_origins": settings.cors_origins, "allowed_hosts": settings.allowed_hosts}
+        app.outer.append((BrowserGuard, guard))
     app.outer.append((chat.ChatLane, {}))  # innermost of ours: after CORS and auth, before FastAPI
     return app
 
@@ -152,17 +164,25 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
     route("/v1/upload_cookies", uploads.upload_cookies, methods=["POST"], tags=["cookies"])
     for prefix in ("/media", "/images"):
         route(prefix + "/{filename:path}", media.get_media, methods=["GET"], tags=["media"])
-    route("/health", _health, methods=["GET"], tags=["health"])
+    route("/health", _live, methods=["GET"], tags=["health"])
+    route("/health/live", _live, methods=["GET"], tags=["health"])
+    route("/health/ready", _ready, methods=["GET"], tags=["health"])
 
 
 async def _index(request: Request) -> JSONResponse:
     return JSONResponse({"message": "g4f API: OpenAI-compatible endpoints under /v1", "docs": "/docs"})
 
 
-async def _health(request: Request) -> JSONResponse:
+async def _live(request: Request) -> JSONResponse:
+    """The process answers (for a load balancer: the store being down is no reason to drop it)."""
+    return JSONResponse({"status": "ok"})
+
+
+async def _ready(request: Request) -> JSONResponse:
+    """Whether the state store answers too (503 when not; plain chat works all the same)."""
     store = request.app.state.store
     try:
-        ok = await store.ping()
+        ok = await asyncio.wait_for(store.ping(), READY_TIMEOUT)
     except Exception:
         ok = False
     return JSONResponse(

@@ -45,6 +45,21 @@ class AppConfig:
     debug: ClassVar[bool] = False
     #: Whether a request may name its own ``api_base`` (it makes the server fetch any URL).
     allow_api_base: ClassVar[bool] = False
+    #: Whether a request may name its own ``proxy`` (then only the request's own key goes through it).
+    allow_proxy: ClassVar[bool] = False
+    #: JSON file of API keys, each with its own rate limit and models (format: ``g4f.api.auth``).
+    api_keys: ClassVar[str | None] = None
+    #: Reverse proxies whose ``X-Forwarded-For`` names the client (none: the peer address counts).
+    forwarded_allow_ips: ClassVar[list[str]] = []
+    #: Host names a loopback-bound server without a key answers to, besides loopback names.
+    allowed_hosts: ClassVar[list[str]] = []
+    #: Seconds for a request's head to arrive, and of silence allowed while its body arrives.
+    header_timeout: ClassVar[float] = 10.0
+    body_timeout: ClassVar[float] = 30.0
+    #: Seconds an idle keep-alive connection stays open.
+    keep_alive_timeout: ClassVar[float] = 5.0
+    #: Connections one address may hold open at once (0: no cap).
+    max_connections_per_ip: ClassVar[int] = 512
     cookies_dir: ClassVar[str | None] = None
     state_url: ClassVar[str] = "memory://"
     #: Requests per minute and client (API key, else address); 0 is unlimited.

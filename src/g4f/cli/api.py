@@ -46,6 +46,14 @@ def build_parser(prog: str = "g4f api", default_port: int = 1337) -> argparse.Ar
     )
     p.add_argument("--cors-origins", nargs="+", default=None, help="origins allowed to call from a browser, or '*'")
     p.add_argument("--allow-api-base", action="store_true", help="accept a per-request api_base")
+    p.add_argument("--allow-proxy", action="store_true", help="accept a per-request proxy")
+    p.add_argument("--api-keys", default=None, help="JSON file of API keys with their own limits and models")
+    p.add_argument("--forwarded-allow-ips", nargs="+", default=None, help="proxies trusted for X-Forwarded-For")
+    p.add_argument("--allowed-hosts", nargs="+", default=None, help="Host names accepted besides loopback ones")
+    p.add_argument("--header-timeout", type=float, default=None, help="seconds for a request's head (default 10)")
+    p.add_argument("--body-timeout", type=float, default=None, help="seconds of silence in a body (default 30)")
+    p.add_argument("--keep-alive-timeout", type=float, default=None, help="seconds idle keep-alive (default 5)")
+    p.add_argument("--max-connections-per-ip", type=int, default=None, help="open connections per address (512)")
     p.add_argument(
         "--state",
         dest="state_url",
@@ -77,9 +85,16 @@ def main(argv: list[str] | None = None, *, prog: str = "g4f api", default_port: 
         "rate_limit": args.rate_limit,
         "ignored_providers": _list(args.ignored_providers) or None,
         "cors_origins": _list(args.cors_origins) or None,
+        "api_keys": args.api_keys,
+        "forwarded_allow_ips": _list(args.forwarded_allow_ips) or None,
+        "allowed_hosts": _list(args.allowed_hosts) or None,
+        "header_timeout": args.header_timeout,
+        "body_timeout": args.body_timeout,
+        "keep_alive_timeout": args.keep_alive_timeout,
+        "max_connections_per_ip": args.max_connections_per_ip,
     }
     settings = {k: v for k, v in settings.items() if v is not None}
-    for flag in ("gui", "demo", "allow_api_base", "debug"):
+    for flag in ("gui", "demo", "allow_api_base", "allow_proxy", "debug"):
         if getattr(args, flag) or (flag == "gui" and gui):
             settings[flag] = True
 

@@ -10,7 +10,7 @@ import asyncio
 import time
 from collections import Counter
 
-from .base import Store
+from .base import Store, StoreUnavailableError
 
 WINDOW = 3600.0
 
@@ -39,6 +39,8 @@ class HealthBook:
         try:
             await asyncio.sleep(0)  # let the request that noted it finish first
             await self.flush()
+        except StoreUnavailableError:
+            pass  # counts of a store outage are lost; the store logs the outage once
         finally:
             self._task = None
 
