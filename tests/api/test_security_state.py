@@ -44,6 +44,7 @@ def keys_file(tmp_path):
     entries = [
         {"name": "alice", "key": "sk-alice-0123456789", "rate_limit": 2},
         {"name": "bob", "sha256": hashlib.sha256(b"sk-bob-0123456789").hexdigest(), "models": ["echo-1"]},
+        {"name": "carol", "key": "sk-carol-0123456789"},
     ]
     path.write_text(json.dumps({"keys": entries}))
     return str(path)
@@ -59,7 +60,7 @@ def bearer(key: str) -> dict[str, str]:
 def test_conversation_of_another_key_is_not_found(start_server, keys_file):
     server = start_server(api_keys=keys_file)
     cid = "conv-" + secrets.token_hex(8)
-    assert turn(server.url, "mine", cid, bearer("sk-bob-0123456789")).status_code == 200
+    assert turn(server.url, "mine", cid, bearer("sk-carol-0123456789")).status_code == 200
     foreign = turn(server.url, "let me read", cid, bearer("sk-alice-0123456789"))
     assert_openai_error(foreign, 404, "conversation_not_found", "conversation_id")
     assert "mine" not in foreign.text
@@ -72,7 +73,7 @@ def test_conversation_of_another_key_is_not_found(start_server, keys_file):
             model="m", messages=USER, extra_body={"provider": "MockHistory", "conversation_id": cid}
         )
     # Its owner continues it.
-    answer = turn(server.url, "again", cid, bearer("sk-bob-0123456789")).json()["choices"][0]["message"]["content"]
+    answer = turn(server.url, "again", cid, bearer("sk-carol-0123456789")).json()["choices"][0]["message"]["content"]
     assert answer == "3 messages: mine | again"
 
 
@@ -146,7 +147,7 @@ def test_keys_file_limits_and_models_per_key(start_server, keys_file):
     refused = httpx.post(url, json={**body, "model": "echo-2"}, headers=bob)
     assert_openai_error(refused, 403, "model_not_allowed", "model")
     assert refused.json()["error"]["type"] == "permission_error"
-    assert httpx.post(url, json=body, headers=bearer("sk-carol-unknown")).status_code == 401
+    assert httpx.post(url, json=body, headers=bearer("sk-dave-unknown")).status_code == 401
 
 
 def test_bad_keys_file_is_refused_at_start(tmp_path):
@@ -167,6 +168,7 @@ def test_bad_keys_file_is_refused_at_start(tmp_path):
 
 @pytest.fixture()
 def own_redis(tmp_path):
+    (tmp_path / "redis").mkdir()
     server = RedisServer(tmp_path / "redis")
     yield server
     if server.process.poll() is None:
@@ -174,15 +176,14 @@ def own_redis(tmp_path):
         server.stop()
 
 
-def _load(url: str, stop_at: float, with_conversation: bool) -> list[int]:
+async def _load(client: httpx.AsyncClient, url: str, stop_at: float, with_conversation: bool) -> list[int]:
     """Requests one after another until ``stop_at``: their statuses."""
     statuses = []
-    with httpx.Client(timeout=10) as client:
-        while time.monotonic() < stop_at:
-            body = {"provider": "MockEcho", "messages": USER}
-            if with_conversation:
-                body = {"provider": "MockHistory", "messages": USER, "conversation_id": "load-" + secrets.token_hex(4)}
-            statuses.append(client.post(url, json=body).status_code)
+    while time.monotonic() < stop_at:
+        body = {"provider": "MockEcho", "messages": USER}
+        if with_conversation:
+            body = {"provider": "MockHistory", "messages": USER, "conversation_id": "load-" + secrets.token_hex(4)}
+        statuses.append((await client.post(url, json=body)).status_code)
     return statuses
 
 
@@ -199,18 +200,22 @@ def test_redis_failing_mid_load(own_redis, tmp_path, caplog, failure):
             assert client.get(server.url + "/health/ready").status_code == 200
 
             async def load() -> tuple[list[int], list[int]]:
-                stop_at = time.monotonic() + 2.5
-                plain = asyncio.gather(*(asyncio.to_thread(_load, chat, stop_at, False) for _ in range(3)))
-                kept = asyncio.to_thread(_load, chat, stop_at, True)
-                await asyncio.sleep(0.5)
-                if failure == "stopped":
-                    own_redis.stop()
-                else:
-                    os.kill(own_redis.process.pid, signal.SIGSTOP)
-                lists, conversation = await asyncio.gather(plain, kept)
+                async with httpx.AsyncClient(timeout=10) as http:
+                    assert (await http.post(chat, json={"provider": "MockEcho", "messages": USER})).status_code == 200
+                    stop_at = time.monotonic() + 1.5
+                    plain = asyncio.gather(*(_load(http, chat, stop_at, False) for _ in range(3)))
+                    kept = _load(http, chat, stop_at, True)
+                    both = asyncio.gather(plain, kept)
+                    await asyncio.sleep(0.4)
+                    if failure == "stopped":
+                        own_redis.stop()
+                    else:
+                        os.kill(own_redis.process.pid, signal.SIGSTOP)
+                    lists, conversation = await both
                 return [s for statuses in lists for s in statuses], conversation
 
             plain, conversation = asyncio.run(load())
+            assert len(plain) > 6  # requests before, during and after the failure
             # Plain chat never noticed; conversation turns said why they could not be kept.
             assert plain and set(plain) == {200}, set(plain)
             assert set(conversation) <= {200, 503} and 503 in conversation
@@ -243,17 +248,23 @@ def test_redis_failing_mid_load(own_redis, tmp_path, caplog, failure):
 
 
 def test_a_small_redis_pool_makes_requests_wait_not_fail(own_redis):
-    server = ThreadedUvicorn({"state_url": own_redis.url + "?max_connections=4", "rate_limit": 100_000}).start()
+    # 64 concurrent clients over a pool of 2 (the default is 64 for 256 and more): a pool that raised
+    # when empty (redis-py's default) failed most of these; the blocking pool makes them wait.
+    server = ThreadedUvicorn({"state_url": own_redis.url + "?max_connections=2", "rate_limit": 100_000}).start()
 
     async def burst() -> list[int]:
-        limits = httpx.Limits(max_connections=256)
+        limits = httpx.Limits(max_connections=64)
         async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-            body = {"provider": "MockEcho", "messages": USER}
-            calls = [client.post(server.url + "/v1/chat/completions", json=body) for _ in range(256)]
+            body = {"provider": "MockHistory", "messages": USER}
+            calls = [client.post(server.url + "/v1/chat/completions", json=body) for _ in range(64)]
+            calls += [  # conversation turns take several store calls each
+                client.post(server.url + "/v1/chat/completions", json={**body, "conversation_id": f"pool-{i}"})
+                for i in range(8)
+            ]
             return [r.status_code for r in await asyncio.gather(*calls)]
 
     try:
-        assert asyncio.run(burst()) == [200] * 256
+        assert asyncio.run(burst()) == [200] * 72
     finally:
         server.stop()
 

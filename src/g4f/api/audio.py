@@ -14,8 +14,8 @@ from starlette.responses import PlainTextResponse, Response
 
 from ..clock import deadline
 from ..errors import G4FError
-from .body import limited_request, read_json
 from .auth import check_model
+from .body import limited_request, read_json
 from .chat import check_rate, provider_api_key
 from .completion import as_timeout_error
 from .responses import JSONResponse

@@ -37,7 +37,9 @@ FOREIGN_ORIGIN = _response(
 FOREIGN_HOST = _response(
     403, "This server answers to loopback host names only (see --allowed-hosts).", "host_not_allowed"
 )
-NOT_JSON = _response(415, "Send the request body as JSON with 'Content-Type: application/json'.", "unsupported_media_type")
+NOT_JSON = _response(
+    415, "Send the request body as JSON with 'Content-Type: application/json'.", "unsupported_media_type"
+)
 
 
 @lru_cache(maxsize=256)

@@ -85,7 +85,9 @@ def check_request_options(settings: AppConfig, params: dict[str, Any]) -> None:
             "'api_base' is not accepted by this server (start it with --allow-api-base).", param="api_base"
         )
     if params.get("proxy") and not settings.allow_proxy:
-        raise InvalidRequestError("'proxy' is not accepted by this server (start it with --allow-proxy).", param="proxy")
+        raise InvalidRequestError(
+            "'proxy' is not accepted by this server (start it with --allow-proxy).", param="proxy"
+        )
     if params.get("api_base") or params.get("proxy"):
         configured_keys.set(False)  # this request's task only
 

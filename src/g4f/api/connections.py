@@ -116,7 +116,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         super().on_headers_complete()
-        self._wait(self.limits.body_timeout)
+        if self.parser.should_upgrade() and self._should_upgrade():
+            self.deadline = None  # another protocol takes the connection over
+        else:
+            self._wait(self.limits.body_timeout)
 
     def on_body(self, body: bytes) -> None:
         super().on_body(body)

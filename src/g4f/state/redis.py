@@ -60,12 +60,14 @@ class RedisStore(Store):
         try:
             from redis.asyncio import BlockingConnectionPool, Redis
             from redis.backoff import NoBackoff
-            from redis.exceptions import RedisError
+            from redis.exceptions import ConnectionError as RedisConnectionError
+            from redis.exceptions import TimeoutError as RedisTimeoutError
             from redis.retry import Retry
         except ImportError as error:
             raise ImportError("redis:// state needs the redis package: pip install 'g4f[state]'") from error
         self.url = url
-        self._errors = (RedisError, OSError, TimeoutError)
+        # Unreachable, slow or out of connections; other errors are bugs and stay visible.
+        self._errors = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
         self._outage = Outage()
         pool = BlockingConnectionPool.from_url(url, **POOL, retry=Retry(NoBackoff(), 0))
         self._pool = pool
