@@ -189,7 +189,7 @@ async def _load(client: httpx.AsyncClient, url: str, stop_at: float, with_conver
 
 @pytest.mark.parametrize("failure", ["stopped", "frozen"])
 def test_redis_failing_mid_load(own_redis, tmp_path, caplog, failure):
-    url = own_redis.url + "?socket_timeout=0.3&socket_connect_timeout=0.3"
+    url = own_redis.url + "?socket_timeout=0.5&socket_connect_timeout=0.5"
     server = ThreadedUvicorn({"state_url": url, "rate_limit": 100_000}).start()
     chat = server.url + "/v1/chat/completions"
     caplog.set_level(logging.WARNING)

@@ -1,20 +1,26 @@
 """``redis://host:port/db``: state in Redis, shared by every instance behind a load balancer.
 
-Connections come from a blocking pool (a request waits for one rather than failing at a burst),
-every command has a socket timeout and no retries, and what must be atomic is one Lua script:
-one round trip per rate-limited request. Options in the URL's query (``socket_timeout``,
-``max_connections``, ...) override the defaults below.
+Connections come from a blocking pool (a request waits for one rather than failing at a burst);
+each call, the wait for a connection included, is bounded by ``socket_timeout`` (default 2 s) on
+the loop's coarse clock (redis-py's own socket timeouts cost a timer and a task per command); there
+are no retries; what must be atomic is one Lua script: one round trip per rate-limited request.
+Other options in the URL's query (``max_connections``, ``socket_connect_timeout``, ...) go to redis-py.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from ..clock import deadline
 from .base import Outage, Store, StoreUnavailableError
 
 PREFIX = "g4f:"
+#: Seconds a call may take, waiting for a pooled connection included (``?socket_timeout=``).
+TIMEOUT = 2.0
 #: Defaults for the connection pool; the URL's query may override them.
-POOL = {"max_connections": 64, "timeout": 5.0, "socket_timeout": 1.0, "socket_connect_timeout": 1.0}
+POOL = {"max_connections": 64, "socket_connect_timeout": 1.0}
 
 _PUT_BOUNDED = """
 if tonumber(ARGV[2]) > 0 then
@@ -46,7 +52,7 @@ if tat < now then tat = now end
 local new = tat + period / tonumber(ARGV[1])
 local over = new - now - period
 if over > 0 then return tostring(over) end
-redis.call('SET', KEYS[1], string.format('%.6f', new), 'PX', math.ceil((new - now) * 1000))
+redis.call('SET', KEYS[1], string.format('%.6f', new), 'PX', math.max(1, math.ceil((new - now) * 1000)))
 return '0'
 """
 _RELEASE = """
@@ -67,9 +73,14 @@ class RedisStore(Store):
             raise ImportError("redis:// state needs the redis package: pip install 'g4f[state]'") from error
         self.url = url
         # Unreachable, slow or out of connections; other errors are bugs and stay visible.
-        self._errors = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError)
+        self._errors = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError, asyncio.TimeoutError)
         self._outage = Outage()
-        pool = BlockingConnectionPool.from_url(url, **POOL, retry=Retry(NoBackoff(), 0))
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        self.timeout = float(query.pop("socket_timeout", TIMEOUT))
+        own = urlunsplit(parts._replace(query=urlencode(query)))
+        options = {**POOL, "timeout": None, "socket_timeout": None, "retry": Retry(NoBackoff(), 0)}
+        pool = BlockingConnectionPool.from_url(own, **options)
         self._pool = pool
         self._redis = Redis(connection_pool=pool)
         self._put_bounded = self._redis.register_script(_PUT_BOUNDED)
@@ -84,7 +95,8 @@ class RedisStore(Store):
             call.close()  # the coroutine was made but never awaited
             raise
         try:
-            result = await call
+            async with deadline(self.timeout):
+                result = await call
         except self._errors as error:
             raise self._outage.failed(self.url, error) from error
         if self._outage.down:
@@ -102,7 +114,7 @@ class RedisStore(Store):
 
     async def put_bounded(self, group: str, key: str, value: bytes, limit: int, ttl: float | None = None) -> None:
         keys = [PREFIX + key, f"{PREFIX}group:{group}"]
-        args = [value, int(ttl * 1000) if ttl else 0, limit, key, PREFIX]
+        args: list[bytes | str | int] = [value, int(ttl * 1000) if ttl else 0, limit, key, PREFIX]
         await self._do(self._put_bounded(keys=keys, args=args))
 
     async def _incr(self, key: str, window: float, amount: int) -> tuple[int, float]:
