@@ -133,6 +133,9 @@ def test_allowed_proxy_never_carries_the_configured_key(start_server, upstream, 
     assert response.status_code >= 400  # the proxy answered 502: a provider failure, not the client's
     assert b"POST" in proxy.received, "the request went through the proxy"
     assert SECRET.encode() not in proxy.received and SECRET not in response.text
+    keyless = {"provider": "Custom", "model": "m", "messages": USER, "proxy": proxy.url}
+    assert httpx.post(allowed.url + "/v1/chat/completions", json=keyless).status_code >= 400
+    assert SECRET.encode() not in proxy.received and proxy.received.count(b"POST") == 2
     # The request's own key is what travels with its own proxy.
     chat(allowed, proxy=proxy.url, api_key="sk-request-own-key")
     assert b"Bearer sk-request-own-key" in proxy.received and SECRET.encode() not in proxy.received
