@@ -77,6 +77,29 @@ def test_conversation_of_another_key_is_not_found(start_server, keys_file):
     assert answer == "3 messages: mine | again"
 
 
+def test_server_made_conversation_ids(start_server, keys_file):
+    server = start_server(api_keys=keys_file)
+    with openai.OpenAI(
+        base_url=server.url + "/v1", api_key="sk-carol-0123456789", max_retries=0, _strict_response_validation=True
+    ) as carol:
+        first, second = carol.conversations.create(), carol.conversations.create(metadata={"topic": "demo"})
+        assert first.id != second.id and first.id.startswith("conv_") and len(first.id) >= 26
+        assert first.object == "conversation" and second.metadata == {"topic": "demo"}
+        answer = carol.chat.completions.create(
+            model="m", messages=USER, extra_body={"provider": "MockHistory", "conversation_id": first.id}
+        )
+        assert answer.choices[0].message.content == "1 messages: hi"
+    # The id is the creator's before its first turn, on any provider.
+    foreign = turn(server.url, "mine now?", second.id, bearer("sk-alice-0123456789"))
+    assert_openai_error(foreign, 404, "conversation_not_found", "conversation_id")
+    items = httpx.post(
+        server.url + "/v1/conversations",
+        json={"items": [{"type": "message", "role": "user", "content": "x"}]},
+        headers=bearer("sk-carol-0123456789"),
+    )
+    assert_openai_error(items, 400, "not_supported", "items")
+
+
 def test_without_keys_the_address_owns_the_conversation(start_server):
     server = start_server(forwarded_allow_ips=["127.0.0.1"])  # a trusted local reverse proxy names the client
     cid = "conv-" + secrets.token_hex(8)

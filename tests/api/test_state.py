@@ -183,3 +183,17 @@ def test_sqlite_sweeps_expired_rows(tmp_path):
     with sqlite3.connect(tmp_path / "swept.db") as db:
         counts = [db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("kv", "counters", "rates", "locks")]
     assert counts == [1, 0, 0, 0]
+
+
+async def test_claims(store):
+    assert await store.claim("owner:x", b"alice", ttl=0.2) == b"alice"
+    assert await store.claim("owner:x", b"bob", ttl=0.2) == b"alice"  # taken
+    await asyncio.sleep(0.12)
+    assert await store.claim("owner:x", b"alice", ttl=0.2) == b"alice"  # renewed by its holder
+    await asyncio.sleep(0.12)
+    assert await store.claim("owner:x", b"bob", ttl=0.2) == b"alice"  # still held: the renewal counted
+    await asyncio.sleep(0.25)
+    assert await store.claim("owner:x", b"bob", ttl=0.2) == b"bob"  # lapsed: free again
+    assert set(await asyncio.gather(*(store.claim("owner:y", w, None) for w in (b"1", b"2", b"3") * 5))) == {
+        (await store.get("owner:y"))
+    }

@@ -139,6 +139,7 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
         tags=["chat"],
         openapi_extra=chat_doc,
     )
+    route("/v1/conversations", chat.create_conversation, methods=["POST"], tags=["chat"])
     route("/v1/models", catalog.list_models, methods=["GET"], tags=["models"])
     route("/v1/models/{model_name:path}", catalog.get_model, methods=["GET"], tags=["models"])
     route("/api/{provider}/models", catalog.list_provider_models, methods=["GET"], tags=["models"])

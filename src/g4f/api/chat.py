@@ -6,6 +6,7 @@ The request is checked here, then handed whole to the client core (routing, fall
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -18,11 +19,13 @@ from ..errors import G4FError, InvalidRequestError, NotSupportedError
 from ..providers.response import JsonConversation
 from ..providers.types import configured_keys
 from ..state import StoreUnavailableError
+from ..state.conversations import new_id
 from .auth import check_model, identity, rate_identity
 from .body import header, read_json
 from .completion import ChatJob, CompletionResponse
 from .config import AppConfig
 from .errors import error_response
+from .responses import JSONResponse
 from .validation import CHAT_SPEC, check
 
 #: Request fields handed to the provider under their OpenAI names (the rest are the server's own).
@@ -193,7 +196,7 @@ async def _attach_conversation(request: Request, job: ChatJob, scope: str, conve
     conversation's lock; the coroutine function that releases the lock."""
     settings: AppConfig = request.app.state.settings
     conversations = request.app.state.conversations
-    owner = identity(request)
+    await conversations.claim(conversation_id, identity(request))
     token = await conversations.lock(scope, conversation_id, settings.timeout, settings.timeout + 60)
 
     async def release() -> None:
@@ -203,7 +206,7 @@ async def _attach_conversation(request: Request, job: ChatJob, scope: str, conve
             pass  # the lock lapses by itself
 
     try:
-        stored, state = await conversations.load(scope, conversation_id, owner)
+        stored, state = await conversations.load(scope, conversation_id)
     except BaseException:
         await release()
         raise
@@ -214,11 +217,39 @@ async def _attach_conversation(request: Request, job: ChatJob, scope: str, conve
 
     async def save(reply: str, new_state: dict | None) -> None:
         await conversations.save(
-            scope, conversation_id, [*sent, {"role": "assistant", "content": reply}], new_state or state, owner
+            scope, conversation_id, [*sent, {"role": "assistant", "content": reply}], new_state or state
         )
 
     job.on_done = save
     return release
+
+
+async def create_conversation(request: Request) -> JSONResponse:
+    """OpenAI's Create conversation: an unguessable id that belongs to the caller, for ``conversation_id``.
+
+    The history itself comes with the chat requests (``items`` are not taken here); ``metadata`` is
+    answered back, not kept."""
+    settings: AppConfig = request.app.state.settings
+    body = await read_json(request, settings.max_body_size, optional=True)
+    metadata = body.get("metadata") or {}
+    if (
+        not isinstance(metadata, dict)
+        or len(metadata) > 16
+        or not all(
+            isinstance(k, str) and isinstance(v, str) and len(k) <= 64 and len(v) <= 512 for k, v in metadata.items()
+        )
+    ):
+        raise InvalidRequestError(
+            "'metadata' takes up to 16 string pairs (keys to 64, values to 512 characters).", param="metadata"
+        )
+    if body.get("items"):
+        raise NotSupportedError("'items' are not kept here: send the messages with the chat request.", param="items")
+    await check_rate(request)
+    conversation_id = new_id()
+    await request.app.state.conversations.claim(conversation_id, identity(request))
+    return JSONResponse(
+        {"id": conversation_id, "object": "conversation", "metadata": metadata, "created_at": int(time.time())}
+    )
 
 
 async def chat_completions(request: Request) -> Response:
@@ -266,6 +297,7 @@ __all__ = [
     "chat_completions",
     "provider_chat_completions",
     "conversation_chat_completions",
+    "create_conversation",
     "check_rate",
     "check_request_options",
     "provider_api_key",

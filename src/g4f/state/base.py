@@ -98,6 +98,11 @@ class Store(ABC):
         seconds until one more would be allowed (and nothing counted)."""
 
     @abstractmethod
+    async def claim(self, key: str, value: bytes, ttl: float | None = None) -> bytes:
+        """Store ``value`` under ``key`` unless another live value is there, atomically; the value
+        there afterwards. Claiming again with the same value renews its ``ttl``."""
+
+    @abstractmethod
     async def acquire(self, key: str, token: str, ttl: float) -> bool:
         """Take the lock ``key`` for ``token`` unless another holds it; it lapses after ``ttl`` seconds."""
 

@@ -1,7 +1,8 @@
 """Server-side conversation history, bounded in length and count, kept in a ``Store``.
 
-A conversation belongs to the identity that created it: another identity is told it does not
-exist. Turns of one conversation are serialised by a lock in the store (shared by every worker and
+A conversation id belongs to the identity that first used it (or asked the server for it,
+``new_id``: 128 random bits): whatever the provider, another identity is told it does not exist.
+Turns of one conversation are serialised by a lock in the store (shared by every worker and
 instance): load, answer and save happen under it, so no turn overwrites another.
 """
 
@@ -63,28 +64,25 @@ class Conversations:
     def _key(scope: str, conversation_id: str) -> str:
         return f"conversation:{scope}:{conversation_id}"
 
-    async def load(
-        self, scope: str, conversation_id: str, owner: str | None = None
-    ) -> tuple[Messages, dict[str, Any] | None]:
-        """The stored messages and the provider's own conversation state (both empty when new);
-        ``ConversationNotFoundError`` when it exists but belongs to another ``owner``."""
+    async def claim(self, conversation_id: str, owner: str) -> None:
+        """Make ``conversation_id`` the ``owner``'s if nobody holds it (renewing it if ``owner``
+        does); ``ConversationNotFoundError`` when it belongs to another identity."""
+        tag = owner_tag(owner).encode()
+        if await self.store.claim("conversation-owner:" + conversation_id, tag, self.ttl) != tag:
+            raise ConversationNotFoundError(f"No conversation {conversation_id!r} of yours.")
+
+    async def load(self, scope: str, conversation_id: str) -> tuple[Messages, dict[str, Any] | None]:
+        """The stored messages and the provider's own conversation state (both empty when new)."""
         raw = await self.store.get(self._key(scope, conversation_id))
         if not raw:
             return [], None
         data = orjson.loads(raw)
-        if owner is not None and data.get("owner") not in (None, owner_tag(owner)):
-            raise ConversationNotFoundError(f"No conversation {conversation_id!r} of yours.")
         return data.get("messages", []), data.get("state")
 
     async def save(
-        self,
-        scope: str,
-        conversation_id: str,
-        messages: Messages,
-        state: dict[str, Any] | None = None,
-        owner: str | None = None,
+        self, scope: str, conversation_id: str, messages: Messages, state: dict[str, Any] | None = None
     ) -> None:
-        record = {"messages": self.trim(messages), "state": state, "owner": owner_tag(owner) if owner else None}
+        record = {"messages": self.trim(messages), "state": state}
         await self.store.put_bounded(
             "conversations", self._key(scope, conversation_id), orjson.dumps(record), self.max_conversations, self.ttl
         )

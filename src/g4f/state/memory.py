@@ -70,6 +70,13 @@ class MemoryStore(Store):
                 self._rates = {k: v for k, v in self._rates.items() if v > now}
         return wait
 
+    async def claim(self, key: str, value: bytes, ttl: float | None = None) -> bytes:
+        current = await self.get(key)
+        if current is None or current == value:
+            self._data[key] = (value, time.monotonic() + ttl if ttl else None)
+            return value
+        return current
+
     async def acquire(self, key: str, token: str, ttl: float) -> bool:
         now = time.monotonic()
         held = self._locks.get(key)

@@ -55,6 +55,16 @@ if over > 0 then return tostring(over) end
 redis.call('SET', KEYS[1], string.format('%.6f', new), 'PX', math.max(1, math.ceil((new - now) * 1000)))
 return '0'
 """
+_CLAIM = """
+local held = redis.call('GET', KEYS[1])
+if held and held ~= ARGV[1] then return held end
+if tonumber(ARGV[2]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+else
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+return ARGV[1]
+"""
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
@@ -86,6 +96,7 @@ class RedisStore(Store):
         self._put_bounded = self._redis.register_script(_PUT_BOUNDED)
         self._throttle = self._redis.register_script(_THROTTLE)
         self._release = self._redis.register_script(_RELEASE)
+        self._claim = self._redis.register_script(_CLAIM)
 
     async def _do(self, call: Any) -> Any:
         """Await one Redis call (an awaitable made by the caller) with the outage rules."""
@@ -134,6 +145,10 @@ class RedisStore(Store):
 
     async def throttle(self, key: str, limit: int, period: float) -> float:
         return float(await self._do(self._throttle(keys=[f"{PREFIX}rate:{key}"], args=[limit, period])))
+
+    async def claim(self, key: str, value: bytes, ttl: float | None = None) -> bytes:
+        args: list[bytes | int] = [value, int(ttl * 1000) if ttl else 0]
+        return bytes(await self._do(self._claim(keys=[PREFIX + key], args=args)))
 
     async def acquire(self, key: str, token: str, ttl: float) -> bool:
         call = self._redis.set(f"{PREFIX}lock:{key}", token, px=max(1, int(ttl * 1000)), nx=True)

@@ -131,6 +131,19 @@ class SQLiteStore(Store):
 
         return self._write(write)
 
+    def _claim(self, key: str, value: bytes, ttl: float | None) -> bytes:
+        def write(now: float) -> bytes:
+            row = self._conn.execute("SELECT value, expires FROM kv WHERE key = ?", (key,)).fetchone()
+            if row is not None and (row[1] is None or row[1] > now) and bytes(row[0]) != value:
+                return bytes(row[0])
+            self._conn.execute(
+                "INSERT OR REPLACE INTO kv (key, value, expires, grp, updated) VALUES (?, ?, ?, NULL, ?)",
+                (key, value, now + ttl if ttl else None, now),
+            )
+            return value
+
+        return self._write(write)
+
     def _acquire(self, key: str, token: str, ttl: float) -> bool:
         def write(now: float) -> bool:
             row = self._conn.execute("SELECT expires FROM locks WHERE key = ?", (key,)).fetchone()
@@ -169,6 +182,9 @@ class SQLiteStore(Store):
 
     async def throttle(self, key: str, limit: int, period: float) -> float:
         return await self._call(self._throttle, key, limit, period)
+
+    async def claim(self, key: str, value: bytes, ttl: float | None = None) -> bytes:
+        return await self._call(self._claim, key, value, ttl)
 
     async def acquire(self, key: str, token: str, ttl: float) -> bool:
         return await self._call(self._acquire, key, token, ttl)
