@@ -16,7 +16,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from .. import debug
+
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    HAS_HTTPTOOLS = True
+except ImportError:  # uvicorn without httptools (``uvicorn[standard]`` brings it): no deadlines here
+    from uvicorn.protocols.http.h11_impl import H11Protocol as HttpToolsProtocol  # type: ignore[assignment]
+
+    HAS_HTTPTOOLS = False
 
 PROTOCOL = "g4f.api.connections:GuardedHttpToolsProtocol"
 
@@ -134,12 +143,18 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 def uvicorn_options(settings: Any) -> dict[str, Any]:
     """uvicorn settings for ``settings``: the guarded protocol, keep-alive, trusted proxies."""
     trusted = list(settings.forwarded_allow_ips or ())
-    return {
-        "http": PROTOCOL,
+    options = {
         "timeout_keep_alive": settings.keep_alive_timeout,
         "proxy_headers": bool(trusted),
         "forwarded_allow_ips": ",".join(trusted) if trusted else None,
     }
+    if HAS_HTTPTOOLS:
+        options["http"] = PROTOCOL
+    else:
+        debug.logger.warning(
+            "httptools is missing: no header/body deadlines or per-address cap (pip install httptools)"
+        )
+    return options
 
 
 __all__ = ["GuardedHttpToolsProtocol", "Limits", "uvicorn_options", "PROTOCOL"]
