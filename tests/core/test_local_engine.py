@@ -119,6 +119,18 @@ async def test_a_closed_stream_stops_the_engine_at_the_next_token(batcher):
     assert batcher.steps - steps <= 2  # not the remaining ~297 tokens
 
 
+async def test_a_prompt_that_begins_like_a_cached_one_reads_only_the_rest(batcher):
+    await wait_until(lambda: not batcher.running)
+    first, _, _ = await collect(ask(QUESTIONS[1]), max_tokens=6, temperature=0)
+    read = batcher.prompt_read
+    again, usage, _ = await collect(ask(QUESTIONS[1]), max_tokens=6, temperature=0)
+    assert again == first and batcher.prompt_read - read == 1  # only the last prompt token, for its logits
+    turn = [*ask(QUESTIONS[1]), {"role": "assistant", "content": "".join(first)}, *ask("And of Spain?")]
+    read = batcher.prompt_read
+    _, next_turn, _ = await collect(turn, max_tokens=2, temperature=0)
+    assert batcher.prompt_read - read < next_turn.prompt_tokens - usage.prompt_tokens  # the first turn was cached
+
+
 # --- never runaway --------------------------------------------------------------------------------
 
 

@@ -5,7 +5,10 @@ and stop strings. Every step of the engine thread puts into one ``llama_batch`` 
 each generating sequence and, with what room is left, a chunk of the prompts still being read, so a
 new request joins at the next step without stalling the streams already running. A sequence that
 finishes, or whose caller went away, leaves at the next step and frees its slot and cache cells.
-Requests that find every slot taken wait in arrival order.
+Requests that find every slot taken wait in arrival order. A slot keeps its cache after its
+sequence leaves: the next request takes the free slot whose cached tokens share the longest
+beginning with its prompt (a conversation's next turn, or the same system prompt) and reads only
+the rest.
 
 Each slot has a cache of its own (``kv_unified`` off: ``n_ctx`` tokens per slot). Besides keeping
 one long conversation from starving the others, this makes a sequence's arithmetic independent of
@@ -76,6 +79,7 @@ class Sequence:
         self.slot = -1
         self.n_past = 0  # tokens of this sequence in the cache
         self.generated = 0
+        self.output: list[int] = []  # sampled tokens; all but the last are in the cache
         self.next_token: int | None = None  # sampled, to be decoded at the next step
         self.out_index = -1  # this step's batch row whose logits are sampled
         self.sampler: Any = None
@@ -109,9 +113,11 @@ class Batcher:
         self.memory = lib.llama_get_memory(self.ctx)
         self.batch = lib.llama_batch_init(self.n_batch, 0, 1)
         self.free_slots = list(range(settings.parallel))
+        self.cached: dict[int, list[int]] = {}  # the tokens in each free slot's cache, from position 0
         self.waiting: deque[Sequence] = deque()
         self.running: list[Sequence] = []  # in slot order
-        self.steps = 0
+        self.steps = 0  # decode calls
+        self.prompt_read = 0  # prompt tokens decoded (those found in a slot's cache are not)
 
     # -- joining -----------------------------------------------------------------------------------
 
@@ -151,12 +157,21 @@ class Batcher:
 
     def _admit(self) -> None:
         """Give free slots to waiting requests, in arrival order."""
+        import llama_cpp as lib
+
         while self.waiting and self.free_slots:
             seq = self.waiting.popleft()
             if seq.cancelled:
                 self._release(seq)
                 continue
-            seq.slot = self.free_slots.pop(0)
+            # the free slot whose cache begins like this prompt (the lowest slot when none does)
+            shared = {slot: _common(self.cached.get(slot, []), seq.tokens) for slot in self.free_slots}
+            seq.slot = max(self.free_slots, key=lambda slot: (shared[slot], -slot))
+            self.free_slots.remove(seq.slot)
+            keep = min(shared[seq.slot], len(seq.tokens) - 1)  # the last prompt token is read again for its logits
+            lib.llama_memory_seq_rm(self.memory, seq.slot, keep, -1)
+            self.cached.pop(seq.slot, None)
+            seq.n_past = keep
             self.running.append(seq)
         self.running.sort(key=lambda s: s.slot)
 
@@ -186,6 +201,7 @@ class Batcher:
                 seq.out_index = n + take - 1 if last else -1
                 reading.append((seq, take))
                 n, budget = n + take, budget - take
+                self.prompt_read += take
         self.batch.n_tokens = n
         status = lib.llama_decode(self.ctx, self.batch)
         self.steps += 1
@@ -193,6 +209,7 @@ class Batcher:
             error = ProviderNotWorkingError(f"llama.cpp could not decode (status {status}).")
             for seq in list(self.running):
                 seq.emit(error)
+                seq.n_past = 0  # what the cache holds is unknown: keep none of it
                 self._leave(seq)
             return
         for seq, taken in reading:
@@ -215,6 +232,7 @@ class Batcher:
         if self.model.is_end(token):
             return self._finish(seq, "stop")
         seq.generated += 1
+        seq.output.append(token)
         text, stopped = seq.text.feed(self.model.piece(token))
         if text and not seq.emit(text):
             return self._leave(seq)  # the caller's loop is gone
@@ -236,14 +254,16 @@ class Batcher:
         self._leave(seq)
 
     def _leave(self, seq: Sequence) -> None:
-        """Take ``seq`` out of the batch, freeing its cache cells and its slot."""
+        """Take ``seq`` out of the batch and free its slot; its cache stays for a request that begins alike."""
         import llama_cpp as lib
 
         if seq in self.running:
             self.running.remove(seq)
-            lib.llama_memory_seq_rm(self.memory, seq.slot, -1, -1)
+            if seq.n_past:
+                self.cached[seq.slot] = (seq.tokens + seq.output)[: seq.n_past]
+            else:
+                lib.llama_memory_seq_rm(self.memory, seq.slot, -1, -1)
             self.free_slots.append(seq.slot)
-            self.free_slots.sort()
         self._release(seq)
 
     @staticmethod
@@ -254,3 +274,9 @@ class Batcher:
         if seq.sampler is not None:
             lib.llama_sampler_free(seq.sampler)
             seq.sampler = None
+
+
+def _common(a: list[int], b: list[int]) -> int:
+    """The length of the longest common beginning of two token lists."""
+    n = min(len(a), len(b))
+    return next((i for i in range(n) if a[i] != b[i]), n)

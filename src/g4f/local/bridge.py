@@ -8,7 +8,7 @@ the sequence, which leaves the batch at the engine's next step.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from ..providers.response import FinishReason, Usage
 from .batch import Finished, Sequence
@@ -24,7 +24,7 @@ async def generate(
     params: SamplingParams,
     max_tokens: int | None = None,
     stop: list[str] | None = None,
-) -> AsyncIterator[str | Usage | FinishReason]:
+) -> AsyncGenerator[str | Usage | FinishReason, None]:
     """Text deltas of one generation, then its ``Usage`` and ``FinishReason``.
 
     ``stop`` adds the caller's stop strings to the template's."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -90,7 +90,7 @@ class Plan:
             out.insert(0, {"role": "system", "content": self.instruction})
         return out
 
-    async def apply(self, parts: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async def apply(self, parts: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
         """The engine's parts with a tool call's JSON turned into a ``ToolCalls`` part."""
         async with aclosing(parts):  # closing this closes the engine's generation too
             async for part in self._read(parts):
