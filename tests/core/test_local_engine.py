@@ -238,3 +238,20 @@ async def test_continuation_with_tools_is_refused():
     tools = [{"type": "function", "function": {"name": "weather", "parameters": {"type": "object"}}}]
     with pytest.raises(NotSupportedError):
         await collect(messages, tools=tools, continue_final_message=True)
+
+
+# --- settings -------------------------------------------------------------------------------------
+
+
+def test_settings_from_the_environment(monkeypatch):
+    from g4f.cli.api import build_parser
+    from g4f.local.settings import EngineSettings
+
+    monkeypatch.setenv("G4F_LOCAL_PARALLEL", "2")
+    monkeypatch.setenv("G4F_LOCAL_MAX_TOKENS", "64")
+    settings = EngineSettings.from_env()
+    assert settings.parallel == 2 and settings.max_tokens == 64
+    monkeypatch.setenv("G4F_LOCAL_PARALLEL", "many")
+    with pytest.raises(ValueError, match="G4F_LOCAL_PARALLEL"):
+        EngineSettings.from_env()
+    assert build_parser("g4f api", 1337).parse_args(["--local-parallel", "3"]).local_parallel == 3

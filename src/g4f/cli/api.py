@@ -53,6 +53,7 @@ def build_parser(prog: str = "g4f api", default_port: int = 1337) -> argparse.Ar
         help="state store: memory:// (default), sqlite:///path or redis://host:port/db",
     )
     p.add_argument("--rate-limit", type=int, default=None, help="requests per minute and client (default unlimited)")
+    p.add_argument("--local-parallel", type=int, default=None, help="requests the embedded model decodes at once (default 4)")
     return p
 
 
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None, *, prog: str = "g4f api", default_port: 
         port = port or int(bound_port)
     if args.cookies_dir:
         os.environ["G4F_COOKIES_DIR"] = os.path.abspath(args.cookies_dir)  # workers inherit it
+    if args.local_parallel:
+        os.environ["G4F_LOCAL_PARALLEL"] = str(args.local_parallel)  # read by the engine when a model loads
     settings = {
         "g4f_api_key": args.g4f_api_key,
         "provider": args.provider,
