@@ -32,13 +32,13 @@ def _timing(start: float, stamps: list[float]) -> dict[str, float]:
     return {"tokens": len(stamps), "ttft": stamps[0] - start, "tps": len(stamps) / (stamps[-1] - start)}
 
 
-def _stream(port: int, start: float | None = None) -> tuple[float, list[float]]:
+def _stream(port: int, messages: list[dict[str, str]] = MESSAGES) -> tuple[float, list[float]]:
     """One streamed request of MAX_TOKENS through ``g4f api``: its start and the time of each content chunk."""
     body = orjson.dumps(
         {
             "model": "smollm2-135m",
             "provider": "Local",
-            "messages": MESSAGES,
+            "messages": messages,
             "stream": True,
             "max_tokens": MAX_TOKENS,
             "temperature": 0,
@@ -46,7 +46,7 @@ def _stream(port: int, start: float | None = None) -> tuple[float, list[float]]:
     )
     conn = http.client.HTTPConnection(HOST, port, timeout=120)
     stamps: list[float] = []
-    start = time.perf_counter() if start is None else start
+    start = time.perf_counter()
     conn.request("POST", "/v1/chat/completions", body=body, headers={"Content-Type": "application/json"})
     resp = conn.getresponse()
     if resp.status != 200:
@@ -149,19 +149,24 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]  # nearest rank
 
 
-def _concurrent(port: int, n: int) -> dict[str, Any]:
-    """``n`` streams started together: aggregate tokens/s, each stream's first-token time and rate."""
+def _concurrent(port: int, n: int, tag: str) -> dict[str, Any]:
+    """``n`` streams started together: aggregate tokens/s, each stream's first-token time and rate.
+
+    Each prompt begins with its own tag, as different users' questions do: the engine's prompt cache
+    then shares only the chat template's opening with earlier requests, not the whole prompt.
+    """
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     ready = threading.Barrier(n + 1)
 
-    def one() -> tuple[float, list[float]]:
+    def one(i: int) -> tuple[float, list[float]]:
+        messages = [{"role": "user", "content": f"({tag}-{i}) {MESSAGES[0]['content']}"}]
         ready.wait()
-        return _stream(port)
+        return _stream(port, messages)
 
     with ThreadPoolExecutor(n) as pool:
-        futures = [pool.submit(one) for _ in range(n)]
+        futures = [pool.submit(one, i) for i in range(n)]
         ready.wait()
         runs = [f.result() for f in futures]
     began = min(start for start, _ in runs)
@@ -200,7 +205,7 @@ def concurrency(reps: int, time_limit: float = 150) -> Section:
             if rep and time.monotonic() - began > time_limit:
                 break  # a busy machine slows llama.cpp tenfold: keep `make bench` bounded
             for n in LEVELS:
-                results[n].append(_concurrent(g4f.port, n))
+                results[n].append(_concurrent(g4f.port, n, f"r{rep}n{n}"))
     single = max(r["aggregate"] for r in results[1])
     for n in LEVELS:
         best = max(results[n], key=lambda r: r["aggregate"])
@@ -225,7 +230,8 @@ def concurrency(reps: int, time_limit: float = 150) -> Section:
     section.notes.append(
         f"{len(results[1])} rounds of 1, 2, 4 and 8 streams started together (G4F_LOCAL_PARALLEL slots, default 4: "
         "the 8-stream row queues half of them); aggregate = all tokens / first start to last token, best round; "
-        f"first-token percentiles over every stream of every round; load average before: {load}."
+        f"first-token percentiles over every stream of every round; each prompt starts with its own tag; "
+        f"llama.cpp threads: {os.environ.get('G4F_LOCAL_THREADS') or 'every core'}; load average before: {load}."
     )
     return section
 

@@ -72,7 +72,9 @@ async def test_batched_output_equals_output_served_alone(batcher):
 
 
 async def test_cancelling_one_stream_frees_its_slot_for_the_next(batcher):
-    streams = [Local.create_async_generator("", ask(f"{STORY} Part {i}."), max_tokens=40, temperature=0) for i in range(4)]
+    streams = [
+        Local.create_async_generator("", ask(f"{STORY} Part {i}."), max_tokens=40, temperature=0) for i in range(4)
+    ]
     firsts = [await s.__anext__() for s in streams]  # all four running
     assert all(isinstance(f, str) for f in firsts)
     slots = {seq.prompt: seq.slot for seq in batcher.running}
@@ -160,9 +162,48 @@ def test_sampler_chain_has_llama_cpp_repeat_penalty():
         finally:
             llama_cpp.llama_sampler_free(chain)
 
-    assert engine.run(names, SamplingParams(temperature=0)) == [b"penalties", b"greedy"]
+    assert engine.run(names, SamplingParams(temperature=0)) == [b"top-k", b"penalties", b"greedy"]
     assert engine.run(names, SamplingParams(temperature=0, repeat_penalty=1.0)) == [b"greedy"]
-    assert engine.run(names, SamplingParams())[0] == b"penalties"
+    assert engine.run(names, SamplingParams(temperature=0, presence_penalty=-1.0))[:2] == [b"penalties", b"greedy"]
+    assert engine.run(names, SamplingParams())[:3] == [b"top-k", b"penalties", b"top-k"]
+
+
+def test_the_cut_before_the_penalties_changes_no_choice():
+    """Greedy with the top-k cut picks what llama.cpp's penalties over the whole vocabulary pick."""
+    import llama_cpp as lib
+
+    model = Local.load()
+
+    def run() -> tuple[list[int], list[int]]:
+        params = lib.llama_context_default_params()
+        params.n_ctx, params.n_threads, params.n_threads_batch = 256, 1, 1
+        ctx = lib.llama_init_from_model(model.model, params)
+        cut = sampler_chain(model.vocab, SamplingParams(temperature=0, repeat_penalty=1.5))
+        full = lib.llama_sampler_chain_init(lib.llama_sampler_chain_default_params())
+        lib.llama_sampler_chain_add(
+            full, lib.llama_sampler_init_penalties(lib.llama_vocab_n_tokens(model.vocab), 64, 1.5, 0.0, 0.0)
+        )
+        lib.llama_sampler_chain_add(full, lib.llama_sampler_init_greedy())
+        tokens = model.tokenize(model.prompt(ask(STORY)).text)
+        feed = (lib.llama_token * len(tokens))(*tokens)  # kept alive while the batch points at it
+        batch = lib.llama_batch_get_one(feed, len(tokens))
+        picked: tuple[list[int], list[int]] = ([], [])
+        try:
+            for _ in range(24):
+                assert lib.llama_decode(ctx, batch) == 0
+                a, b = lib.llama_sampler_sample(cut, ctx, -1), lib.llama_sampler_sample(full, ctx, -1)
+                picked[0].append(a)
+                picked[1].append(b)
+                feed = (lib.llama_token * 1)(a)
+                batch = lib.llama_batch_get_one(feed, 1)
+        finally:
+            lib.llama_sampler_free(cut)
+            lib.llama_sampler_free(full)
+            lib.llama_free(ctx)
+        return picked
+
+    with_cut, without = engine.run(run)
+    assert with_cut == without and len(set(with_cut)) > 5
 
 
 def test_repetition_guard_stops_a_loop():

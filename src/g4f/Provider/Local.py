@@ -101,7 +101,8 @@ class Local(AsyncGeneratorProvider, ProviderModelMixin):
             temperature=0.7 if temperature is None else temperature,
             top_p=0.95 if top_p is None else top_p,
             seed=seed,
-            repeat_penalty=float(kwargs.get("repeat_penalty") or REPEAT_PENALTY),
+            # a grammar bounds JSON and tool calls already; penalising their quotes and braces only hurts
+            repeat_penalty=float(kwargs.get("repeat_penalty") or (REPEAT_PENALTY if capabilities is None else 1.0)),
             frequency_penalty=frequency_penalty or 0.0,
             presence_penalty=presence_penalty or 0.0,
             grammar=capabilities.grammar if capabilities is not None else None,
@@ -113,4 +114,3 @@ class Local(AsyncGeneratorProvider, ProviderModelMixin):
 
 
 __all__ = ["Local", "default_model_path", "engine_params", "models_dir"]
-

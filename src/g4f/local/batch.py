@@ -146,7 +146,10 @@ class Batcher:
         import llama_cpp as lib
 
         head = self.model.tokenize(seq.prompt[: len(seq.prompt) - len(seq.prefix)])
-        common = next((i for i, (a, b) in enumerate(zip(head, seq.tokens, strict=False)) if a != b), min(len(head), len(seq.tokens)))
+        common = next(
+            (i for i, (a, b) in enumerate(zip(head, seq.tokens, strict=False)) if a != b),
+            min(len(head), len(seq.tokens)),
+        )
         for token in seq.tokens[common:]:
             lib.llama_sampler_accept(seq.sampler, token)
             if seq.guard is not None:
