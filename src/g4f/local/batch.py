@@ -181,6 +181,17 @@ class Batcher:
     # -- one step ----------------------------------------------------------------------------------
 
     def step(self) -> None:
+        """One decode of every running sequence; a failure ends them all with it, never the engine."""
+        try:
+            self._step()
+        except BaseException as error:
+            for seq in list(self.running):
+                seq.emit(error)
+                seq.n_past = 0  # what the cache holds is unknown: keep none of it
+                self._leave(seq)
+            raise
+
+    def _step(self) -> None:
         import llama_cpp as lib
 
         for seq in [s for s in self.running if s.cancelled]:
@@ -209,12 +220,7 @@ class Batcher:
         status = lib.llama_decode(self.ctx, self.batch)
         self.steps += 1
         if status != 0:  # not expected: each slot has its own cells
-            error = ProviderNotWorkingError(f"llama.cpp could not decode (status {status}).")
-            for seq in list(self.running):
-                seq.emit(error)
-                seq.n_past = 0  # what the cache holds is unknown: keep none of it
-                self._leave(seq)
-            return
+            raise ProviderNotWorkingError(f"llama.cpp could not decode (status {status}).")
         for seq, taken in reading:
             seq.n_past += taken
             if seq.out_index >= 0:
