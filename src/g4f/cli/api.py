@@ -53,7 +53,9 @@ def build_parser(prog: str = "g4f api", default_port: int = 1337) -> argparse.Ar
         help="state store: memory:// (default), sqlite:///path or redis://host:port/db",
     )
     p.add_argument("--rate-limit", type=int, default=None, help="requests per minute and client (default unlimited)")
-    p.add_argument("--local-parallel", type=int, default=None, help="requests the embedded model decodes at once (default 4)")
+    p.add_argument(
+        "--local-parallel", type=int, default=None, help="requests the embedded model decodes at once (default 4)"
+    )
     return p
 
 
