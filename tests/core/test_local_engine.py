@@ -284,15 +284,19 @@ async def test_continuation_with_tools_is_refused():
 # --- settings -------------------------------------------------------------------------------------
 
 
-def test_settings_from_the_environment(monkeypatch):
-    from g4f.cli.api import build_parser
+def test_settings_from_the_environment_and_the_flag(monkeypatch):
+    from g4f import config
+    from g4f.cli.api import _flags, build_parser
     from g4f.local.settings import EngineSettings
 
     monkeypatch.setenv("G4F_LOCAL_PARALLEL", "2")
     monkeypatch.setenv("G4F_LOCAL_MAX_TOKENS", "64")
-    settings = EngineSettings.from_env()
+    settings = EngineSettings.current()
     assert settings.parallel == 2 and settings.max_tokens == 64
-    monkeypatch.setenv("G4F_LOCAL_PARALLEL", "many")
-    with pytest.raises(ValueError, match="G4F_LOCAL_PARALLEL"):
-        EngineSettings.from_env()
-    assert build_parser("g4f api", 1337).parse_args(["--local-parallel", "3"]).local_parallel == 3
+    given = _flags(build_parser("g4f api", 1337).parse_args(["--local-parallel", "3"]))
+    assert given == {"local_parallel": 3}
+    config.configure(**given)
+    try:
+        assert EngineSettings.current().parallel == 3  # the flag wins over the environment
+    finally:
+        config.configure(local_parallel=None)

@@ -4,7 +4,6 @@ the models folder. Nothing here loads llama.cpp."""
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 from ..errors import ModelNotFoundError, ProviderNotWorkingError
@@ -24,8 +23,10 @@ def default_model_path() -> Path | None:
 
 
 def models_dir() -> Path:
-    if os.environ.get("G4F_MODELS_DIR"):
-        return Path(os.environ["G4F_MODELS_DIR"])
+    from .. import config
+
+    if config.get("models_dir"):
+        return Path(config.get("models_dir"))
     import platformdirs
 
     return Path(platformdirs.user_data_dir("g4f")) / "models"

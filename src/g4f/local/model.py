@@ -4,7 +4,6 @@ decodes its requests. Everything here runs on the engine thread."""
 from __future__ import annotations
 
 import ctypes
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -36,7 +35,9 @@ def plain_buffers() -> bool:
     ggml's AMX kernels crash on some quantisations (SmolLM2's Q4_1 among them: a segfault in
     ggml_backend_amx_mul_mat), so on CPUs with AMX they are switched off unless asked for.
     """
-    return cpu_has_amx() and os.environ.get("G4F_LOCAL_EXTRA_BUFTS") != "1"
+    from .. import config
+
+    return cpu_has_amx() and not config.get("local_extra_bufts")
 
 
 @contextmanager
@@ -73,7 +74,7 @@ def load(path: Path) -> LoadedModel:
 
         began = time.monotonic()
         debug.log(f"Local: loading {path.name} ({path.stat().st_size / 1e6:.0f} MB)")
-        settings = EngineSettings.from_env()
+        settings = EngineSettings.current()
         model = LoadedModel(path)
         model.batcher = Batcher(model, settings)
         engine.add_worker(model.batcher)

@@ -1,18 +1,9 @@
-"""The engine's settings, read from the environment when a model loads (one place, so the
-configuration module can feed them later)."""
+"""The engine's settings, read from ``g4f.config`` when a model loads."""
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-
-
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    try:
-        return int(value) if value else default
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -27,12 +18,15 @@ class EngineSettings:
     max_tokens: int = 512
 
     @classmethod
-    def from_env(cls) -> EngineSettings:
+    def current(cls) -> EngineSettings:
+        """The settings now (``g4f.config``: G4F_LOCAL_* variables, the settings file, ``--local-parallel``)."""
+        from .. import config
+
         return cls(
-            n_ctx=max(64, _int("G4F_LOCAL_N_CTX", cls.n_ctx)),
-            parallel=max(1, _int("G4F_LOCAL_PARALLEL", cls.parallel)),
-            threads=max(0, _int("G4F_LOCAL_THREADS", cls.threads)),
-            max_tokens=max(1, _int("G4F_LOCAL_MAX_TOKENS", cls.max_tokens)),
+            n_ctx=max(64, int(config.get("local_n_ctx"))),
+            parallel=max(1, int(config.get("local_parallel"))),
+            threads=max(0, int(config.get("local_threads"))),
+            max_tokens=max(1, int(config.get("local_max_tokens"))),
         )
 
     @property
