@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .bridge import iterate_sync, run_sync
+from .responses import Responses
 from .core import collect_media, create_completion, stream_completion
 from .stubs import (
     ChatCompletion,
@@ -158,6 +159,7 @@ class Client(_Base):
 
         self.images = self.media = Images(self, is_async=False)
         self.models = ClientModels(self, is_async=False)
+        self.responses = Responses(self, is_async=False)
 
 
 class AsyncClient(_Base):
@@ -171,6 +173,7 @@ class AsyncClient(_Base):
 
         self.images = self.media = Images(self, is_async=True)
         self.models = ClientModels(self, is_async=True)
+        self.responses = Responses(self, is_async=True)
 
 
 __all__ = [
