@@ -14,17 +14,16 @@ import orjson
 from starlette.requests import Request
 
 from ..client.responses import ResponseBuilder, chat_request, input_messages, new_response, output_messages
-from ..errors import G4FError, InvalidRequestError
+from ..errors import G4FError
 from .body import read_json
 from .config import AppConfig
 from .door import EventResponse, caller, door_job
 from .errors import error_payload
 from .responses import JSONResponse
-from .validation import Spec, check
+from .validation import Spec, ValidationError, check
 
 RESPONSES_SPEC: Spec = {
     "model": ("str", None),
-    "input": ("str|object", None),  # a string or a list: checked by the translation
     "instructions": ("str", None),
     "stream": ("bool", None),
     "store": ("bool", None),
@@ -77,9 +76,11 @@ async def _load(request: Request, response_id: str) -> dict[str, Any]:
 async def create_response(request: Request, provider: str | None = None) -> EventResponse:
     """OpenAI's Create a model response, over every provider."""
     settings: AppConfig = request.app.state.settings
-    body = check(await read_json(request, settings.max_body_size), RESPONSES_SPEC, required=("input",))
-    if isinstance(body["input"], dict):
-        raise InvalidRequestError("'input' must be a string or a list of items.", param="input")
+    raw = await read_json(request, settings.max_body_size)
+    body = check(raw, RESPONSES_SPEC)
+    body["input"] = raw.get("input")  # a string or a list of items: checked by the translation
+    if body["input"] is None:
+        raise ValidationError("'input' is required.", param="input")
     messages, params = chat_request(body)
     params.update((name, body[name]) for name in PASSED if name in body)
     history: list[dict[str, Any]] = []

@@ -363,7 +363,14 @@ class ResponseBuilder:
         self.response["status"] = "failed"
         self.response["error"] = {"code": "server_error", "message": message}
         return [
-            self._event("error", code=code, message=message, param=param),
+            # Flat as the spec's ResponseErrorEvent, nested as the SDKs read an ``event: error``.
+            self._event(
+                "error",
+                code=code,
+                message=message,
+                param=param,
+                error={"type": "server_error", "code": code, "message": message, "param": param},
+            ),
             self._event("response.failed", response=self.response),
         ]
 
