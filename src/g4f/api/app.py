@@ -142,7 +142,8 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
     route("/v1/responses/{response_id}", openai_responses.delete_response, methods=["DELETE"], tags=["responses"])
     route("/v1/responses/{response_id}/input_items", openai_responses.list_input_items, methods=["GET"], tags=["responses"])
     route("/v1/messages", messages.create_message, methods=["POST"], tags=["messages"])
-    route("/api/{provider}/messages", messages.provider_create_message, methods=["POST"], tags=["messages"])
+    for path in ("/api/{provider}/messages", "/api/{provider}/v1/messages"):  # the second for ANTHROPIC_BASE_URL
+        route(path, messages.provider_create_message, methods=["POST"], tags=["messages"])
     route("/v1/messages/count_tokens", messages.count_tokens, methods=["POST"], tags=["messages"])
     route("/v1/models", catalog.list_models, methods=["GET"], tags=["models"])
     route("/v1/models/{model_name:path}", catalog.get_model, methods=["GET"], tags=["models"])

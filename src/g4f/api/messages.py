@@ -22,13 +22,12 @@ from .config import AppConfig
 from .door import Event, EventResponse, door_job
 from .errors import error_payload
 from .responses import JSONResponse
-from .validation import Spec, check
+from .validation import Spec, ValidationError, check
 
 MESSAGES_SPEC: Spec = {
     "model": ("str", None),
     "max_tokens": ("int", (1, 10_000_000)),
     "messages": ("list", None),
-    "system": ("str|list", None),
     "stream": ("bool", None),
     "tools": ("list", None),
     "tool_choice": ("object", None),
@@ -182,6 +181,8 @@ def chat_params(body: dict[str, Any]) -> dict[str, Any]:
     if thinking.get("type") == "enabled":  # a budget in tokens, as the effort levels others take
         budget = thinking.get("budget_tokens") or 0
         params["reasoning_effort"] = "low" if budget < 4096 else "medium" if budget < 16384 else "high"
+    elif thinking.get("type") == "adaptive":  # the model decides how much: the middle level
+        params["reasoning_effort"] = "medium"
     if body.get("provider"):
         params["provider"] = body["provider"]
     return {k: v for k, v in params.items() if v is not None}
@@ -315,7 +316,13 @@ class MessageBuilder:
 
 async def _read(request: Request, required: tuple[str, ...]) -> dict[str, Any]:
     settings: AppConfig = request.app.state.settings
-    return check(await read_json(request, settings.max_body_size), MESSAGES_SPEC, required=required)
+    raw = await read_json(request, settings.max_body_size)
+    body = check(raw, MESSAGES_SPEC, required=required)
+    system = raw.get("system")
+    if system is not None and not isinstance(system, (str, list)):
+        raise ValidationError("'system' must be a string or an array of text blocks.", param="system")
+    body["system"] = system
+    return body
 
 
 def _prompt_tokens(messages: list[dict[str, Any]], tools: Any) -> int:
