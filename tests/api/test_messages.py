@@ -153,7 +153,10 @@ def test_image_and_stop_sequences(custom, fake):
             {
                 "role": "user",
                 "content": [
-                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": mocks.PNG_URI[22:]}},
+                    {
+                        "type": "image",
+                        "source": {"type": "base64", "media_type": "image/png", "data": mocks.PNG_URI[22:]},
+                    },
                     {"type": "text", "text": "what is it?"},
                 ],
             }
@@ -166,7 +169,9 @@ def test_image_and_stop_sequences(custom, fake):
 
 def test_errors_in_anthropic_format(ac, server):
     with pytest.raises(anthropic.BadRequestError) as caught:
-        ac.messages.create(model="echo-1", max_tokens=5, messages=HI, tools=[{"type": "web_search_20250305", "name": "w"}])
+        ac.messages.create(
+            model="echo-1", max_tokens=5, messages=HI, tools=[{"type": "web_search_20250305", "name": "w"}]
+        )
     assert caught.value.body["error"]["type"] == "invalid_request_error"
     response = httpx.post(f"{server.url}/v1/messages", json={"model": "echo-1", "messages": HI})
     assert response.status_code == 422 and response.json() == {

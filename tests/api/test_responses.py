@@ -222,7 +222,9 @@ def test_anthropic_upstream_gives_function_call_items(start_server, monkeypatch)
         claude.script.append({"tool_uses": [("toolu_1", "get_weather", {"city": "Lima"})]})
         server = start_server(provider="Anthropic")
         # The server has no key of its own: the bearer token is the named provider's key (as in chat).
-        with sdk(server.url, ANTHROPIC_KEY).responses.stream(model="claude-sonnet-4", input="weather?", tools=[WEATHER]) as stream:
+        with sdk(server.url, ANTHROPIC_KEY).responses.stream(
+            model="claude-sonnet-4", input="weather?", tools=[WEATHER]
+        ) as stream:
             response = stream.get_final_response()
     (call,) = response.output
     assert call.type == "function_call" and call.call_id == "toolu_1"

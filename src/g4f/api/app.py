@@ -140,7 +140,12 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
     route("/api/{provider}/responses", openai_responses.provider_create_response, methods=["POST"], tags=["responses"])
     route("/v1/responses/{response_id}", openai_responses.get_response, methods=["GET"], tags=["responses"])
     route("/v1/responses/{response_id}", openai_responses.delete_response, methods=["DELETE"], tags=["responses"])
-    route("/v1/responses/{response_id}/input_items", openai_responses.list_input_items, methods=["GET"], tags=["responses"])
+    route(
+        "/v1/responses/{response_id}/input_items",
+        openai_responses.list_input_items,
+        methods=["GET"],
+        tags=["responses"],
+    )
     route("/v1/messages", messages.create_message, methods=["POST"], tags=["messages"])
     for path in ("/api/{provider}/messages", "/api/{provider}/v1/messages"):  # the second for ANTHROPIC_BASE_URL
         route(path, messages.provider_create_message, methods=["POST"], tags=["messages"])

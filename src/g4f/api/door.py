@@ -34,6 +34,8 @@ ErrorFormat = Callable[[BaseException, tuple], tuple[int, dict[str, Any], dict[s
 
 
 class Builder(Protocol):
+    response: dict[str, Any]  # the response object being built
+
     def start(self) -> list[Event]: ...
     def feed(self, chunk: ChatCompletionChunk) -> list[Event]: ...
     def finish(self) -> list[Event]: ...
@@ -157,7 +159,9 @@ class EventResponse(CompletionResponse):
                 await self._error(scope, receive, send, error)
                 return
             await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
-            await send({"type": "http.response.body", "body": frame(builder.start() + builder.feed(first)), "more_body": True})
+            await send(
+                {"type": "http.response.body", "body": frame(builder.start() + builder.feed(first)), "more_body": True}
+            )
             provider = first.provider
             gap = job.stream_timeout or None
             try:
@@ -177,20 +181,26 @@ class EventResponse(CompletionResponse):
                                 return
                 events = builder.finish()
                 if job.on_done is not None:
-                    await job.on_done(builder.response)  # type: ignore[attr-defined]
+                    await job.on_done(builder.response)
             except Exception as error:
-                error = as_timeout_error(error, gap, "The stream sent nothing more")
-                self._outcome(provider, error)
-                _, body, _ = error_payload(error, job.secrets)
+                failure = as_timeout_error(error, gap, "The stream sent nothing more")
+                self._outcome(provider, failure)
+                _, body, _ = error_payload(failure, job.secrets)
                 detail = body["error"]
                 try:  # in-band: the status line has been sent already
-                    await send({"type": "http.response.body", "body": frame(builder.fail(detail["code"], detail["message"], detail["param"]))})
+                    await send(
+                        {
+                            "type": "http.response.body",
+                            "body": frame(builder.fail(detail["code"], detail["message"], detail["param"])),
+                        }
+                    )
                 except OSError:
                     pass
                 return
             self._outcome(provider, None)
             await send({"type": "http.response.body", "body": frame(events)})
         finally:
-            await chunks.aclose()
+            await chunks.aclose()  # type: ignore[attr-defined]
+
 
 __all__ = ["EventResponse", "door_job", "caller", "resolve_model", "frame"]

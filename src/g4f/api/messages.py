@@ -114,7 +114,9 @@ def chat_messages(system: Any, messages: Any) -> list[dict[str, Any]]:
             out.append({"role": role, "content": content})
             continue
         if not isinstance(content, list):
-            raise InvalidRequestError(f"{where}.content must be a string or a list of blocks.", param=f"{where}.content")
+            raise InvalidRequestError(
+                f"{where}.content must be a string or a list of blocks.", param=f"{where}.content"
+            )
         parts: list[dict[str, Any]] = []
         calls = []
         for j, block in enumerate(content):
@@ -128,7 +130,13 @@ def chat_messages(system: Any, messages: Any) -> list[dict[str, Any]]:
                 out.append({"role": "tool", "tool_call_id": block.get("tool_use_id", ""), "content": text})
             elif kind == "tool_use" and role == "assistant":
                 arguments = json.dumps(block.get("input") or {}, ensure_ascii=False)
-                calls.append({"id": block.get("id", ""), "type": "function", "function": {"name": block.get("name", ""), "arguments": arguments}})
+                calls.append(
+                    {
+                        "id": block.get("id", ""),
+                        "type": "function",
+                        "function": {"name": block.get("name", ""), "arguments": arguments},
+                    }
+                )
             else:
                 part = _part(block, at)
                 if part is not None:
@@ -169,7 +177,7 @@ def chat_params(body: dict[str, Any]) -> dict[str, Any]:
     choice = body.get("tool_choice")
     if choice:
         kind = choice.get("type")
-        mapped = {"auto": "auto", "any": "required", "none": "none"}.get(kind)
+        mapped: Any = {"auto": "auto", "any": "required", "none": "none"}.get(kind)
         if kind == "tool":
             mapped = {"type": "function", "function": {"name": choice.get("name", "")}}
         if mapped is None:
@@ -243,7 +251,9 @@ class MessageBuilder:
         return {"type": "content_block_delta", "index": len(self.content) - 1, "delta": delta}
 
     def add_thinking(self, text: str) -> list[Event]:
-        events = [] if self.open and self.open["type"] == "thinking" else self._block("thinking", thinking="", signature="")
+        events = (
+            [] if self.open and self.open["type"] == "thinking" else self._block("thinking", thinking="", signature="")
+        )
         self.open["thinking"] += text  # type: ignore[index]
         return [*events, self._delta({"type": "thinking_delta", "thinking": text})]
 
@@ -267,7 +277,10 @@ class MessageBuilder:
 
     def feed(self, chunk: ChatCompletionChunk) -> list[Event]:
         if chunk.usage is not None:
-            self.response["usage"] = {"input_tokens": chunk.usage.prompt_tokens, "output_tokens": chunk.usage.completion_tokens}
+            self.response["usage"] = {
+                "input_tokens": chunk.usage.prompt_tokens,
+                "output_tokens": chunk.usage.completion_tokens,
+            }
         if not chunk.choices:
             return []
         choice = chunk.choices[0]
@@ -306,7 +319,10 @@ class MessageBuilder:
         if message.tool_calls:
             self.add_calls([c.model_dump() for c in message.tool_calls])
         self.finish_reason = completion.choices[0].finish_reason
-        self.response["usage"] = {"input_tokens": completion.usage.prompt_tokens, "output_tokens": completion.usage.completion_tokens}
+        self.response["usage"] = {
+            "input_tokens": completion.usage.prompt_tokens,
+            "output_tokens": completion.usage.completion_tokens,
+        }
         self.finish()
         return self.response
 

@@ -101,7 +101,11 @@ async def create_response(request: Request, provider: str | None = None) -> Even
 def _saver(request: Request, body: dict[str, Any], response_id: str, turn: list[dict[str, Any]]) -> Any:
     settings: AppConfig = request.app.state.settings
     key = _key(request, response_id)
-    items = body["input"] if isinstance(body["input"], list) else [{"type": "message", "role": "user", "content": body["input"]}]
+    items = (
+        body["input"]
+        if isinstance(body["input"], list)
+        else [{"type": "message", "role": "user", "content": body["input"]}]
+    )
 
     async def save(response: dict[str, Any]) -> None:
         record = {"response": response, "input_items": items, "history": [*turn, *output_messages(response["output"])]}

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .bridge import iterate_sync, run_sync
-from .responses import Responses
 from .core import collect_media, create_completion, stream_completion
+from .responses import Responses
 from .stubs import (
     ChatCompletion,
     ChatCompletionChunk,

@@ -6,6 +6,7 @@ Pure translation, shared by the library (``client.responses.create``) and the RE
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 import uuid
@@ -18,8 +19,13 @@ from .stubs import ChatCompletion, ChatCompletionChunk
 Event = dict[str, Any]
 
 
+_ID_PREFIX = uuid.uuid4().hex[:16]
+_ids = itertools.count(1)
+
+
 def new_id(prefix: str) -> str:
-    return f"{prefix}_{uuid.uuid4().hex}"
+    """Unique per process (random prefix) without an ``os.urandom`` call per item, as ``new_completion_id``."""
+    return f"{prefix}_{_ID_PREFIX}{next(_ids):016x}"
 
 
 # --- request ----------------------------------------------------------------------------------
@@ -214,8 +220,14 @@ class ResponseBuilder:
     def _add(self, item: dict[str, Any]) -> Event:
         self.output.append(item)
         # A snapshot as it is now: the item fills up before the event is written.
-        empty = {"message": {"content": []}, "reasoning": {"summary": []}, "function_call": {"arguments": ""}}
-        return self._event("response.output_item.added", output_index=len(self.output) - 1, item={**item, **empty[item["type"]]})
+        empty: dict[str, dict[str, Any]] = {
+            "message": {"content": []},
+            "reasoning": {"summary": []},
+            "function_call": {"arguments": ""},
+        }
+        return self._event(
+            "response.output_item.added", output_index=len(self.output) - 1, item={**item, **empty[item["type"]]}
+        )
 
     def _where(self, item: dict[str, Any]) -> dict[str, Any]:
         return {"item_id": item["id"], "output_index": self.output.index(item)}
@@ -236,11 +248,18 @@ class ResponseBuilder:
             part = {"type": "summary_text", "text": ""}
             self.reasoning["summary"].append(part)
             events.append(
-                self._event("response.reasoning_summary_part.added", **self._where(self.reasoning), summary_index=0, part=dict(part))
+                self._event(
+                    "response.reasoning_summary_part.added",
+                    **self._where(self.reasoning),
+                    summary_index=0,
+                    part=dict(part),
+                )
             )
         self.reasoning["summary"][0]["text"] += text
         events.append(
-            self._event("response.reasoning_summary_text.delta", **self._where(self.reasoning), summary_index=0, delta=text)
+            self._event(
+                "response.reasoning_summary_text.delta", **self._where(self.reasoning), summary_index=0, delta=text
+            )
         )
         return events
 
@@ -260,14 +279,26 @@ class ResponseBuilder:
     def add_text(self, text: str) -> list[Event]:
         events = self._close_reasoning()
         if self.message is None:
-            self.message = {"id": new_id("msg"), "type": "message", "role": "assistant", "status": "in_progress", "content": []}
+            self.message = {
+                "id": new_id("msg"),
+                "type": "message",
+                "role": "assistant",
+                "status": "in_progress",
+                "content": [],
+            }
             events.append(self._add(self.message))
             part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
             self.message["content"].append(part)
-            events.append(self._event("response.content_part.added", **self._where(self.message), content_index=0, part=dict(part)))
+            events.append(
+                self._event(
+                    "response.content_part.added", **self._where(self.message), content_index=0, part=dict(part)
+                )
+            )
         self.message["content"][0]["text"] += text
         events.append(
-            self._event("response.output_text.delta", **self._where(self.message), content_index=0, delta=text, logprobs=[])
+            self._event(
+                "response.output_text.delta", **self._where(self.message), content_index=0, delta=text, logprobs=[]
+            )
         )
         return events
 
@@ -305,7 +336,11 @@ class ResponseBuilder:
             known = known or (self.calls[-1] if self.calls else None)
             if known is not None and function.get("arguments"):
                 known["arguments"] += function["arguments"]
-                events.append(self._event("response.function_call_arguments.delta", **self._where(known), delta=function["arguments"]))
+                events.append(
+                    self._event(
+                        "response.function_call_arguments.delta", **self._where(known), delta=function["arguments"]
+                    )
+                )
         return events
 
     def feed(self, chunk: ChatCompletionChunk) -> list[Event]:
@@ -336,7 +371,9 @@ class ResponseBuilder:
                 call["status"] = "completed"
                 where = self._where(call)
                 events.append(
-                    self._event("response.function_call_arguments.done", **where, name=call["name"], arguments=call["arguments"])
+                    self._event(
+                        "response.function_call_arguments.done", **where, name=call["name"], arguments=call["arguments"]
+                    )
                 )
                 events.append(self._event("response.output_item.done", output_index=where["output_index"], item=call))
         response = self.response
@@ -407,7 +444,10 @@ def output_messages(output: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def output_text(response: dict[str, Any]) -> str:
     return "".join(
-        p.get("text", "") for item in response.get("output", ()) if item.get("type") == "message" for p in item["content"]
+        p.get("text", "")
+        for item in response.get("output", ())
+        if item.get("type") == "message"
+        for p in item["content"]
     )
 
 
