@@ -217,8 +217,9 @@ class MessageBuilder:
             "usage": {"input_tokens": input_tokens, "output_tokens": 0},
         }
         self.content: list[dict[str, Any]] = self.response["content"]
-        self.open: dict[str, Any] | None = None  # the block being streamed
-        self.calls: dict[str, dict[str, Any]] = {}
+        self.open: dict[str, Any] | None = None  # the block being streamed, always the last one
+        self.pieces: list[str] = []  # its text (or JSON) so far, joined once when it closes
+        self.calls: set[str] = set()
         self.finish_reason: str | None = None
 
     def start(self) -> list[Event]:
@@ -229,50 +230,50 @@ class MessageBuilder:
         block, self.open = self.open, None
         if block is None:
             return []
+        joined, self.pieces = "".join(self.pieces), []
         if block["type"] == "tool_use":
-            raw = block.pop("_json")
             try:
-                block["input"] = json.loads(raw) if raw.strip() else {}
+                block["input"] = json.loads(joined) if joined.strip() else {}
             except ValueError:
-                block["input"] = {"_raw": raw}
-        return [{"type": "content_block_stop", "index": self.content.index(block)}]
+                block["input"] = {"_raw": joined}
+        else:
+            block[block["type"]] = joined  # "text" or "thinking"
+        return [{"type": "content_block_stop", "index": len(self.content) - 1}]
 
-    def _block(self, kind: str, **fields: Any) -> list[Event]:
+    def _block(self, block: dict[str, Any]) -> list[Event]:
         events = self._close()
-        self.open = {"type": kind, **fields}
-        self.content.append(self.open)
-        shown = {k: v for k, v in self.open.items() if not k.startswith("_")}
-        if kind == "tool_use":
-            shown["input"] = {}
-        events.append({"type": "content_block_start", "index": len(self.content) - 1, "content_block": shown})
+        self.open = block
+        self.content.append(block)
+        events.append({"type": "content_block_start", "index": len(self.content) - 1, "content_block": dict(block)})
         return events
 
-    def _delta(self, delta: dict[str, Any]) -> Event:
+    def _delta(self, piece: str, delta: dict[str, Any]) -> Event:
+        self.pieces.append(piece)
         return {"type": "content_block_delta", "index": len(self.content) - 1, "delta": delta}
 
     def add_thinking(self, text: str) -> list[Event]:
-        events = (
-            [] if self.open and self.open["type"] == "thinking" else self._block("thinking", thinking="", signature="")
-        )
-        self.open["thinking"] += text  # type: ignore[index]
-        return [*events, self._delta({"type": "thinking_delta", "thinking": text})]
+        opened = self.open is not None and self.open["type"] == "thinking"
+        events = [] if opened else self._block({"type": "thinking", "thinking": "", "signature": ""})
+        return [*events, self._delta(text, {"type": "thinking_delta", "thinking": text})]
 
     def add_text(self, text: str) -> list[Event]:
-        events = [] if self.open and self.open["type"] == "text" else self._block("text", text="")
-        self.open["text"] += text  # type: ignore[index]
-        return [*events, self._delta({"type": "text_delta", "text": text})]
+        opened = self.open is not None and self.open["type"] == "text"
+        events = [] if opened else self._block({"type": "text", "text": ""})
+        return [*events, self._delta(text, {"type": "text_delta", "text": text})]
 
     def add_calls(self, calls: list[dict[str, Any]]) -> list[Event]:
+        """Tool calls whole or in OpenAI-style fragments (a new call has an id; a fragment adds arguments)."""
         events: list[Event] = []
         for call in calls:
             function = call.get("function") or {}
             if call.get("id") and call["id"] not in self.calls:
-                events += self._block("tool_use", id=call["id"], name=function.get("name", ""), _json="")
-                self.calls[call["id"]] = self.open  # type: ignore[assignment]
-            block = self.open if self.open and self.open["type"] == "tool_use" else None
-            if block is not None and function.get("arguments"):
-                block["_json"] += function["arguments"]
-                events.append(self._delta({"type": "input_json_delta", "partial_json": function["arguments"]}))
+                self.calls.add(call["id"])
+                events += self._block(
+                    {"type": "tool_use", "id": call["id"], "name": function.get("name", ""), "input": {}}
+                )
+            arguments = function.get("arguments")
+            if self.open is not None and self.open["type"] == "tool_use" and arguments:
+                events.append(self._delta(arguments, {"type": "input_json_delta", "partial_json": arguments}))
         return events
 
     def feed(self, chunk: ChatCompletionChunk) -> list[Event]:

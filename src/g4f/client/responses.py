@@ -196,6 +196,25 @@ def new_response(body: dict[str, Any], model: str) -> dict[str, Any]:
     }
 
 
+class _Item:
+    """An output item being streamed: its data, where it is, and its text so far (joined once, at the end)."""
+
+    __slots__ = ("data", "where", "pieces")
+
+    def __init__(self, data: dict[str, Any], index: int) -> None:
+        self.data = data
+        self.where = {"item_id": data["id"], "output_index": index}
+        self.pieces: list[str] = []
+
+
+#: An output item as ``response.output_item.added`` shows it: nothing in it yet.
+_EMPTY: dict[str, dict[str, Any]] = {
+    "message": {"content": []},
+    "reasoning": {"summary": []},
+    "function_call": {"arguments": ""},
+}
+
+
 class ResponseBuilder:
     """Builds the response's output items from the core's chunks; each step returns its stream events.
 
@@ -206,9 +225,10 @@ class ResponseBuilder:
         self.response = response
         self.output: list[dict[str, Any]] = response["output"]
         self.seq = 0
-        self.reasoning: dict[str, Any] | None = None
-        self.message: dict[str, Any] | None = None
-        self.calls: list[dict[str, Any]] = []
+        self.reasoning: _Item | None = None
+        self.message: _Item | None = None
+        self.calls: list[_Item] = []
+        self.call_ids: dict[str, _Item] = {}
         self.finish_reason: str | None = None
         self.usage: Any = None
 
@@ -217,20 +237,11 @@ class ResponseBuilder:
         self.seq += 1
         return event
 
-    def _add(self, item: dict[str, Any]) -> Event:
-        self.output.append(item)
-        # A snapshot as it is now: the item fills up before the event is written.
-        empty: dict[str, dict[str, Any]] = {
-            "message": {"content": []},
-            "reasoning": {"summary": []},
-            "function_call": {"arguments": ""},
-        }
-        return self._event(
-            "response.output_item.added", output_index=len(self.output) - 1, item={**item, **empty[item["type"]]}
-        )
-
-    def _where(self, item: dict[str, Any]) -> dict[str, Any]:
-        return {"item_id": item["id"], "output_index": self.output.index(item)}
+    def _add(self, data: dict[str, Any]) -> tuple[_Item, Event]:
+        item = _Item(data, len(self.output))
+        self.output.append(data)
+        added = {**data, **_EMPTY[data["type"]]}  # a snapshot: the item fills up before the event is written
+        return item, self._event("response.output_item.added", output_index=item.where["output_index"], item=added)
 
     def start(self) -> list[Event]:
         snapshot = {**self.response, "output": []}
@@ -243,23 +254,18 @@ class ResponseBuilder:
         events = []
         if self.reasoning is None:
             events += self._close_message()
-            self.reasoning = {"id": new_id("rs"), "type": "reasoning", "summary": [], "status": "in_progress"}
-            events.append(self._add(self.reasoning))
+            data = {"id": new_id("rs"), "type": "reasoning", "summary": [], "status": "in_progress"}
+            self.reasoning, added = self._add(data)
             part = {"type": "summary_text", "text": ""}
-            self.reasoning["summary"].append(part)
-            events.append(
+            events += [
+                added,
                 self._event(
-                    "response.reasoning_summary_part.added",
-                    **self._where(self.reasoning),
-                    summary_index=0,
-                    part=dict(part),
-                )
-            )
-        self.reasoning["summary"][0]["text"] += text
+                    "response.reasoning_summary_part.added", **self.reasoning.where, summary_index=0, part=part
+                ),
+            ]
+        self.reasoning.pieces.append(text)
         events.append(
-            self._event(
-                "response.reasoning_summary_text.delta", **self._where(self.reasoning), summary_index=0, delta=text
-            )
+            self._event("response.reasoning_summary_text.delta", **self.reasoning.where, summary_index=0, delta=text)
         )
         return events
 
@@ -267,38 +273,27 @@ class ResponseBuilder:
         item, self.reasoning = self.reasoning, None
         if item is None:
             return []
-        item["status"] = "completed"
-        part = item["summary"][0]
-        where = self._where(item)
+        part = {"type": "summary_text", "text": "".join(item.pieces)}
+        item.data.update(status="completed", summary=[part])
         return [
-            self._event("response.reasoning_summary_text.done", **where, summary_index=0, text=part["text"]),
-            self._event("response.reasoning_summary_part.done", **where, summary_index=0, part=dict(part)),
-            self._event("response.output_item.done", output_index=where["output_index"], item=item),
+            self._event("response.reasoning_summary_text.done", **item.where, summary_index=0, text=part["text"]),
+            self._event("response.reasoning_summary_part.done", **item.where, summary_index=0, part=part),
+            self._event("response.output_item.done", output_index=item.where["output_index"], item=item.data),
         ]
 
     def add_text(self, text: str) -> list[Event]:
         events = self._close_reasoning()
         if self.message is None:
-            self.message = {
-                "id": new_id("msg"),
-                "type": "message",
-                "role": "assistant",
-                "status": "in_progress",
-                "content": [],
-            }
-            events.append(self._add(self.message))
+            data = {"id": new_id("msg"), "type": "message", "role": "assistant", "status": "in_progress", "content": []}
+            self.message, added = self._add(data)
             part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
-            self.message["content"].append(part)
-            events.append(
-                self._event(
-                    "response.content_part.added", **self._where(self.message), content_index=0, part=dict(part)
-                )
-            )
-        self.message["content"][0]["text"] += text
+            events += [
+                added,
+                self._event("response.content_part.added", **self.message.where, content_index=0, part=part),
+            ]
+        self.message.pieces.append(text)
         events.append(
-            self._event(
-                "response.output_text.delta", **self._where(self.message), content_index=0, delta=text, logprobs=[]
-            )
+            self._event("response.output_text.delta", **self.message.where, content_index=0, delta=text, logprobs=[])
         )
         return events
 
@@ -306,13 +301,12 @@ class ResponseBuilder:
         item, self.message = self.message, None
         if item is None:
             return []
-        item["status"] = "completed"
-        part = item["content"][0]
-        where = self._where(item)
+        part = {"type": "output_text", "text": "".join(item.pieces), "annotations": [], "logprobs": []}
+        item.data.update(status="completed", content=[part])
         return [
-            self._event("response.output_text.done", **where, content_index=0, text=part["text"], logprobs=[]),
-            self._event("response.content_part.done", **where, content_index=0, part=part),
-            self._event("response.output_item.done", output_index=where["output_index"], item=item),
+            self._event("response.output_text.done", **item.where, content_index=0, text=part["text"], logprobs=[]),
+            self._event("response.content_part.done", **item.where, content_index=0, part=part),
+            self._event("response.output_item.done", output_index=item.where["output_index"], item=item.data),
         ]
 
     def add_calls(self, calls: list[dict[str, Any]]) -> list[Event]:
@@ -320,26 +314,26 @@ class ResponseBuilder:
         events = self._close_reasoning() + self._close_message()
         for call in calls:
             function = call.get("function") or {}
-            known = next((c for c in self.calls if c["call_id"] == call.get("id")), None)
-            if call.get("id") and known is None:
-                item = {
+            call_id = call.get("id")
+            item = self.call_ids.get(call_id) if call_id else None
+            if call_id and item is None:
+                data = {
                     "id": new_id("fc"),
                     "type": "function_call",
                     "status": "in_progress",
-                    "call_id": call["id"],
+                    "call_id": call_id,
                     "name": function.get("name", ""),
                     "arguments": "",
                 }
+                item, added = self._add(data)
                 self.calls.append(item)
-                events.append(self._add(item))
-                known = item
-            known = known or (self.calls[-1] if self.calls else None)
-            if known is not None and function.get("arguments"):
-                known["arguments"] += function["arguments"]
+                self.call_ids[call_id] = item
+                events.append(added)
+            item = item or (self.calls[-1] if self.calls else None)
+            if item is not None and function.get("arguments"):
+                item.pieces.append(function["arguments"])
                 events.append(
-                    self._event(
-                        "response.function_call_arguments.delta", **self._where(known), delta=function["arguments"]
-                    )
+                    self._event("response.function_call_arguments.delta", **item.where, delta=function["arguments"])
                 )
         return events
 
@@ -366,16 +360,18 @@ class ResponseBuilder:
     def finish(self) -> list[Event]:
         """Close what is open and complete the response (``incomplete`` when cut by the token limit)."""
         events = self._close_reasoning() + self._close_message()
-        for call in self.calls:
-            if call["status"] == "in_progress":
-                call["status"] = "completed"
-                where = self._where(call)
-                events.append(
-                    self._event(
-                        "response.function_call_arguments.done", **where, name=call["name"], arguments=call["arguments"]
-                    )
-                )
-                events.append(self._event("response.output_item.done", output_index=where["output_index"], item=call))
+        for item in self.calls:
+            data = item.data
+            data.update(status="completed", arguments="".join(item.pieces))
+            events += [
+                self._event(
+                    "response.function_call_arguments.done",
+                    **item.where,
+                    name=data["name"],
+                    arguments=data["arguments"],
+                ),
+                self._event("response.output_item.done", output_index=item.where["output_index"], item=data),
+            ]
         response = self.response
         if self.usage is not None:
             response["usage"] = {
