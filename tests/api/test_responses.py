@@ -260,3 +260,29 @@ def test_embedded_model(client):
     response = client.responses.create(model="", input="Say hi", max_output_tokens=8)
     assert response.output_text.strip() and response.model
     assert 0 < response.usage.output_tokens <= 8
+
+
+def test_input_parts_and_tool_choice(client):
+    response = client.responses.create(
+        model="parts",
+        input=[
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_text", "text": "what is it?"},
+                    {"type": "input_image", "image_url": mocks.PNG_URI, "detail": "auto"},
+                ],
+            }
+        ],
+        tools=[WEATHER],
+        tool_choice={"type": "function", "name": "get_weather"},
+        parallel_tool_calls=False,
+        extra_body={"provider": "MockParts"},
+    )
+    assert response.output[-1].type == "function_call" and response.tool_choice.name == "get_weather"
+    sent = mocks.MockParts.calls[-1]
+    text, image = sent["messages"][0]["content"]
+    assert text == {"type": "text", "text": "what is it?"}
+    assert image["type"] == "image_url" and image["image_url"]["url"].startswith("data:image/png;base64,")
+    assert sent["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
+    assert sent["parallel_tool_calls"] is False

@@ -14,7 +14,7 @@ import orjson
 from starlette.requests import Request
 
 from ..client.responses import ResponseBuilder, chat_request, input_messages, new_response, output_messages
-from ..errors import G4FError
+from ..errors import G4FError, NotSupportedError
 from .body import read_json
 from .config import AppConfig
 from .door import EventResponse, caller, door_job
@@ -38,6 +38,7 @@ RESPONSES_SPEC: Spec = {
     "reasoning": ("object", None),
     "metadata": ("object", None),
     "user": ("str", None),
+    "background": ("bool", None),
     "provider": ("str", None),
     "api_key": ("str", None),
     "api_base": ("str", None),
@@ -81,6 +82,8 @@ async def create_response(request: Request, provider: str | None = None) -> Even
     body["input"] = raw.get("input")  # a string or a list of items: checked by the translation
     if body["input"] is None:
         raise ValidationError("'input' is required.", param="input")
+    if body.get("background"):
+        raise NotSupportedError("Background responses are not supported; stream instead.", param="background")
     messages, params = chat_request(body)
     params.update((name, body[name]) for name in PASSED if name in body)
     history: list[dict[str, Any]] = []
