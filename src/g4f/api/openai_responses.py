@@ -13,8 +13,8 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
-from ..client.responses import ResponseBuilder, chat_request, input_messages, new_response, output_messages
-from ..errors import G4FError, NotSupportedError
+from ..client.responses import ResponseBuilder, chat_request, new_response, output_messages
+from ..errors import G4FError, InvalidRequestError, NotSupportedError
 from .body import read_json
 from .config import AppConfig
 from .door import EventResponse, caller, door_job
@@ -142,7 +142,6 @@ async def delete_response(request: Request, response_id: str) -> JSONResponse:
 async def list_input_items(request: Request, response_id: str) -> JSONResponse:
     """The input items of a stored response, newest first unless ``order=asc`` (one page of ``limit``)."""
     items = (await _load(request, response_id))["input_items"]
-    input_messages(items)  # stored items were valid when sent
     data = [
         {"id": item.get("id") or f"msg_{response_id[5:]}_{i}", "type": item.get("type", "message"), **item}
         for i, item in enumerate(items)
@@ -154,7 +153,10 @@ async def list_input_items(request: Request, response_id: str) -> JSONResponse:
                 item["content"] = [{"type": "input_text", "text": item["content"]}]
     if request.query_params.get("order", "desc") != "asc":
         data.reverse()
-    limit = min(max(int(request.query_params.get("limit", 20) or 20), 1), 100)
+    try:
+        limit = min(max(int(request.query_params.get("limit") or 20), 1), 100)
+    except ValueError:
+        raise InvalidRequestError("'limit' must be an integer between 1 and 100.", param="limit") from None
     page = data[:limit]
     return JSONResponse(
         {
