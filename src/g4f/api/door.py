@@ -2,8 +2,8 @@
 speaks a typed event stream (``event: NAME`` / ``data: JSON``) or a whole JSON body.
 
 Each door gives a *builder* (the core's chunks to its events) and its error format; validation,
-rate limits, provider keys, deadlines, the client-disconnect guard and health accounting are the
-chat route's (``chat.py``, ``completion.py``), reused here.
+rate limits, provider keys and the client-disconnect guard are the chat route's (``chat.py``,
+``completion.py``); deadlines, fallback and health are the router's, as for every request.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from starlette.types import Receive, Scope, Send
 
 from ..client.core import create_completion, stream_completion, validate_messages
 from ..client.stubs import ChatCompletion, ChatCompletionChunk
-from ..clock import deadline
 from ..errors import ModelNotFoundError
 from ..models import ModelRegistry
 from .body import header
 from .chat import check_rate, check_request_options, client_id, provider_api_key
-from .completion import SSE_HEADERS, ChatJob, CompletionResponse, as_timeout_error
+from .completion import SSE_HEADERS, ChatJob, CompletionResponse
 from .config import AppConfig
 from .errors import error_payload
 from .responses import JSONResponse
@@ -118,86 +117,66 @@ async def door_job(
 
 
 class EventResponse(CompletionResponse):
-    """The chat completion response (guard, deadlines, health) answering in a door's format.
+    """The chat completion response (client-disconnect guard; deadlines and fallback are the router's)
+    answering in a door's format.
 
     ``job.on_done``, when set, is ``async (result) -> None`` with the final response object.
     """
 
-    def __init__(self, job: ChatJob, builder: Builder, errors: ErrorFormat, health: Any = None) -> None:
-        super().__init__(job, health)
+    def __init__(self, job: ChatJob, builder: Builder, errors: ErrorFormat) -> None:
+        super().__init__(job)
         self.builder = builder
         self.errors = errors
 
     async def _error(self, scope: Scope, receive: Receive, send: Send, error: BaseException) -> None:
-        error = as_timeout_error(error, self.job.timeout)
-        self._outcome(None, error)
         status, body, headers = self.errors(error, self.job.secrets)
         await JSONResponse(body, status_code=status, headers=headers)(scope, receive, send)
 
     async def _whole(self, scope: Scope, receive: Receive, send: Send) -> None:
         job = self.job
         try:
-            async with deadline(job.timeout):
-                completion = await create_completion(job.model, job.messages, job.provider, **job.kwargs)
+            completion = await create_completion(job.model, job.messages, job.provider, **job.kwargs)
             result = self.builder.whole(completion)
             if job.on_done is not None:
                 await job.on_done(result)
         except Exception as error:
             await self._error(scope, receive, send, error)
             return
-        self._outcome(completion.provider, None)
-        await JSONResponse(result)(scope, receive, send)
+        headers = {"x-g4f-providers": completion.provider} if completion.provider else None
+        await JSONResponse(result, headers=headers)(scope, receive, send)
 
     async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:
         job, builder = self.job, self.builder
         chunks = stream_completion(job.model, job.messages, job.provider, **job.kwargs)
         try:
             try:
-                async with deadline(job.timeout):
-                    first = await chunks.__anext__()
+                first = await chunks.__anext__()
             except Exception as error:  # nothing sent yet: a proper HTTP error
                 await self._error(scope, receive, send, error)
                 return
             await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
-            await send(
-                {"type": "http.response.body", "body": frame(builder.start() + builder.feed(first)), "more_body": True}
-            )
-            provider = first.provider
-            gap = job.stream_timeout or None
+            opening = frame(builder.start() + builder.feed(first))
+            await send({"type": "http.response.body", "body": opening, "more_body": True})
             try:
-                async with deadline(gap) as silence:
-                    while True:
-                        silence.renew()
+                async for chunk in chunks:
+                    events = builder.feed(chunk)
+                    if events:
                         try:
-                            chunk = await chunks.__anext__()
-                        except StopAsyncIteration:
-                            break
-                        provider = chunk.provider or provider
-                        events = builder.feed(chunk)
-                        if events:
-                            try:
-                                await send({"type": "http.response.body", "body": frame(events), "more_body": True})
-                            except OSError:  # the client went away while we wrote
-                                return
+                            await send({"type": "http.response.body", "body": frame(events), "more_body": True})
+                        except OSError:  # the client went away while we wrote
+                            return
                 events = builder.finish()
                 if job.on_done is not None:
                     await job.on_done(builder.response)
             except Exception as error:
-                failure = as_timeout_error(error, gap, "The stream sent nothing more")
-                self._outcome(provider, failure)
-                _, body, _ = error_payload(failure, job.secrets)
+                _, body, _ = error_payload(error, job.secrets)
                 detail = body["error"]
+                failed = frame(builder.fail(detail["code"], detail["message"], detail["param"]))
                 try:  # in-band: the status line has been sent already
-                    await send(
-                        {
-                            "type": "http.response.body",
-                            "body": frame(builder.fail(detail["code"], detail["message"], detail["param"])),
-                        }
-                    )
+                    await send({"type": "http.response.body", "body": failed})
                 except OSError:
                     pass
                 return
-            self._outcome(provider, None)
             await send({"type": "http.response.body", "body": frame(events)})
         finally:
             await chunks.aclose()  # type: ignore[attr-defined]

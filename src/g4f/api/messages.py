@@ -357,7 +357,7 @@ async def create_message(request: Request, provider: str | None = None) -> Respo
         status, payload, headers = anthropic_error(error, (request.app.state.settings.g4f_api_key,))
         return JSONResponse(payload, status_code=status, headers=headers)
     builder = MessageBuilder(body["model"], _prompt_tokens(messages, body.get("tools")))
-    return EventResponse(job, builder, anthropic_error, request.app.state.health)
+    return EventResponse(job, builder, anthropic_error)
 
 
 async def provider_create_message(request: Request, provider: str) -> Response:

@@ -98,7 +98,7 @@ async def create_response(request: Request, provider: str | None = None) -> Even
     builder = ResponseBuilder(new_response(body, job.model or body.get("model") or ""))
     if body.get("store", True):
         job.on_done = _saver(request, body, builder.response["id"], [*history, *new_turn])
-    return EventResponse(job, builder, error_payload, request.app.state.health)
+    return EventResponse(job, builder, error_payload)
 
 
 def _saver(request: Request, body: dict[str, Any], response_id: str, turn: list[dict[str, Any]]) -> Any:
