@@ -127,14 +127,18 @@ def test_stored_chain_get_items_delete(client):
         client.responses.retrieve(second.id)
 
 
-def test_stored_responses_belong_to_their_caller(server):
-    mine = sdk(server.url, "key-of-alice").responses.create(
+def test_stored_responses_belong_to_their_caller(start_server, tmp_path):
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"keys": [{"name": "alice", "key": "sk-alice-0"}, {"name": "bob", "key": "sk-bob-0"}]}))
+    server = start_server(api_keys=str(keys))
+    mine = sdk(server.url, "sk-alice-0").responses.create(
         model="echo-1", input="secret", extra_body={"provider": "MockEcho"}
     )
+    assert sdk(server.url, "sk-alice-0").responses.retrieve(mine.id).output_text == "echo: secret"
     with pytest.raises(openai.NotFoundError):
-        sdk(server.url, "key-of-bob").responses.retrieve(mine.id)
+        sdk(server.url, "sk-bob-0").responses.retrieve(mine.id)
     with pytest.raises(openai.NotFoundError):
-        sdk(server.url, "key-of-bob").responses.create(model="echo-1", input="x", previous_response_id=mine.id)
+        sdk(server.url, "sk-bob-0").responses.create(model="echo-1", input="x", previous_response_id=mine.id)
 
 
 def test_store_false_keeps_nothing(client):

@@ -8,7 +8,6 @@ rate limits, provider keys and the client-disconnect guard are the chat route's 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -20,8 +19,9 @@ from ..client.core import create_completion, stream_completion, validate_message
 from ..client.stubs import ChatCompletion, ChatCompletionChunk
 from ..errors import ModelNotFoundError
 from ..models import ModelRegistry
+from .auth import check_model, identity
 from .body import header
-from .chat import check_rate, check_request_options, client_id, provider_api_key
+from .chat import check_rate, check_request_options, provider_api_key
 from .completion import SSE_HEADERS, ChatJob, CompletionResponse
 from .config import AppConfig
 from .errors import error_payload
@@ -47,12 +47,8 @@ def frame(events: list[Event]) -> bytes:
     return b"".join(b"event: " + e["type"].encode() + b"\ndata: " + orjson.dumps(e) + b"\n\n" for e in events)
 
 
-def caller(request: Request) -> str:
-    """Whom stored state belongs to: the presented key's hash (``x-api-key`` too), else the address."""
-    key = header(request, b"x-api-key")
-    if key:
-        return "key:" + hashlib.sha256(key.strip()).hexdigest()[:16]
-    return client_id(request)
+#: Whom stored state belongs to: the verified key (``x-api-key`` too), else the address.
+caller = identity
 
 
 def resolve_model(settings: AppConfig, model: str | None, provider: str | None) -> str:
@@ -94,6 +90,8 @@ async def door_job(
     check_request_options(settings, params)
     await check_rate(request)
     provider = provider or params.pop("provider", None) or settings.provider
+    model = resolve_model(settings, model, provider)
+    check_model(request, model)
     api_key = provider_api_key(request, settings, params, provider)
     if api_key is None and provider and not settings.g4f_api_key and not settings.demo:
         presented = header(request, b"x-api-key")  # an Anthropic client's key, for the provider it names
@@ -104,7 +102,7 @@ async def door_job(
     if settings.ignored_providers:
         kwargs["ignored_providers"] = list(settings.ignored_providers)
     return ChatJob(
-        resolve_model(settings, model, provider),
+        model,
         messages,
         provider,
         stream,

@@ -15,6 +15,7 @@ from starlette.requests import Request
 
 from ..client.responses import ResponseBuilder, chat_request, new_response, output_messages
 from ..errors import G4FError, InvalidRequestError, NotSupportedError
+from ..state import StoreUnavailableError
 from .body import read_json
 from .config import AppConfig
 from .door import EventResponse, caller, door_job
@@ -46,12 +47,6 @@ RESPONSES_SPEC: Spec = {
 }
 #: Server-side request fields that reach the core as they are.
 PASSED = ("provider", "api_key", "api_base", "proxy")
-
-
-class StoreUnavailableError(G4FError):
-    status_code = 503
-    error_type = "server_error"
-    code = "state_unavailable"
 
 
 class ResponseNotFoundError(G4FError):
