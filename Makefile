@@ -31,11 +31,14 @@ run: install
 test: install system-deps
 	cd tests/api/node && npm ci --no-audit --no-fund --silent  # the official openai Node package for the API tests
 	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff format --check src tests bench
+	$(PY) -m mypy
 	$(PY) -m pytest -q
 
 lint: install
 	$(PY) -m ruff check src tests bench
 	$(PY) -m ruff format --check src tests bench
+	$(PY) -m mypy
 
 bench: install system-deps
 	$(PY) bench/run.py
