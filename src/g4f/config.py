@@ -91,6 +91,12 @@ class Settings:
     ignored_providers: list[str] = _setting(
         [], "providers never used (comma-separated)", flags=("--ignored-providers",)
     )
+    breaker_failures: int = _setting(3, "consecutive failures that open a provider's breaker")
+    breaker_failure_rate: float = _setting(0.5, "share of failed attempts in the window that opens a breaker")
+    breaker_min_attempts: int = _setting(10, "attempts in the window before the failure rate counts")
+    breaker_window: float = _setting(60.0, "seconds of attempts the failure rate looks at")
+    breaker_cooldown: float = _setting(10.0, "seconds an open breaker waits before its first probe")
+    breaker_max_cooldown: float = _setting(300.0, "longest cooldown, doubling after each failed probe")
     gui: bool = _setting(False, "serve the web page at /chat/", flags=("--gui",))
     demo: bool = _setting(False, "demo mode: no per-request keys, proxies, API bases or uploads", flags=("--demo",))
     allow_api_base: bool = _setting(False, "accept a per-request `api_base`", flags=("--allow-api-base",))
@@ -195,7 +201,10 @@ class Settings:
     local_n_ctx: int = _setting(4096, "context length of the embedded engine in tokens", group="local")
     local_threads: int = _setting(0, "CPU threads of the embedded engine; 0: every core", group="local")
     local_parallel: int = _setting(
-        4, "sequences the embedded engine decodes together; more requests wait", group="local"
+        4,
+        "sequences the embedded engine decodes together; more requests wait",
+        flags=("--local-parallel",),
+        group="local",
     )
     local_max_tokens: int = _setting(512, "output limit of the embedded engine when a request sets none", group="local")
     local_extra_bufts: bool = _setting(False, "keep llama.cpp's extra CPU buffer types on AMX CPUs", group="local")
