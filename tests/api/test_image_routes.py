@@ -44,7 +44,7 @@ def test_image_variations_route(openai_upstream):
 
 
 def test_default_image_model_is_an_image_model(server, monkeypatch):
-    """"" and "default" ask for the image default (not the chat model); unreachable, it says so."""
+    """ "" and "default" ask for the image default (not the chat model); unreachable, it says so."""
     monkeypatch.setenv("POLLINATIONSAI_API_BASE", "http://127.0.0.1:9")  # nothing listens on the discard port
     for model in ("", "default"):
         with pytest.raises(openai.APIStatusError) as caught:

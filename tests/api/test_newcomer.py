@@ -37,7 +37,9 @@ def test_custom_provider_lists_upstream_models(upstream):
     upstream.models = ["upstream-model-a", "upstream-model-b"]
     server = ThreadedUvicorn({"provider": "Custom"}).start()
     try:
-        client = openai.OpenAI(base_url=server.url + "/v1", api_key="x", max_retries=0, _strict_response_validation=True)
+        client = openai.OpenAI(
+            base_url=server.url + "/v1", api_key="x", max_retries=0, _strict_response_validation=True
+        )
         ids = [m.id for m in client.models.list()]
         assert ids == ["upstream-model-a", "upstream-model-b"]
         calls = upstream.models_calls

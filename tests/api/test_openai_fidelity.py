@@ -52,13 +52,21 @@ def test_request_fields_forwarded_unchanged(client, upstream):
 
 
 def test_answer_fields_passed_back(client, upstream):
-    annotations = [{"type": "url_citation", "url_citation": {"url": "https://e.com", "title": "E", "start_index": 0, "end_index": 2}}]
+    annotations = [
+        {
+            "type": "url_citation",
+            "url_citation": {"url": "https://e.com", "title": "E", "start_index": 0, "end_index": 2},
+        }
+    ]
     upstream.script.append(
         {
             "text": "Hi",
             "message_extra": {"annotations": annotations},
             "choice_extra": {"logprobs": LOGPROBS},
-            "usage_extra": {"prompt_tokens_details": {"cached_tokens": 3}, "completion_tokens_details": {"reasoning_tokens": 1}},
+            "usage_extra": {
+                "prompt_tokens_details": {"cached_tokens": 3},
+                "completion_tokens_details": {"reasoning_tokens": 1},
+            },
             "body_extra": {"service_tier": "default"},
         }
     )
@@ -73,10 +81,21 @@ def test_answer_fields_passed_back(client, upstream):
 
 def test_stream_refusal_and_fingerprint(client, upstream):
     events = [
-        {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "gpt-x", "system_fingerprint": "fp_s",
-         "choices": [{"index": 0, "delta": {"role": "assistant", "refusal": "I can't"}, "finish_reason": None}]},
-        {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "gpt-x",
-         "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-x",
+            "system_fingerprint": "fp_s",
+            "choices": [{"index": 0, "delta": {"role": "assistant", "refusal": "I can't"}, "finish_reason": None}],
+        },
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 1,
+            "model": "gpt-x",
+            "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+        },
     ]
     upstream.script.append({"raw": "".join(f"data: {json.dumps(e)}\n\n" for e in events) + "data: [DONE]\n\n"})
     chunks = list(client.chat.completions.create(model="gpt-x", messages=USER, stream=True))

@@ -59,7 +59,9 @@ def test_blank_content_part_type(client):
     ],
 )
 def test_valid_combinations_pass(client, extra):
-    response = client.chat.completions.create(model="echo-1", messages=USER, extra_body={"provider": "MockEcho"}, **extra)
+    response = client.chat.completions.create(
+        model="echo-1", messages=USER, extra_body={"provider": "MockEcho"}, **extra
+    )
     if extra.get("stream"):
         response = list(response)
     assert response

@@ -112,8 +112,15 @@ def test_chat_audio_kept():
     response = Client().chat.completions.create(USER, "", provider=Talks)
     audio = response.choices[0].message.audio
     assert audio == {"id": "audio_1", "expires_at": 1700000000, "data": "AQID", "transcript": "Hello"}
-    deltas = [c.choices[0].delta.audio for c in Client().chat.completions.create(USER, "", provider=Talks, stream=True) if c.choices and c.choices[0].delta.audio]
-    assert deltas == [{"id": "audio_1", "expires_at": 1700000000, "data": "AQI=", "transcript": "Hel"}, {"data": "Aw==", "transcript": "lo"}]
+    deltas = [
+        c.choices[0].delta.audio
+        for c in Client().chat.completions.create(USER, "", provider=Talks, stream=True)
+        if c.choices and c.choices[0].delta.audio
+    ]
+    assert deltas == [
+        {"id": "audio_1", "expires_at": 1700000000, "data": "AQI=", "transcript": "Hel"},
+        {"data": "Aw==", "transcript": "lo"},
+    ]
 
 
 def test_provider_name_as_model(monkeypatch):
@@ -144,7 +151,9 @@ def test_audio_models_do_not_chat(model):
     assert caught.value.status_code == 400 and caught.value.param == "model"
 
 
-PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAAAAgABVKJPXQAAAABJRU5ErkJggg=="
+PNG = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgAAAAAgABVKJPXQAAAABJRU5ErkJggg=="
+)
 
 
 class DownImages(AsyncGeneratorProvider):

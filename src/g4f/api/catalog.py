@@ -168,4 +168,10 @@ async def get_provider(request: Request, provider: str) -> JSONResponse:
 __all__ = [
     "models_data",
     "providers_data",
-    "list_models", "get_model", "list_provider_models", "list_providers", "get_provider", "describe_provider"]
+    "list_models",
+    "get_model",
+    "list_provider_models",
+    "list_providers",
+    "get_provider",
+    "describe_provider",
+]

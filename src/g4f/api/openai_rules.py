@@ -7,20 +7,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import InvalidRequestError
+from ..errors import G4FError
 
 MODALITIES = ("text", "audio")
 CONTENT_TYPES = ("text", "image_url", "input_audio", "refusal", "audio", "file")
 METADATA_PAIRS, METADATA_KEY, METADATA_VALUE = 16, 64, 512
 
 
-def _refuse(message: str, param: str, code: str | None = "invalid_value") -> InvalidRequestError:
-    error = InvalidRequestError(message, param=param)
+class OpenAIRuleError(G4FError, ValueError):
+    """A request OpenAI refuses: 400 with OpenAI's ``code`` for the rule (``None`` where it sends none)."""
+
+    status_code = 400
+    error_type = "invalid_request_error"
+    code: str | None = "invalid_value"
+
+
+def _refuse(message: str, param: str, code: str | None = "invalid_value") -> OpenAIRuleError:
+    error = OpenAIRuleError(message, param=param)
     error.code = code
     return error
 
 
-def _type(name: str, expected: str, value: Any) -> InvalidRequestError:
+def _type(name: str, expected: str, value: Any) -> OpenAIRuleError:
     got = {bool: "a boolean", int: "an integer", float: "a decimal", str: "a string", list: "an array"}
     what = got.get(type(value), "an object")
     return _refuse(f"Invalid type for '{name}': expected {expected}, but got {what} instead.", name, "invalid_type")
@@ -31,7 +39,7 @@ def _given(body: dict[str, Any], name: str) -> bool:
 
 
 def check_chat_rules(body: dict[str, Any]) -> None:
-    """Raise the ``InvalidRequestError`` OpenAI answers for ``body``'s first broken rule."""
+    """Raise the ``OpenAIRuleError`` (400) OpenAI answers for ``body``'s first broken rule."""
     logprobs = body.get("logprobs")
     if logprobs is not None and not isinstance(logprobs, bool):
         raise _type("logprobs", "a boolean", logprobs)
@@ -42,9 +50,13 @@ def check_chat_rules(body: dict[str, Any]) -> None:
         if not 0 <= top <= 20:
             raise _refuse(f"Invalid 'top_logprobs': integer out of range; got {top}, expected 0 to 20.", "top_logprobs")
         if logprobs is not True:
-            raise _refuse("The 'top_logprobs' parameter is only allowed when 'logprobs' is enabled.", "top_logprobs", None)
+            raise _refuse(
+                "The 'top_logprobs' parameter is only allowed when 'logprobs' is enabled.", "top_logprobs", None
+            )
     if _given(body, "stream_options") and body.get("stream") is not True:
-        raise _refuse("The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options", None)
+        raise _refuse(
+            "The 'stream_options' parameter is only allowed when 'stream' is enabled.", "stream_options", None
+        )
     if _given(body, "parallel_tool_calls") and not body.get("tools"):
         raise _refuse(
             "Invalid value for 'parallel_tool_calls': 'parallel_tool_calls' is only allowed when 'tools' are specified.",

@@ -32,7 +32,9 @@ def _needs(item: dict[str, Any]) -> str:
 
 
 def _model_line(item: dict[str, Any]) -> str:
-    kind = "image" if item.get("image") else "audio" if item.get("audio") else "vision" if item.get("vision") else "chat"
+    kind = (
+        "image" if item.get("image") else "audio" if item.get("audio") else "vision" if item.get("vision") else "chat"
+    )
     needs = _needs(item)
     return f"{item['id']:<40} {kind:<6} {item.get('provider') or '':<16} {needs}".rstrip()
 

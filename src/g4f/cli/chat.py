@@ -7,7 +7,9 @@ import sys
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="g4f", description="Ask a model. Also: g4f api, g4f gui, g4f models, g4f providers, g4f --version.")
+    parser = argparse.ArgumentParser(
+        prog="g4f", description="Ask a model. Also: g4f api, g4f gui, g4f models, g4f providers, g4f --version."
+    )
     parser.add_argument("prompt", nargs="*", help="the prompt; read from stdin when absent or '-'")
     parser.add_argument("-m", "--model", default="", help="model name (default: the embedded local model)")
     parser.add_argument("-p", "--provider", default=None, help="provider name, e.g. Local or Groq")

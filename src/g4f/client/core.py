@@ -444,7 +444,9 @@ async def stream_completion(
                 if c.stop.stopped:
                     break
                 continue
-            yield chunk(ChatCompletionDelta(text, "assistant" if first else None, reasoning, tool_calls, **(extra or {})))
+            yield chunk(
+                ChatCompletionDelta(text, "assistant" if first else None, reasoning, tool_calls, **(extra or {}))
+            )
             first = False
             if c.stop.stopped or c.capped:
                 break

@@ -8,7 +8,6 @@ from ..errors import MissingAuthError, RetryProviderError
 from ..providers.retry_provider import IterListProvider
 from ..routing import route
 
-
 #: Resolving without the keys: each provider checks for its own when it is called.
 _KEY_AT_CALL_TIME = "<checked when called>"
 
@@ -27,14 +26,25 @@ def get_model_and_provider(
     As in gpt4free, a known model resolves to its providers even when none has its key yet: the
     provider then refuses at call time, naming the variable to set.
     """
-    options = dict(stream=stream, ignored=ignored, ignore_working=ignore_working, ignore_stream=ignore_stream)
+
+    def resolve(api_key: str | None) -> tuple[str, IterListProvider]:
+        return route(
+            model,
+            provider,
+            stream=stream,
+            ignored=ignored,
+            ignore_working=ignore_working,
+            ignore_stream=ignore_stream,
+            api_key=api_key,
+        )
+
     try:
-        model_name, runner = route(model, provider, api_key=kwargs.get("api_key"), **options)
+        model_name, runner = resolve(kwargs.get("api_key"))
     except (MissingAuthError, RetryProviderError) as error:
         causes = list(getattr(error, "exceptions", {}).values()) or [error]
         if not all(isinstance(cause, MissingAuthError) for cause in causes):
             raise
-        model_name, runner = route(model, provider, api_key=_KEY_AT_CALL_TIME, **options)
+        model_name, runner = resolve(_KEY_AT_CALL_TIME)
     # One candidate and no runner the caller chose: the provider itself, as gpt4free returned it.
     if len(runner.providers) == 1 and type(runner) is IterListProvider and not isinstance(provider, IterListProvider):
         return model_name, runner.providers[0]

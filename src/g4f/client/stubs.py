@@ -72,7 +72,13 @@ def new_completion_id() -> str:
 
 
 class Usage(_Stub):
-    __slots__ = ("prompt_tokens", "completion_tokens", "total_tokens", "prompt_tokens_details", "completion_tokens_details")
+    __slots__ = (
+        "prompt_tokens",
+        "completion_tokens",
+        "total_tokens",
+        "prompt_tokens_details",
+        "completion_tokens_details",
+    )
     _optional = ("prompt_tokens_details", "completion_tokens_details")
 
     def __init__(
@@ -140,7 +146,8 @@ class ChatCompletionChoice(_Stub):
     __slots__ = ("index", "message", "logprobs", "finish_reason")
 
     def __init__(self, message: ChatCompletionMessage, finish_reason: str | None, index: int = 0) -> None:
-        self.index, self.message, self.finish_reason, self.logprobs = index, message, finish_reason, None
+        self.index, self.message, self.finish_reason = index, message, finish_reason
+        self.logprobs: dict[str, Any] | None = None
 
 
 class ChatCompletion(_Stub):
@@ -210,11 +217,22 @@ class ChatCompletionDeltaChoice(_Stub):
     __slots__ = ("index", "delta", "logprobs", "finish_reason")
 
     def __init__(self, delta: ChatCompletionDelta, finish_reason: str | None, index: int = 0) -> None:
-        self.index, self.delta, self.finish_reason, self.logprobs = index, delta, finish_reason, None
+        self.index, self.delta, self.finish_reason = index, delta, finish_reason
+        self.logprobs: dict[str, Any] | None = None
 
 
 class ChatCompletionChunk(_Stub):
-    __slots__ = ("id", "object", "created", "model", "provider", "choices", "usage", "system_fingerprint", "service_tier")
+    __slots__ = (
+        "id",
+        "object",
+        "created",
+        "model",
+        "provider",
+        "choices",
+        "usage",
+        "system_fingerprint",
+        "service_tier",
+    )
     _optional = ("usage", "system_fingerprint", "service_tier")
 
     def __init__(
