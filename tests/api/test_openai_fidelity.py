@@ -101,3 +101,21 @@ def test_stream_refusal_and_fingerprint(client, upstream):
     chunks = list(client.chat.completions.create(model="gpt-x", messages=USER, stream=True))
     assert chunks[0].choices[0].delta.refusal == "I can't"
     assert all(c.system_fingerprint == "fp_s" for c in chunks)
+
+
+def test_n_choices_stream(client):
+    chunks = list(
+        client.chat.completions.create(
+            model="gpt-x", messages=USER, n=2, stream=True, stream_options={"include_usage": True}
+        )
+    )
+    texts: dict[int, str] = {}
+    for chunk in chunks:
+        for choice in chunk.choices:
+            texts[choice.index] = texts.get(choice.index, "") + (choice.delta.content or "")
+    assert texts == {0: "Echo: hi", 1: "Echo: hi"}
+    assert len({c.id for c in chunks}) == 1
+    finished = [c.choices[0].index for c in chunks if c.choices and c.choices[0].finish_reason]
+    assert sorted(finished) == [0, 1]
+    assert chunks[-1].choices == [] and chunks[-1].usage.completion_tokens > 0
+    assert all(c.usage is None for c in chunks[:-1])

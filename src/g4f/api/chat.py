@@ -146,8 +146,6 @@ async def build_job(request: Request, provider: str | None = None) -> tuple[Chat
     api_key = provider_api_key(request, settings, params, provider)
     stream = params.get("stream", False)
     n = params.get("n", 1)
-    if n > 1 and stream:
-        raise NotSupportedError("'n' above 1 is supported without streaming only.", param="n")
     kwargs = {name: value for name, value in params.items() if name in PROVIDER_PARAMS}
     kwargs["api_key"] = api_key
     kwargs.setdefault("proxy", settings.proxy)

@@ -9,6 +9,8 @@ before anything was sent is a proper HTTP error; during a stream it is an in-ban
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any
 
 import orjson
@@ -16,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ..client.core import create_completion, stream_completion
-from ..client.stubs import ChatCompletion
+from ..client.stubs import ChatCompletion, ChatCompletionChunk, Usage
 from ..errors import G4FError, ProviderTimeoutError
 from .errors import error_payload, error_response
 from .guard import Guard
@@ -123,7 +125,7 @@ class CompletionResponse(Response):
 
     async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:
         job = self.job
-        chunks = stream_completion(job.model, job.messages, job.provider, **job.kwargs)
+        chunks = stream_completion(job.model, job.messages, job.provider, **job.kwargs) if job.n == 1 else _choices(job)
         try:
             try:
                 first = await chunks.__anext__()
@@ -167,6 +169,8 @@ def _usage_apart(chunk: Any, include_usage: bool) -> tuple[bytes, ...]:
     usage = chunk.usage
     if usage is None:
         return (_event(chunk),)
+    if not chunk.choices:  # already a chunk of its own
+        return (_event(chunk),) if include_usage else ()
     chunk.usage = None
     if not include_usage:
         return (_event(chunk),)
@@ -177,8 +181,65 @@ def _usage_apart(chunk: Any, include_usage: bool) -> tuple[bytes, ...]:
     return (_event(chunk), last)
 
 
+async def _choices(job: ChatJob) -> AsyncGenerator[ChatCompletionChunk, None]:
+    """``n`` streams of the same request as one, each chunk's ``choices[].index`` naming its stream
+    (as OpenAI streams ``n`` choices); one id, and the usage of all in the last chunk."""
+    queue: asyncio.Queue[tuple[int, Any]] = asyncio.Queue()
+
+    async def pump(index: int) -> None:
+        try:
+            async with aclosing(stream_completion(job.model, job.messages, job.provider, **job.kwargs)) as chunks:
+                async for chunk in chunks:
+                    await queue.put((index, chunk))
+        except Exception as error:
+            await queue.put((index, error))
+        finally:
+            await queue.put((index, None))
+
+    tasks = [asyncio.create_task(pump(i)) for i in range(job.n)]
+    completion_id: str | None = None
+    total: Usage | None = None
+    last: Any = None
+    running = job.n
+    try:
+        while running:
+            index, item = await queue.get()
+            if item is None:
+                running -= 1
+                continue
+            if isinstance(item, Exception):
+                raise item
+            completion_id = completion_id or item.id
+            item.id = completion_id
+            for choice in item.choices:
+                choice.index = index
+            if item.usage is not None:
+                usage, item.usage = item.usage, None
+                total = usage if total is None else _add_usage(total, usage)
+            last = item
+            yield item
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    if last is not None and total is not None:
+        yield ChatCompletionChunk(
+            None,
+            completion_id=last.id,
+            created=last.created,
+            model=last.model,
+            provider=last.provider,
+            usage=total,
+        )
+
+
+def _add_usage(total: Usage, usage: Usage) -> Usage:
+    """One prompt, several completions: the completion tokens add up."""
+    return Usage(total.prompt_tokens, total.completion_tokens + usage.completion_tokens)
+
+
 def _collect(text: list[str] | None, chunk: Any) -> None:
-    if text is not None and chunk.choices and chunk.choices[0].delta.content:
+    if text is not None and chunk.choices and chunk.choices[0].index == 0 and chunk.choices[0].delta.content:
         text.append(chunk.choices[0].delta.content)
 
 
