@@ -46,7 +46,18 @@ class EndpointCall:
             raise NotSupportedError(
                 f"{self.get_name()} has no {self.method.removeprefix('create_').replace('_', ' ')} API."
             )
-        yield self.check(result) if self.check is not None else result
+        # Wrapped: the attempt loop skips an empty part ("", None) and fails an attempt that yields
+        # only such, but an endpoint's result may be legitimately empty (the transcript of silence).
+        yield EndpointResult(self.check(result) if self.check is not None else result)
+
+
+class EndpointResult:
+    """An endpoint's one result, as the attempt loop carries it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
 async def call_endpoint(
@@ -71,7 +82,7 @@ async def call_endpoint(
                 if isinstance(part, ProviderInfo):
                     used = part.name
                 else:
-                    return part, used
+                    return part.value if isinstance(part, EndpointResult) else part, used
     except RetryProviderError as error:
         if len(error.exceptions) == 1:  # one candidate: its own error says more than the summary
             raise next(iter(error.exceptions.values())) from None
@@ -79,4 +90,4 @@ async def call_endpoint(
     raise NotSupportedError(f"{used} returned nothing for {method}.")
 
 
-__all__ = ["EndpointCall", "call_endpoint"]
+__all__ = ["EndpointCall", "EndpointResult", "call_endpoint"]
