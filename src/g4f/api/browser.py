@@ -24,7 +24,7 @@ from .errors import error_body
 
 LOOPBACK_NAMES = frozenset(("localhost", "127.0.0.1", "::1", "[::1]"))
 #: POST routes whose body is multipart, not JSON.
-MULTIPART = frozenset(("/v1/upload_cookies", "/v1/audio/transcriptions"))
+MULTIPART = frozenset(("/v1/upload_cookies", "/v1/audio/transcriptions", "/v1/images/variations"))
 
 
 def _response(status: int, message: str, code: str) -> tuple[int, bytes]:

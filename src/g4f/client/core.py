@@ -374,6 +374,11 @@ def _sources_text(part: parts.Sources) -> str:
     return "\n\n\n\n" + "\n>\n".join(links) if links else ""
 
 
+def _answers(part: Any) -> bool:
+    """A part that adds to the answer (past ``max_tokens``, an overrun), as opposed to usage or finish."""
+    return isinstance(part, (str, parts.Reasoning, parts.Sources, parts.MediaResponse)) and bool(part)
+
+
 def _max_parts(kwargs: dict[str, Any]) -> int | None:
     limit = kwargs.get("max_tokens") or kwargs.get("max_completion_tokens")
     return limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0 else None
@@ -387,8 +392,10 @@ async def create_completion(
     agen = await open_parts(model, messages, provider, stream=False, stop=stop, **kwargs)
     try:
         async for part in agen:
+            if collector.capped and _answers(part):  # the provider overran max_tokens: cut it here
+                break
             collector.take(part)
-            if collector.stop.stopped or collector.capped:
+            if collector.stop.stopped:
                 break
     finally:
         await agen.aclose()
@@ -433,6 +440,8 @@ async def stream_completion(
     first = True
     try:
         async for part in agen:
+            if c.capped and _answers(part):  # the provider overran max_tokens: cut it here
+                break
             text, reasoning, tool_calls = c.take(part)
             if isinstance(part, parts.Logprobs) and not first:
                 delta = chunk(ChatCompletionDelta(None, None))
@@ -448,7 +457,7 @@ async def stream_completion(
                 ChatCompletionDelta(text, "assistant" if first else None, reasoning, tool_calls, **(extra or {}))
             )
             first = False
-            if c.stop.stopped or c.capped:
+            if c.stop.stopped:
                 break
     finally:
         await agen.aclose()
