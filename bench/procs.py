@@ -201,3 +201,9 @@ def sockets(pid: int, server_port: int = 0, upstream_port: int = 0) -> dict[str,
         if upstream_port and remote == upstream_port:
             counts["upstream"] += 1
     return counts
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
