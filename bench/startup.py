@@ -11,7 +11,7 @@ import time
 import orjson
 import servers
 from procs import request, rss_mb
-from report import Section, verdict
+from report import Section, short, verdict
 
 LAUNCH_S = 2.0
 LOCAL_LAUNCH_S = 5.0
@@ -48,9 +48,10 @@ def _embedded(launches: int) -> tuple[list[float], list[float]]:
     times, rss = [], []
     for _ in range(launches):
         g4f = servers.g4f_api()
+        g4f.ready_timeout = 180  # a busy machine loads the model slowly
         g4f.start()
         try:
-            times.append(g4f.wait_ready("POST", "/v1/chat/completions", LOCAL_BODY))
+            times.append(g4f.wait_ready("POST", "/v1/chat/completions", LOCAL_BODY, timeout=120))
             status, body = request(g4f.port, "POST", "/v1/chat/completions", LOCAL_BODY, timeout=60)
             answer = orjson.loads(body) if status == 200 else {}
             if answer.get("provider") != "Local" or not answer["choices"][0]["message"]["content"]:
@@ -85,7 +86,7 @@ def run(launches: int) -> list[list[str]]:
     try:
         times, rss = _embedded(launches)
     except RuntimeError as error:
-        rows.append(["`g4f api` launch to first answer from the embedded model", "error", "", f"FAIL: {error}"[:300]])
+        rows.append(["`g4f api` launch to first answer from the embedded model", "error", "", f"FAIL: {short(error)}"])
         return rows
     rows += [
         [
