@@ -14,8 +14,11 @@ from starlette.responses import RedirectResponse
 from starlette.staticfiles import StaticFiles
 
 from .. import debug
+from ..config import get as get_setting
 from ..errors import G4FError
 from ..gui import STATIC_DIR
+from ..providers.own_address import forget as forget_own_addresses
+from ..providers.own_address import note_server
 from ..state import Conversations, HealthBook, RateLimiter, open_store
 from ..version import __version__
 from . import audio, catalog, chat, images, media, uploads
@@ -30,6 +33,8 @@ from .validation import CHAT_SPEC, IMAGE_SPEC, SPEECH_SPEC, request_body_doc
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     from ..providers.http import close_session
+
+    forget_own_addresses()  # the port may go to another server now; requests to a live one note it again
 
     await app.state.health.flush()
     await close_session()
@@ -46,6 +51,11 @@ class G4FApp(FastAPI):
 
     outer: list[tuple[type, dict[str, Any]]]
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            note_server(scope.get("server"))  # so no provider is pointed back at this server
+        await super().__call__(scope, receive, send)
+
     def build_middleware_stack(self) -> Any:
         app = super().build_middleware_stack()
         for cls, options in reversed(self.outer):
@@ -58,7 +68,7 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
     settings = AppConfig.from_any(config)
     if settings.debug:
         debug.enable(True)
-    if settings.cookies_dir:
+    if settings.cookies_dir and settings.cookies_dir != get_setting("cookies_dir"):  # this app's own folder
         from ..cookies import set_cookies_dir
 
         set_cookies_dir(settings.cookies_dir)
