@@ -162,10 +162,14 @@ def _per_request(stats: pstats.Stats, requests: int, top: int = 35) -> str:
         rows.append((cumulative, own, calls, where))
     out = ["cumulative us/req   own us/req   calls/req   function"]
     for cumulative, own, calls, where in sorted(rows, reverse=True)[:top]:
-        out.append(f"{cumulative / requests * 1e6:17.1f} {own / requests * 1e6:12.1f} {calls / requests:11.1f}   {where}")
+        out.append(
+            f"{cumulative / requests * 1e6:17.1f} {own / requests * 1e6:12.1f} {calls / requests:11.1f}   {where}"
+        )
     out += ["", "by own time:"]
     for cumulative, own, calls, where in sorted(rows, key=lambda r: r[1], reverse=True)[:top]:
-        out.append(f"{cumulative / requests * 1e6:17.1f} {own / requests * 1e6:12.1f} {calls / requests:11.1f}   {where}")
+        out.append(
+            f"{cumulative / requests * 1e6:17.1f} {own / requests * 1e6:12.1f} {calls / requests:11.1f}   {where}"
+        )
     return "\n".join(out)
 
 
@@ -201,15 +205,18 @@ def main(argv: list[str] | None = None) -> None:
                 best[target] = result
     ref = best.get("reference", {}).get("us_per_request")
     mode = "stream" if args.stream else "non-stream"
-    print(f"{mode}, {args.concurrency} concurrent, {args.requests} requests, best of {args.repeat}; "
-          f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"{mode}, {args.concurrency} concurrent, {args.requests} requests, best of {args.repeat}; "
+        f"load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
     for target, result in best.items():
         ratio = f"  {result['us_per_request'] / ref:.2f}x reference" if ref else ""
-        print(f"{target:10s} {result['us_per_request']:8.1f} us/request  ({result['messages']:.0f} body messages){ratio}")
+        print(
+            f"{target:10s} {result['us_per_request']:8.1f} us/request  ({result['messages']:.0f} body messages){ratio}"
+        )
     for target, result in best.items():
         if "profile" in result:
             print(f"\n== {target}\n{result['profile']}")
-
 
 
 if __name__ == "__main__":

@@ -85,21 +85,32 @@ def run(seconds: float) -> Section:
                     results[(backend, conns)] = short(error)
         for conns in CONNS:  # backends take turns, so that the machine's drift hits all alike
             for backend, server in targets.items():
-                results[(backend, conns)] = wrk.run(server.port, conns, seconds, False)
+                results[(backend, conns)] = wrk.run(server.port, conns, seconds, False, pid=server.server_pid)
     return _table(results, seconds)
 
 
 def _table(results: dict[tuple[str, int], wrk.WrkResult | str], seconds: float) -> Section:
     section = Section(
         "Rate limits: `g4f api --rate-limit` per state backend (non-streaming, fake upstream)",
-        ["conns", "state", "req/s", "p50 ms", "p99 ms", "% of no limit", "% of memory", "budget", "result"],
+        [
+            "conns",
+            "state",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "server CPU us/req",
+            "% of no limit",
+            "% of memory",
+            "budget",
+            "result",
+        ],
     )
     for conns in CONNS:
         base, memory = results[("no limit", conns)], results[("memory", conns)]
         for backend in BACKENDS:
             r = results[(backend, conns)]
             if isinstance(r, str):
-                section.add(conns, backend, "error", "", "", "", "", "", f"FAIL: {r}")
+                section.add(conns, backend, "error", "", "", "", "", "", "", f"FAIL: {r}")
                 continue
             of_base = r.rps / base.rps if isinstance(base, wrk.WrkResult) and base.rps else None
             of_memory = r.rps / memory.rps if isinstance(memory, wrk.WrkResult) and memory.rps else None
@@ -112,6 +123,7 @@ def _table(results: dict[tuple[str, int], wrk.WrkResult | str], seconds: float) 
                 f"{r.rps:,.0f}",
                 f"{r.p50_ms:.2f}",
                 f"{r.p99_ms:.2f}",
+                f"{r.cpu_us:.0f}" if r.cpu_us is not None else "",
                 f"{of_base:.0%}" if of_base is not None else "",
                 f"{of_memory:.0%}" if of_memory is not None and backend not in ("no limit", "memory") else "",
                 budget,
