@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.staticfiles import StaticFiles
 
-from .. import debug
+from .. import debug, metrics
 from ..errors import G4FError
 from ..gui import STATIC_DIR
 from ..state import Conversations, HealthBook, RateLimiter, open_store
@@ -105,6 +105,7 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
     if settings.g4f_api_key:
         app.outer.append((AuthMiddleware, {"api_key": settings.g4f_api_key}))
     app.outer.append((chat.ChatLane, {}))  # innermost of ours: after CORS and auth, before FastAPI
+    metrics.install(app)  # GET /metrics, and the outermost middleware counting every request
     return app
 
 

@@ -9,6 +9,7 @@ before anything was sent is a proper HTTP error; during a stream it is an in-ban
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import orjson
@@ -20,7 +21,7 @@ from ..client.stubs import ChatCompletion
 from ..clock import deadline
 from ..errors import G4FError, ProviderTimeoutError, RetryProviderError
 from ..state import HealthBook
-from .errors import error_payload, error_response
+from .errors import error_body, error_payload, error_response
 from .guard import Guard
 
 JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -30,6 +31,9 @@ SSE_HEADERS = [
     (b"x-accel-buffering", b"no"),
 ]
 DONE = b"data: [DONE]\n\n"
+SHUTDOWN_EVENT = b"data: " + orjson.dumps(
+    error_body(503, "The server shut down before the stream finished.", "server_error", "server_shutting_down")
+) + b"\n\n"
 
 
 class ChatJob:
@@ -82,6 +86,7 @@ class CompletionResponse(Response):
         self.job = job
         self.health = health  # where each request's outcome per provider is counted
         self.background = None
+        self.cut = False  # a stream ended in-band by the server's shutdown
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         with Guard(receive) as guard:
@@ -92,7 +97,9 @@ class CompletionResponse(Response):
                     await self._whole(scope, receive, send)
             except asyncio.CancelledError:
                 if not guard.absorb():
-                    raise
+                    if not self.cut:
+                        raise
+                    guard.task.uncancel()  # type: ignore[union-attr]  # the stream ended in-band
 
     def _outcome(self, provider: str | None, error: BaseException | None) -> None:
         if self.health is None:
@@ -172,6 +179,11 @@ class CompletionResponse(Response):
                             return
                 if text is not None:
                     await job.on_done("".join(text), None)
+            except asyncio.CancelledError:  # the server's shutdown grace ended (or the client left)
+                with contextlib.suppress(Exception):
+                    await send({"type": "http.response.body", "body": SHUTDOWN_EVENT})
+                self.cut = True
+                raise
             except Exception as error:
                 error = as_timeout_error(error, gap, "The stream sent nothing more")
                 self._outcome(provider, error)

@@ -32,6 +32,7 @@ def build_parser(prog: str = "g4f api", default_port: int = 1337) -> argparse.Ar
     p.add_argument("--proxy", default=None, help="proxy for outbound requests (default: $G4F_PROXY)")
     p.add_argument("--timeout", type=float, default=None, help="seconds for an answer or a stream's first chunk")
     p.add_argument("--stream-timeout", type=float, default=None, help="seconds allowed between two stream chunks")
+    p.add_argument("--graceful-timeout", type=float, default=None, help="seconds streams get to end at shutdown (30)")
     p.add_argument("--ignored-providers", nargs="+", default=None, help="providers never to use")
     p.add_argument("--workers", type=int, default=None, help="worker processes")
     p.add_argument("--cookies-dir", default=None, help="folder of cookie, HAR and .env key files")
@@ -72,6 +73,7 @@ def main(argv: list[str] | None = None, *, prog: str = "g4f api", default_port: 
         "proxy": args.proxy,
         "timeout": args.timeout,
         "stream_timeout": args.stream_timeout,
+        "graceful_timeout": args.graceful_timeout,
         "cookies_dir": args.cookies_dir,
         "state_url": args.state_url,
         "rate_limit": args.rate_limit,

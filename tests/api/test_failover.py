@@ -1,0 +1,323 @@
+"""Failures of a provider stay invisible to the client: a real server, two real upstreams, the OpenAI SDK.
+
+Two OpenAI-protocol providers serve ``chaos-model``: ``ChaosUpstream`` (a chaos fake told which
+fault to produce) first, ``HealthyUpstream`` (a fault-free one that can continue a broken stream)
+second. For every fault kind, whole and streamed, the client gets the one complete answer and the
+health record shows the failure; breakers open and recover; when every provider fails, the error
+is OpenAI-shaped and names each of them.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+from g4f import Provider
+from g4f.models import Model, ModelRegistry
+from g4f.providers.openai_compat import OpenaiTemplate
+
+from ..fakes.chaos_server import BEFORE_FIRST_BYTE, FAULTS, MID_STREAM, ChaosServer, answer, split_words
+from .server import ThreadedUvicorn
+
+USER = [{"role": "user", "content": "ping"}]
+EXPECTED = answer(USER)
+#: Short deadlines and cooldowns keep each test well under two seconds.
+CONFIG: dict[str, Any] = {"timeout": 0.5, "stream_timeout": 0.4}
+#: The router's breaker cooldown setting (seconds) for the recovery tests.
+COOLDOWN = {"breaker_cooldown": 0.5}
+
+
+def upstream(name: str, server: ChaosServer, models: list[str], continuation: bool) -> type[OpenaiTemplate]:
+    return type(
+        name,
+        (OpenaiTemplate,),
+        {
+            "__module__": __name__,
+            "api_base": server.url,
+            "needs_auth": False,
+            "default_model": models[0],
+            "models": models,
+            "supports_continuation": continuation,
+        },
+    )
+
+
+@pytest.fixture(scope="module")
+def upstreams():
+    chaos, healthy = ChaosServer(hang=10), ChaosServer()
+    chaos.start()
+    healthy.start()
+    classes = [
+        upstream("ChaosUpstream", chaos, ["chaos-model", "plain-model", "solo-model"], False),
+        upstream("HealthyUpstream", healthy, ["chaos-model"], True),
+        upstream("PlainUpstream", healthy, ["plain-model"], False),  # cannot continue a stream
+    ]
+    for cls in classes:
+        Provider.register(cls)
+    Model("chaos-model", "Test", ["ChaosUpstream", "HealthyUpstream"])
+    Model("plain-model", "Test", ["ChaosUpstream", "PlainUpstream"])
+    Model("solo-model", "Test", ["ChaosUpstream"])
+    yield chaos, healthy
+    for cls in classes:
+        Provider._registered.pop(cls.__name__, None)
+    for name in ("chaos-model", "plain-model", "solo-model"):
+        ModelRegistry._models.pop(name, None)
+    chaos.stop()
+    healthy.stop()
+
+
+@pytest.fixture()
+def chaos(upstreams) -> ChaosServer:
+    server = upstreams[0]
+    server.configure()
+    server.log.clear()
+    server.requests.clear()
+    return server
+
+
+@pytest.fixture()
+def healthy(upstreams) -> ChaosServer:
+    server = upstreams[1]
+    server.configure()
+    server.log.clear()
+    server.requests.clear()
+    return server
+
+
+@pytest.fixture()
+def gateway():
+    """``gateway(**config)``: a fresh server (so a fresh health record) per test."""
+    started: list[ThreadedUvicorn] = []
+
+    def start(**config: Any) -> ThreadedUvicorn:
+        server = ThreadedUvicorn({**CONFIG, **config}).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def sdk(server: ThreadedUvicorn) -> openai.OpenAI:
+    return openai.OpenAI(
+        base_url=server.url + "/v1", api_key="unused", max_retries=0, _strict_response_validation=True, timeout=10
+    )
+
+
+def ask(server: ThreadedUvicorn, stream: bool, model: str = "chaos-model") -> tuple[str, str]:
+    """The answer's text and the providers it names."""
+    with sdk(server) as client:
+        if stream:
+            chunks = list(client.chat.completions.create(model=model, messages=USER, stream=True))
+            text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+            return text, str(chunks[-1].model_extra.get("provider"))
+        response = client.chat.completions.create(model=model, messages=USER)
+        return response.choices[0].message.content or "", str(response.model_extra.get("provider"))
+
+
+def health(server: ThreadedUvicorn, provider: str) -> dict[str, Any]:
+    response = httpx.get(f"{server.url}/v1/providers/{provider}")
+    assert response.status_code == 200
+    return response.json()["health"]
+
+
+def eventually(condition, seconds: float = 2.0) -> bool:
+    """For records written in the background: poll a little before giving up."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+# --- one fault, one healthy provider: one complete answer ----------------------------------------------
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("kind", FAULTS)
+def test_a_fault_is_invisible_to_the_client(gateway, chaos, healthy, kind, stream):
+    server = gateway()
+    chaos.configure(script=[kind])
+    text, providers = ask(server, stream)
+    assert text == EXPECTED
+    assert chaos.counts() == {kind: 1} and len(healthy.log) == 1
+    continued = stream and kind in MID_STREAM  # text had reached the client: the rest came from the other
+    assert healthy.log[0]["continuation"] is continued
+    assert "HealthyUpstream" in providers and ("ChaosUpstream" in providers) is continued
+    assert eventually(lambda: health(server, "ChaosUpstream")["failures"] == 1)
+    record = health(server, "ChaosUpstream")
+    assert record["successes"] == 0 and record["consecutive_failures"] == 1
+    if kind == "429":  # its Retry-After is the cooldown
+        assert record["retry_at"] is not None and record["retry_at"] > time.time() - 1
+    assert eventually(lambda: health(server, "HealthyUpstream")["successes"] == 1)
+    assert health(server, "HealthyUpstream")["failures"] == 0
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+def test_a_hung_provider_is_skipped_within_the_request_and_demoted(gateway, chaos, healthy, stream):
+    server = gateway(timeout=0.3)
+    chaos.configure(script=["hang", "hang"])
+    assert ask(server, stream)[0] == EXPECTED  # the deadline is the attempt's, not the request's
+    assert ask(server, stream)[0] == EXPECTED
+    assert len(chaos.log) == 1  # the next request did not wait on it again
+    assert len(healthy.log) == 2
+
+
+def test_a_long_healthy_stream_is_not_cut(gateway, chaos, healthy):
+    """Deadlines bound the first part and the silence between parts; a stream that keeps producing runs on."""
+    server = gateway(timeout=0.3, stream_timeout=0.3)
+    chaos.configure(script=[{"kind": "drip", "drip_parts": 20, "drip_gap": 0.05}])  # about 1 s in all
+    text, providers = ask(server, True)
+    assert text == EXPECTED and providers == "ChaosUpstream"
+    assert healthy.log == []
+    assert eventually(lambda: health(server, "ChaosUpstream")["successes"] == 1)
+
+
+@pytest.mark.parametrize("kind", MID_STREAM)
+def test_a_broken_stream_without_a_continuing_provider_ends_in_band(gateway, chaos, healthy, kind):
+    server = gateway()
+    chaos.configure(script=[kind])
+    received = []
+    with sdk(server) as client, pytest.raises(openai.APIError) as info:
+        for chunk in client.chat.completions.create(model="plain-model", messages=USER, stream=True):
+            received.append(chunk.choices[0].delta.content or "" if chunk.choices else "")
+    assert "".join(received) == "".join(split_words(EXPECTED)[:3])  # what came before the break
+    assert "ChaosUpstream" in str(info.value)
+    assert healthy.log == []  # PlainUpstream cannot continue, so it was not asked
+    assert eventually(lambda: health(server, "ChaosUpstream")["failures"] == 1)
+
+
+def test_a_continuation_that_breaks_too_ends_in_band_without_repeating(gateway, chaos, healthy):
+    server = gateway()
+    chaos.configure(script=["truncate"])
+    healthy.configure(script=["truncate_reset"])  # the last candidate breaks as well
+    received = []
+    with sdk(server) as client, pytest.raises(openai.APIError):
+        for chunk in client.chat.completions.create(model="chaos-model", messages=USER, stream=True):
+            received.append(chunk.choices[0].delta.content or "" if chunk.choices else "")
+    # Three parts from each before its break, each part once.
+    assert "".join(received) == "Echo: ping. w1 w2 w3 w4"
+    assert healthy.log[0]["continuation"] is True
+
+
+# --- breakers -------------------------------------------------------------------------------------------
+
+
+def test_breaker_opens_and_recovers_within_its_cooldown(gateway, chaos, healthy):
+    server = gateway(**COOLDOWN)
+    chaos.configure(rates={"500": 1.0})
+    for _ in range(20):  # until the breaker opens (its threshold is the router's)
+        with sdk(server) as client, pytest.raises(openai.APIStatusError) as info:
+            client.chat.completions.create(model="solo-model", messages=USER)
+        if health(server, "ChaosUpstream")["state"] == "open":
+            break
+    assert health(server, "ChaosUpstream")["state"] == "open"
+    tried, retry_at = len(chaos.log), health(server, "ChaosUpstream")["retry_at"]
+    assert retry_at is not None
+
+    # While open: refused at once, OpenAI-shaped, and the upstream is not called.
+    with sdk(server) as client, pytest.raises(openai.APIStatusError) as info:
+        client.chat.completions.create(model="solo-model", messages=USER)
+    assert info.value.status_code in (429, 503) and "ChaosUpstream" in info.value.message
+    assert all(entry["wall"] >= retry_at - 0.1 for entry in chaos.log[tried:])
+
+    # The upstream recovers; after the cooldown a probe reaches it and the breaker closes.
+    chaos.configure()
+    time.sleep(max(0.0, retry_at - time.time()) + 0.1)
+    with sdk(server) as client:
+        response = client.chat.completions.create(model="solo-model", messages=USER)
+    assert response.choices[0].message.content == EXPECTED and chaos.log[-1]["kind"] == "ok"
+    assert eventually(lambda: health(server, "ChaosUpstream")["state"] == "closed")
+
+
+def test_a_failing_provider_gets_little_traffic_and_no_client_sees_it(gateway, chaos, healthy):
+    server = gateway(**COOLDOWN)
+    chaos.configure(rates={"500": 1.0})
+    for stream in (False, True) * 5:
+        assert ask(server, stream)[0] == EXPECTED
+    assert len(chaos.log) < 5  # demoted, then its breaker opened
+    assert len(healthy.log) == 10
+
+
+# --- every provider fails -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize(
+    ("faults", "statuses"),
+    [
+        (("500", "500"), {502}),
+        (("429", "429"), {429}),
+        (("hang", "hang_after_headers"), {504}),
+        (("reset", "invalid_json"), {502}),
+        (("500", "hang"), {502, 504}),
+    ],
+    ids=["500", "429", "hang", "reset-invalid", "mixed"],
+)
+def test_all_providers_failing_is_one_openai_error_naming_each(gateway, chaos, healthy, faults, statuses, stream):
+    server = gateway()
+    chaos.configure(script=[faults[0]])
+    healthy.configure(script=[faults[1]])
+    with sdk(server) as client, pytest.raises(openai.APIStatusError) as info:
+        if stream:
+            list(client.chat.completions.create(model="chaos-model", messages=USER, stream=True))
+        else:
+            client.chat.completions.create(model="chaos-model", messages=USER)
+    error = info.value
+    assert error.status_code in statuses
+    body = error.body if isinstance(error.body, dict) else {}
+    assert set(body) == {"message", "type", "code", "param"}  # the SDK hands over the "error" object
+    assert "ChaosUpstream" in body["message"] and "HealthyUpstream" in body["message"]
+    assert body["type"] == ("rate_limit_error" if error.status_code == 429 else "server_error")
+    if error.status_code == 429:
+        assert int(error.response.headers["retry-after"]) >= 1
+    assert len(chaos.log) == 1 and len(healthy.log) == 1
+
+
+# --- metrics of the router ------------------------------------------------------------------------------
+
+
+def test_metrics_count_fallbacks_failovers_and_breakers(gateway, chaos, healthy):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def scrape() -> dict[tuple[str, tuple], float]:
+        text = httpx.get(server.url + "/metrics").text
+        return {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+        }
+
+    first, second = gateway(), gateway()  # fresh health each: ChaosUpstream is tried first
+    server = first
+    before = scrape()
+    chaos.configure(script=["truncate", "500"])
+    assert ask(first, True)[0] == EXPECTED  # broke after text reached the client: a failover
+    assert ask(second, False)[0] == EXPECTED  # failed before its first part: a fallback
+    after = scrape()
+
+    def grew(name: str, **labels: str) -> float:
+        key = (name, tuple(sorted(labels.items())))
+        return after.get(key, 0.0) - before.get(key, 0.0)
+
+    assert grew("g4f_failovers_total", provider="ChaosUpstream") == 1
+    assert grew("g4f_fallbacks_total", provider="ChaosUpstream") == 1
+    assert grew("g4f_provider_attempts_total", provider="ChaosUpstream", model="chaos-model", outcome="error") >= 1
+    assert grew("g4f_provider_attempts_total", provider="HealthyUpstream", model="chaos-model", outcome="ok") >= 1
+    assert after[("g4f_provider_breaker_state", (("provider", "ChaosUpstream"), ("state", "closed")))] in (0.0, 1.0)
+    assert sum(
+        after.get(("g4f_provider_breaker_state", (("provider", "ChaosUpstream"), ("state", s))), 0.0)
+        for s in ("closed", "half_open", "open")
+    ) == 1.0
+
+
+def test_fault_kinds_cover_the_issue():
+    """Every fault the issue lists has a kind (a guard against this harness silently shrinking)."""
+    assert set(BEFORE_FIRST_BYTE) == {"500", "429", "reset", "hang", "hang_after_headers", "invalid_json"}
+    assert set(MID_STREAM) == {"truncate", "truncate_reset", "truncate_invalid", "stall"}
