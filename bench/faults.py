@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -203,7 +202,13 @@ def run(total: int = 1000) -> Section:
     )
     for q, name in ((0.5, "p50"), (0.99, "p99")):
         a, b = percentile(rows["clean"]["latencies"], q), percentile(rows["faulty"]["latencies"], q)
-        section.add(f"{name} latency ms (added by faults)", f"{a * 1000:.1f}", f"{b * 1000:.1f} (+{(b - a) * 1000:.1f})", "", "n/a")
+        section.add(
+            f"{name} latency ms (added by faults)",
+            f"{a * 1000:.1f}",
+            f"{b * 1000:.1f} (+{(b - a) * 1000:.1f})",
+            "",
+            "n/a",
+        )
     chaos_log = faulty["chaos"]
     kinds = sorted({entry["kind"] for entry in chaos_log})
     faults_hit = sum(entry["kind"] in FAULTS for entry in chaos_log)
@@ -229,7 +234,9 @@ def run(total: int = 1000) -> Section:
     section.add("run time s", f"{clean['seconds']:.1f}", f"{faulty['seconds']:.1f}", "", "n/a")
 
     broken = run_once(ALL_FAULTY_REQUESTS, {k: 1 / len(FAULTS) for k in FAULTS}, {k: 1 / len(FAULTS) for k in FAULTS})
-    named = sum(names_each_provider(status, headers, body, stream) for _s, stream, status, headers, body in broken["results"])
+    named = sum(
+        names_each_provider(status, headers, body, stream) for _s, stream, status, headers, body in broken["results"]
+    )
     statuses: dict[int, int] = {}
     for _s, _stream, status, *_ in broken["results"]:
         statuses[status] = statuses.get(status, 0) + 1

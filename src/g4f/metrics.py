@@ -1,186 +1,118 @@
 """Prometheus metrics: requests by route, provider attempts, fallbacks, failovers and breaker states.
 
-``prometheus-client`` is optional (the ``api`` extra): without it every function here is a no-op
-and ``GET /metrics`` answers 501. The router calls ``attempt``, ``fallback`` and ``failover`` on
-its hot path, so each is a dict lookup and an increment on a cached child. Breaker states are not
-counted as they change: ``/metrics`` reads ``g4f.routing.health.snapshot()`` when it is scraped.
+Counting is plain dict arithmetic, done only once a server turned metrics on (``install``): the
+router calls ``attempt``, ``fallback`` and ``failover`` on its hot path, and a library user who
+never serves ``/metrics`` pays one flag test for each. ``prometheus-client`` (the ``api`` extra) is
+imported at the first scrape only, to write the text format; without it counting stays off and
+``GET /metrics`` answers 501. Breaker states are not counted as they change: a scrape reads
+``g4f.routing.health.snapshot()``.
 
-Labels stay bounded: routes are the app's route templates (``/v1/models/{model_name:path}``, not
-the requested path), statuses and methods are few, and provider/model pairs are capped at
-``MAX_SERIES`` (later ones are counted as model ``"other"``).
+Labels stay bounded: routes are the app's route templates (``/v1/models/{model_name:path}``, not the
+requested path; ``"other"`` for what no route matched), methods and statuses are few, and
+provider/model pairs are capped at ``MAX_SERIES`` (later models are counted as ``"other"``).
 """
 
 from __future__ import annotations
 
 import hmac
+import importlib.util
 import inspect
 import time
+from bisect import bisect_left
 from collections.abc import Iterator
 from typing import Any
 
-try:
-    import prometheus_client
-    from prometheus_client.core import GaugeMetricFamily
-except ImportError:  # the api extra is not installed: metrics are off
-    prometheus_client = None  # type: ignore[assignment]
-
 #: Distinct (provider, model) label pairs kept before further models are counted as "other".
 MAX_SERIES = 500
-#: Request latency buckets (seconds): fast local answers up to long generations.
+#: Latency buckets (seconds): fast local answers up to long generations.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 METHODS = frozenset(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"))
 BREAKER_STATES = ("closed", "half_open", "open")
 
-enabled = prometheus_client is not None
+#: Whether counting is on (``install`` turns it on when prometheus-client is installed).
+enabled = False
 
 
-class _Metrics:
-    """The metric families, in a registry of their own (several apps in one process share it)."""
+class Histogram:
+    """Observations per bucket (not cumulative: that is done at scrape time), their sum, and counts
+    per outcome (the request's status, or an attempt's ``"ok"``/``"error"``)."""
 
-    def __init__(self) -> None:
-        from prometheus_client import CollectorRegistry, Counter, Histogram
-
-        self.registry = CollectorRegistry(auto_describe=True)
-        reg = self.registry
-        self.requests = Counter(
-            "g4f_http_requests", "HTTP requests answered, by route template, method and status.",
-            ("route", "method", "status"), registry=reg,
-        )  # fmt: skip
-        self.errors = Counter(
-            "g4f_http_errors", "HTTP requests answered with a status of 400 or more.",
-            ("route", "method", "status"), registry=reg,
-        )  # fmt: skip
-        self.latency = Histogram(
-            "g4f_http_request_duration_seconds", "Time from request to the end of the response (a whole stream).",
-            ("route", "method"), buckets=BUCKETS, registry=reg,
-        )  # fmt: skip
-        self.attempts = Counter(
-            "g4f_provider_attempts", "Provider attempts by outcome (ok: the answer or stream ended well).",
-            ("provider", "model", "outcome"), registry=reg,
-        )  # fmt: skip
-        self.attempt_latency = Histogram(
-            "g4f_provider_attempt_duration_seconds", "Duration of provider attempts, successful or not.",
-            ("provider", "model"), buckets=BUCKETS, registry=reg,
-        )  # fmt: skip
-        self.fallbacks = Counter(
-            "g4f_fallbacks", "Candidates that failed before their first part, so the next one was tried.",
-            ("provider",), registry=reg,
-        )  # fmt: skip
-        self.failovers = Counter(
-            "g4f_failovers", "Streams that broke after text reached the client and were continued elsewhere.",
-            ("provider",), registry=reg,
-        )  # fmt: skip
-        self.breakers = BreakerCollector()
-        reg.register(self.breakers)
-        # Children cached by label values: ``labels()`` takes a lock and builds a key on every call.
-        self.request_children: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
-        self.attempt_children: dict[tuple[str, str, bool], tuple[Any, Any]] = {}
-        self.series: set[tuple[str, str]] = set()
-
-    def request(self, route: str, method: str, status: int, seconds: float) -> None:
-        key = (route, method, status)
-        children = self.request_children.get(key)
-        if children is None:
-            error = self.errors.labels(route, method, str(status)) if status >= 400 else None
-            children = (self.requests.labels(route, method, str(status)), error, self.latency.labels(route, method))
-            self.request_children[key] = children
-        children[0].inc()
-        if children[1] is not None:
-            children[1].inc()
-        children[2].observe(seconds)
-
-    def attempt(self, provider: str, model: str, ok: bool, seconds: float) -> None:
-        key = (provider, model, ok)
-        children = self.attempt_children.get(key)
-        if children is None:
-            if (provider, model) not in self.series:
-                if len(self.series) >= MAX_SERIES:
-                    model = "other"
-                self.series.add((provider, model))
-            children = (
-                self.attempts.labels(provider, model, "ok" if ok else "error"),
-                self.attempt_latency.labels(provider, model),
-            )
-            if len(self.attempt_children) < 4 * MAX_SERIES:
-                self.attempt_children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
-
-
-class BreakerCollector:
-    """Gauges of each provider's health record, from the snapshot taken for the current scrape."""
+    __slots__ = ("counts", "total", "outcomes")
 
     def __init__(self) -> None:
-        self.snapshot: dict[str, dict[str, Any]] = {}
+        self.counts = [0] * (len(BUCKETS) + 1)  # the last one is +Inf
+        self.total = 0.0
+        self.outcomes: dict[Any, int] = {}
 
-    def describe(self) -> list[Any]:
-        return []
+    def observe(self, seconds: float, outcome: Any) -> None:
+        self.counts[bisect_left(BUCKETS, seconds)] += 1
+        self.total += seconds
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
 
-    def collect(self) -> Iterator[Any]:
-        state = GaugeMetricFamily(
-            "g4f_provider_breaker_state", "1 for the provider's current circuit-breaker state.", labels=("provider", "state")
-        )
-        gauges = {
-            "consecutive_failures": GaugeMetricFamily(
-                "g4f_provider_consecutive_failures", "Failures since the provider's last success.", labels=("provider",)
-            ),
-            "successes": GaugeMetricFamily(
-                "g4f_provider_successes", "Successful attempts in the provider's health record.", labels=("provider",)
-            ),
-            "failures": GaugeMetricFamily(
-                "g4f_provider_failures", "Failed attempts in the provider's health record.", labels=("provider",)
-            ),
-            "cooldown": GaugeMetricFamily(
-                "g4f_provider_cooldown_seconds", "The breaker's current cooldown.", labels=("provider",)
-            ),
-            "latency": GaugeMetricFamily(
-                "g4f_provider_latency_seconds", "Moving average of the provider's latency.", labels=("provider",)
-            ),
-        }
-        for provider, record in sorted(self.snapshot.items()):
-            if not isinstance(record, dict):
-                continue
-            current = record.get("state")
-            if current in BREAKER_STATES:
-                for name in BREAKER_STATES:
-                    state.add_metric((provider, name), 1.0 if name == current else 0.0)
-            for field, family in gauges.items():
-                value = record.get(field)
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    family.add_metric((provider,), float(value))
-        yield state
-        yield from gauges.values()
+    def buckets(self) -> list[tuple[str, float]]:
+        cumulative, out = 0, []
+        for bound, count in zip((*map(str, BUCKETS), "+Inf"), self.counts, strict=True):
+            cumulative += count
+            out.append((bound, float(cumulative)))
+        return out
 
 
-_metrics: _Metrics | None = _Metrics() if enabled else None
+# What has been counted: (route, method) -> requests by status; (provider, model) -> attempts by outcome.
+latency: dict[tuple[str, str], Histogram] = {}
+attempt_latency: dict[tuple[str, str], Histogram] = {}
+fallbacks: dict[str, int] = {}
+failovers: dict[str, int] = {}
 
 
-# --- what the router calls (hot path) --------------------------------------------------------------
+# --- what the router calls (hot path) ---------------------------------------------------------------
 
 
 def attempt(provider: str, model: str, ok: bool, seconds: float) -> None:
     """One attempt at ``provider`` ended: ``ok`` when its answer (or stream) finished well."""
-    if _metrics is not None:
-        _metrics.attempt(provider, model or "default", ok, seconds)
+    if not enabled:
+        return
+    series = (provider, model or "default")
+    histogram = attempt_latency.get(series)
+    if histogram is None:
+        if len(attempt_latency) >= MAX_SERIES:
+            series = (provider, "other")
+        histogram = attempt_latency.setdefault(series, Histogram())
+    histogram.observe(seconds, "ok" if ok else "error")
 
 
 def fallback(provider: str) -> None:
     """``provider`` failed before its first part and the next candidate was tried."""
-    if _metrics is not None:
-        _metrics.fallbacks.labels(provider).inc()
+    if enabled:
+        fallbacks[provider] = fallbacks.get(provider, 0) + 1
 
 
 def failover(provider: str) -> None:
     """A stream of ``provider`` broke after text reached the client and was continued elsewhere."""
-    if _metrics is not None:
-        _metrics.failovers.labels(provider).inc()
+    if enabled:
+        failovers[provider] = failovers.get(provider, 0) + 1
 
 
-# --- the server side ---------------------------------------------------------------------------------
+def request(route: str, method: str, status: int, seconds: float) -> None:
+    """One HTTP request answered (the middleware calls this)."""
+    key = (route, method)
+    histogram = latency.get(key)
+    if histogram is None:
+        histogram = latency[key] = Histogram()
+    histogram.observe(seconds, status)
+
+
+def reset() -> None:
+    """Forget every count (tests)."""
+    for table in (latency, attempt_latency, fallbacks, failovers):
+        table.clear()
+
+
+# --- the server side -------------------------------------------------------------------------------------
 
 
 class MetricsMiddleware:
-    """Pure ASGI: counts each HTTP request by route template, method and status, and times it.
+    """Pure ASGI: counts each HTTP request by route template, method and status, and times it to the
+    end of its response (a whole stream).
 
     The route is the template of the route that answered (``scope["route"]`` once routing ran), the
     path itself for the app's fixed paths (the chat lane answers before routing), else ``"other"``.
@@ -190,44 +122,41 @@ class MetricsMiddleware:
         self.app = app
         self.fixed: frozenset[str] | None = None
 
-    def _route(self, scope: dict[str, Any]) -> str:
-        route = scope.get("route")
-        path = getattr(route, "path", None)
+    def route(self, scope: dict[str, Any]) -> str:
+        path = getattr(scope.get("route"), "path", None)
         if isinstance(path, str):
             return path
         if self.fixed is None:
-            application = scope.get("app")
-            routes = getattr(application, "routes", ())
-            self.fixed = frozenset(p for r in routes if "{" not in (p := getattr(r, "path", "{")))
-        path = scope.get("path", "")
+            routes = getattr(scope.get("app"), "routes", ())
+            self.fixed = frozenset(p for r in routes if isinstance(p := getattr(r, "path", None), str) and "{" not in p)
+        path = scope["path"]
         return path if path in self.fixed else "other"
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or _metrics is None:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500  # what a client sees when the app fails before it answers
+        status = 500  # what the server answers when the app fails before it does
 
-        async def send_status(message: dict[str, Any]) -> None:
+        async def send_and_note(message: dict[str, Any]) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
             await send(message)
 
         try:
-            await self.app(scope, receive, send_status)
+            await self.app(scope, receive, send_and_note)
         finally:
             method = scope["method"] if scope["method"] in METHODS else "other"
-            _metrics.request(self._route(scope), method, status, time.perf_counter() - started)
+            request(self.route(scope), method, status, time.perf_counter() - started)
 
 
 async def health_snapshot() -> dict[str, dict[str, Any]]:
     """The router's health records (``{}`` when the router keeps none)."""
     from . import routing
 
-    health = getattr(routing, "health", None)
-    snapshot = getattr(health, "snapshot", None)
+    snapshot = getattr(getattr(routing, "health", None), "snapshot", None)
     if snapshot is None:
         return {}
     result = snapshot()
@@ -236,17 +165,116 @@ async def health_snapshot() -> dict[str, dict[str, Any]]:
     return result if isinstance(result, dict) else {}
 
 
+class Collector:
+    """Turns the counts (and a health snapshot taken for this scrape) into metric families."""
+
+    def __init__(self, health: dict[str, dict[str, Any]]) -> None:
+        self.health = health
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
+
+        family = CounterMetricFamily(
+            "g4f_http_requests",
+            "HTTP requests answered, by route template, method and status.",
+            labels=("route", "method", "status"),
+        )
+        errors = CounterMetricFamily(
+            "g4f_http_errors",
+            "HTTP requests answered with a status of 400 or more.",
+            labels=("route", "method", "status"),
+        )
+        for (route, method), histogram in sorted(latency.items()):
+            for status, count in sorted(histogram.outcomes.items()):
+                family.add_metric((route, method, str(status)), count)
+                if status >= 400:
+                    errors.add_metric((route, method, str(status)), count)
+        yield family
+        yield errors
+        yield self.histogram(
+            HistogramMetricFamily,
+            "g4f_http_request_duration_seconds",
+            "Time from a request to the end of its response (a whole stream).",
+            ("route", "method"),
+            latency,
+        )
+        family = CounterMetricFamily(
+            "g4f_provider_attempts",
+            "Provider attempts by outcome (ok: the answer or stream ended well).",
+            labels=("provider", "model", "outcome"),
+        )
+        for (provider, model), histogram in sorted(attempt_latency.items()):
+            for outcome, count in sorted(histogram.outcomes.items()):
+                family.add_metric((provider, model, outcome), count)
+        yield family
+        yield self.histogram(
+            HistogramMetricFamily,
+            "g4f_provider_attempt_duration_seconds",
+            "Duration of provider attempts, successful or not.",
+            ("provider", "model"),
+            attempt_latency,
+        )
+        for name, text, table in (
+            ("g4f_fallbacks", "Candidates that failed before their first part, so the next was tried.", fallbacks),
+            ("g4f_failovers", "Streams that broke after text reached the client and went on elsewhere.", failovers),
+        ):
+            family = CounterMetricFamily(name, text, labels=("provider",))
+            for provider, count in sorted(table.items()):
+                family.add_metric((provider,), count)
+            yield family
+        yield from self.breakers(GaugeMetricFamily)
+
+    @staticmethod
+    def histogram(cls: Any, name: str, text: str, labels: tuple[str, ...], table: dict) -> Any:
+        family = cls(name, text, labels=labels)
+        for key, histogram in sorted(table.items()):
+            family.add_metric(key, histogram.buckets(), histogram.total)
+        return family
+
+    def breakers(self, cls: Any) -> Iterator[Any]:
+        state = cls(
+            "g4f_provider_breaker_state",
+            "1 for the circuit-breaker state a provider is in.",
+            labels=("provider", "state"),
+        )
+        gauges = {
+            "consecutive_failures": cls(
+                "g4f_provider_consecutive_failures", "Failures since the provider's last success.", labels=("provider",)
+            ),
+            "successes": cls(
+                "g4f_provider_successes", "Successes in the provider's health record.", labels=("provider",)
+            ),
+            "failures": cls("g4f_provider_failures", "Failures in the provider's health record.", labels=("provider",)),
+            "cooldown": cls("g4f_provider_cooldown_seconds", "The breaker's current cooldown.", labels=("provider",)),
+            "latency": cls(
+                "g4f_provider_latency_seconds", "Moving average of the provider's latency.", labels=("provider",)
+            ),
+        }
+        for provider, record in sorted(self.health.items()):
+            if not isinstance(record, dict):
+                continue
+            if record.get("state") in BREAKER_STATES:
+                for name in BREAKER_STATES:
+                    state.add_metric((provider, name), 1.0 if name == record["state"] else 0.0)
+            for field, family in gauges.items():
+                value = record.get(field)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    family.add_metric((provider,), float(value))
+        yield state
+        yield from gauges.values()
+
+
 async def render() -> tuple[bytes, str]:
     """The body and content type of a scrape."""
-    if _metrics is None:
-        raise RuntimeError("prometheus-client is not installed")
-    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+    from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
     try:
-        _metrics.breakers.snapshot = await health_snapshot()
+        health = await health_snapshot()
     except Exception:  # a failing store must not take the other metrics down
-        _metrics.breakers.snapshot = {}
-    return generate_latest(_metrics.registry), CONTENT_TYPE_LATEST
+        health = {}
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(Collector(health))  # type: ignore[arg-type]
+    return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
 async def metrics_endpoint(request: Any) -> Any:
@@ -265,7 +293,7 @@ async def metrics_endpoint(request: Any) -> Any:
             "invalid_api_key",
         )
         return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
-    if _metrics is None:
+    if not enabled:
         body = error_body(501, "Metrics need the prometheus-client package (pip install 'g4f[api]').")
         return JSONResponse(body, status_code=501)
     data, content_type = await render()
@@ -279,10 +307,12 @@ def _key_matches(request: Any, key: str) -> bool:
 
 
 def install(app: Any) -> None:
-    """``GET /metrics`` and the request middleware (outermost, so it times auth refusals too)."""
-    app.add_api_route("/metrics", metrics_endpoint, methods=["GET"], tags=["metrics"], include_in_schema=False)
-    if _metrics is not None:
+    """``GET /metrics``, the request middleware (outermost, so auth refusals count too), counting on."""
+    global enabled
+    app.router.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    if importlib.util.find_spec("prometheus_client") is not None:
+        enabled = True
         app.outer.insert(0, (MetricsMiddleware, {}))
 
 
-__all__ = ["attempt", "fallback", "failover", "install", "render", "MetricsMiddleware", "enabled"]
+__all__ = ["attempt", "fallback", "failover", "install", "render", "reset", "MetricsMiddleware", "BUCKETS"]

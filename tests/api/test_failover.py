@@ -311,10 +311,13 @@ def test_metrics_count_fallbacks_failovers_and_breakers(gateway, chaos, healthy)
     assert grew("g4f_provider_attempts_total", provider="ChaosUpstream", model="chaos-model", outcome="error") >= 1
     assert grew("g4f_provider_attempts_total", provider="HealthyUpstream", model="chaos-model", outcome="ok") >= 1
     assert after[("g4f_provider_breaker_state", (("provider", "ChaosUpstream"), ("state", "closed")))] in (0.0, 1.0)
-    assert sum(
-        after.get(("g4f_provider_breaker_state", (("provider", "ChaosUpstream"), ("state", s))), 0.0)
-        for s in ("closed", "half_open", "open")
-    ) == 1.0
+    assert (
+        sum(
+            after.get(("g4f_provider_breaker_state", (("provider", "ChaosUpstream"), ("state", s))), 0.0)
+            for s in ("closed", "half_open", "open")
+        )
+        == 1.0
+    )
 
 
 def test_fault_kinds_cover_the_issue():
