@@ -57,7 +57,8 @@ def test_sigterm_lets_a_short_stream_finish_and_ends_a_long_one_in_band(g4f_api,
         assert 0 < len("".join(long_parts)) < len(answer(USER))
         assert info.value.code == "server_shutting_down"  # type: ignore[attr-defined]
 
-    assert g4f_api.process.wait(10) == 0  # and it exits cleanly
+    assert g4f_api.process.wait(10) in (0, -signal.SIGTERM)  # uvicorn ends by the signal it was given
+    assert "Traceback" not in g4f_api.log.read_text()
 
 
 def test_the_default_grace_is_thirty_seconds():

@@ -212,9 +212,12 @@ class ChaosServer(ThreadedServer):
         if kind == "hang":
             await self.wait(request, opt["hang"])
             raise asyncio.CancelledError
-        if stream:
-            return await self.stream(request, base, split_words(text), kind, body, opt)
-        return await self.whole(request, base, text, kind, opt)
+        try:
+            if stream:
+                return await self.stream(request, base, split_words(text), kind, body, opt)
+            return await self.whole(request, base, text, kind, opt)
+        except ConnectionResetError:  # the client left part-way (a gateway's deadline, a drained server)
+            raise asyncio.CancelledError from None
 
     @staticmethod
     def error(
