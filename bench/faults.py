@@ -133,6 +133,17 @@ async def load(base: str, total: int, poll: bool) -> tuple[list[tuple[float, boo
     return results, states
 
 
+async def warm_up(base: str) -> None:
+    """Pooled connections and first-call imports, on the healthy provider only (not measured)."""
+    body = orjson.dumps({"model": MODEL, "messages": USER, "provider": PROVIDERS[1]})
+    async with aiohttp.ClientSession() as session:
+        for _ in range(2):
+            replies = [session.post(base + "/v1/chat/completions", data=body) for _ in range(CONCURRENCY)]
+            for reply in await asyncio.gather(*replies):
+                await reply.read()
+                reply.release()
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -153,6 +164,7 @@ def state_at(states: list[tuple[float, str]], when: float) -> str:
 def run_once(total: int, rates: dict[str, float], healthy_rates: dict[str, float] | None = None) -> dict[str, Any]:
     chaos, healthy = ChaosServer(rates, seed=11, hang=30), ChaosServer(healthy_rates or {}, seed=12, hang=30)
     with chaos, healthy, g4f_server(chaos, healthy) as g4f:
+        asyncio.run(warm_up(g4f.base))
         began = time.monotonic()
         results, states = asyncio.run(load(g4f.base, total, poll=True))
         seconds = time.monotonic() - began
