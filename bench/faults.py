@@ -58,6 +58,7 @@ def serve(port: int, chaos_url: str, healthy_url: str) -> None:
             "default_model": MODEL,
             "models": [MODEL],
             "supports_continuation": continues,
+            "continuation_style": "vllm" if continues else None,
         }
         Provider.register(type(name, (OpenaiTemplate,), attributes))
     Model(MODEL, "Bench", list(PROVIDERS))

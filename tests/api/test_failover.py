@@ -42,6 +42,7 @@ def upstream(name: str, server: ChaosServer, models: list[str], continuation: bo
             "default_model": models[0],
             "models": models,
             "supports_continuation": continuation,
+            "continuation_style": "vllm" if continuation else None,  # the chaos fake takes vLLM's flag
         },
     )
 
