@@ -325,3 +325,64 @@ def test_fault_kinds_cover_the_issue():
     """Every fault the issue lists has a kind (a guard against this harness silently shrinking)."""
     assert set(BEFORE_FIRST_BYTE) == {"500", "429", "reset", "hang", "hang_after_headers", "invalid_json"}
     assert set(MID_STREAM) == {"truncate", "truncate_reset", "truncate_invalid", "stall"}
+
+
+# --- the chaos fake itself ---------------------------------------------------------------------------------
+
+
+def test_the_chaos_fake_answers_and_fails_before_the_first_byte(chaos):
+    """What the upstream really sends for each kind, read without g4f in between."""
+    whole, streamed = {"model": "m", "messages": USER}, {"model": "m", "messages": USER, "stream": True}
+    with openai.OpenAI(base_url=chaos.url + "/v1", api_key="x", max_retries=0, timeout=0.25) as client:
+        chaos.configure(script=["ok", "ok", "500", "429", "reset", "hang"])
+        assert client.chat.completions.create(**whole).choices[0].message.content == EXPECTED
+        chunks = client.chat.completions.create(**streamed)
+        assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == EXPECTED
+        with pytest.raises(openai.InternalServerError):
+            client.chat.completions.create(**whole)
+        with pytest.raises(openai.RateLimitError) as limited:
+            client.chat.completions.create(**whole)
+        assert limited.value.response.headers["retry-after"] == "1"
+        with pytest.raises(openai.APIConnectionError):
+            client.chat.completions.create(**whole)
+        with pytest.raises(openai.APITimeoutError):
+            client.chat.completions.create(**whole)
+
+
+def test_the_chaos_fake_breaks_streams_and_continues_them(chaos):
+    url = chaos.url + "/v1/chat/completions"
+    streamed = {"model": "m", "messages": USER, "stream": True}
+    http = httpx.Client(timeout=0.25)
+
+    def events(kind: str) -> tuple[list[str], BaseException | None]:
+        chaos.configure(script=[kind])
+        lines: list[str] = []
+        try:
+            with http.stream("POST", url, json=streamed) as response:
+                assert response.status_code == 200
+                lines.extend(line for line in response.iter_lines() if line)
+        except httpx.HTTPError as error:
+            return lines, error
+        return lines, None
+
+    lines, error = events("truncate")
+    assert error is None and len(lines) == 4 and "[DONE]" not in lines[-1] and '"finish_reason": null' in lines[-1]
+    lines, error = events("truncate_reset")
+    assert isinstance(error, httpx.RemoteProtocolError | httpx.ReadError) and len(lines) == 4
+    lines, error = events("truncate_invalid")
+    assert error is None and lines[-1].endswith('"delta": ')
+    lines, error = events("stall")
+    assert isinstance(error, httpx.ReadTimeout) and len(lines) == 4
+    lines, error = events("hang_after_headers")
+    assert isinstance(error, httpx.ReadTimeout) and lines == []
+    lines, error = events("invalid_json")
+    assert error is None and lines == ["data: {not json at all"]
+
+    # A continuation answers only what follows the assistant's text so far.
+    chaos.configure()
+    prefix = "".join(split_words(EXPECTED)[:3])
+    body = {"model": "m", "messages": [*USER, {"role": "assistant", "content": prefix}], "continue_final_message": True}
+    reply = http.post(url, json=body).json()["choices"][0]["message"]["content"]
+    http.close()
+    assert prefix + reply == EXPECTED and reply
+    assert chaos.log[-1]["continuation"] is True and not chaos.log[-2]["continuation"]
