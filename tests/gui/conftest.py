@@ -57,19 +57,36 @@ def _fresh_upstream(request) -> None:
 
 
 @pytest.fixture(scope="package")
-def server(upstream, tmp_path_factory) -> Iterator[str]:
-    """The base URL of a live `g4f api --gui` with an API key set."""
+def closed_port() -> Iterator[int]:
+    """A port nothing listens on for the whole run: bound, never listening, so connects are refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
+
+
+@pytest.fixture(scope="package")
+def server(upstream, closed_port, tmp_path_factory) -> Iterator[str]:
+    """The base URL of a live `g4f api --gui` with an API key set.
+
+    The local servers' addresses are fixed, whatever runs on this machine: LM Studio's is a live
+    listener (the fake upstream), Ollama's and vLLM's a closed port, llama.cpp's this server itself;
+    Custom has none."""
     port = _free_port()
     home = tmp_path_factory.mktemp("gui-server")
     env = {
         **os.environ,
         "OPENAI_API_KEY": "sk-fake-upstream",
         "OPENAIAPI_API_BASE": f"{upstream.url}/v1",
+        "LMSTUDIO_API_BASE": f"{upstream.url}/v1",
+        "OLLAMA_API_BASE": f"http://127.0.0.1:{closed_port}/v1",
+        "VLLM_API_BASE": f"http://127.0.0.1:{closed_port}/v1",
+        "LLAMACPPSERVER_API_BASE": f"http://127.0.0.1:{port}/v1",
         "G4F_COOKIES_DIR": str(home / "cookies"),
         "G4F_MEDIA_DIR": str(home / "media"),
         "PYTHONUNBUFFERED": "1",
     }
-    env.pop("G4F_API_KEY", None)
+    for name in ("G4F_API_KEY", "CUSTOM_API_BASE", "OLLAMA_HOST", "ANTHROPIC_API_KEY"):
+        env.pop(name, None)
     log = open(home / "server.log", "w+b")  # noqa: SIM115 - read back on failure
     proc = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("serve.py")), str(port), API_KEY],

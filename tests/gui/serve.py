@@ -2,6 +2,9 @@
 
 Every provider that would reach the network is ignored, so routing only ever picks the embedded
 model (Local) or OpenaiAPI, whose base URL the test points at a fake upstream (OPENAIAPI_API_BASE).
+Kept besides, to show what they lack: Anthropic, with no key; the local servers, whose addresses
+conftest.py fixes (LlamaCppServer's is this server's own, so choosing it is refused); Custom, with no
+base URL. None of them serves a model the other tests route to.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import uvicorn
 from g4f import Provider
 from g4f.api import AppConfig, create_app
 
-KEEP = {"Local", "OpenaiAPI"}
+KEEP = {"Local", "OpenaiAPI", "Anthropic", "LlamaCppServer", "LMStudio", "Ollama", "VLLM", "Custom"}
 
 
 def main(port: int, api_key: str | None = None) -> None:

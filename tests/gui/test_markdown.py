@@ -110,16 +110,10 @@ def test_an_unclosed_fence_renders_as_code_while_streaming(blank):
     assert "return" in html and "```" not in html
 
 
-def test_large_answers_render_quickly(blank):
-    elapsed = blank.evaluate(
-        """async () => {
-            const { renderMarkdown } = await import('/chat/js/markdown.js');
-            const para = 'Some **bold** text with `code` and a [link](https://example.com). ';
-            const text = Array.from({length: 200}, (_, i) => i % 10 ? para.repeat(3) : '```python\\nprint(1)\\n```').join('\\n\\n');
-            const start = performance.now();
-            for (let i = 0; i < 5; i++) renderMarkdown(text);
-            return (performance.now() - start) / 5;
-        }"""
-    )
-    print(f"rendering a ~40 KB answer: {elapsed:.1f} ms")
-    assert elapsed < 150, f"rendering a ~40 KB answer took {elapsed:.1f} ms"
+def test_a_large_answer_renders_whole(blank):
+    # Its speed is bench material; here: every paragraph and code block of a ~40 KB answer comes out.
+    para = "Some **bold** text with `code` and a [link](https://example.com). "
+    text = "\n\n".join(para * 3 if i % 10 else "```python\nprint(1)\n```" for i in range(200))
+    html = render(blank, text)
+    assert html.count('<div class="code-block">') == 20
+    assert html.count("<strong>bold</strong>") == 180 * 3

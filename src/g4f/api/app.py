@@ -16,6 +16,8 @@ from starlette.staticfiles import StaticFiles
 from .. import debug, metrics
 from ..errors import G4FError
 from ..gui import STATIC_DIR
+from ..providers.own_address import forget as forget_own_addresses
+from ..providers.own_address import note_server
 from ..state import Conversations, HealthBook, RateLimiter, open_store
 from ..version import __version__
 from . import audio, catalog, chat, images, media, uploads
@@ -31,6 +33,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     from ..providers.http import close_session
 
+    forget_own_addresses()  # the port may go to another server now; requests to a live one note it again
+
     await app.state.health.flush()
     await close_session()
     await app.state.store.close()
@@ -45,6 +49,11 @@ class G4FApp(FastAPI):
     """
 
     outer: list[tuple[type, dict[str, Any]]]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            note_server(scope.get("server"))  # so no provider is pointed back at this server
+        await super().__call__(scope, receive, send)
 
     def build_middleware_stack(self) -> Any:
         app = super().build_middleware_stack()

@@ -12,6 +12,7 @@ from ..client.models import describe
 from ..client.stubs import Model
 from ..models import ModelRegistry
 from ..routing import find_model
+from . import probe, readiness
 from .responses import JSONResponse
 
 
@@ -64,12 +65,21 @@ def describe_provider(provider: Any, models: list[str] | None = None) -> dict[st
         "image_models": list(getattr(provider, "image_models", None) or []),
         "vision_models": list(getattr(provider, "vision_models", None) or []),
         "audio_models": list(getattr(provider, "audio_models", None) or []),
+        **probe.reachability(provider),  # reachable, address, unreachable: is its server there?
     }
 
 
 async def list_models(request: Request) -> JSONResponse:
-    """Every model of the registry, with its first provider."""
-    data = [describe(m).model_dump() for m in ModelRegistry.all_models().values() if m.name]
+    """Every model of the registry, with its first provider and whether a provider can serve it now."""
+    providers = Provider.all_providers()
+    await probe.refresh(providers)
+    problems = {info["id"]: readiness.problem(info) for info in map(describe_provider, providers)}
+    ignored = request.app.state.settings.ignored_providers
+    data = [
+        {**describe(m).model_dump(), **readiness.availability(m.provider_names, problems, ignored)}
+        for m in ModelRegistry.all_models().values()
+        if m.name
+    ]
     return JSONResponse({"object": "list", "data": data})
 
 
@@ -103,13 +113,18 @@ async def list_provider_models(request: Request, provider: str) -> JSONResponse:
 
 
 async def list_providers(request: Request) -> JSONResponse:
-    """Every installed provider: whether it works, needs a key and has one configured."""
-    return JSONResponse({"object": "list", "data": [describe_provider(p) for p in Provider.all_providers()]})
+    """Every installed provider: whether it works, needs a key and has one configured, its server is there."""
+    providers = Provider.all_providers()
+    await probe.refresh(providers)
+    ignored = set(request.app.state.settings.ignored_providers)
+    data = [{**describe_provider(p), "ignored": _name(p) in ignored} for p in providers]
+    return JSONResponse({"object": "list", "data": data})
 
 
 async def get_provider(request: Request, provider: str) -> JSONResponse:
     """One provider with its live model list and the outcomes recorded for it."""
     cls = Provider.get(provider)
+    await probe.refresh([cls])
     info = describe_provider(cls, await provider_models(cls))
     info["health"] = await request.app.state.health.counts(info["id"])
     return JSONResponse(info)

@@ -29,6 +29,7 @@ from ..errors import (
 )
 from ..image import has_images
 from .http import get_session
+from .own_address import refuse_own_address
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -36,7 +37,9 @@ DEFAULT_TIMEOUT = 120.0
 def resolve_api_base(provider: Any, api_base: str | None = None) -> str:
     """The per-request ``api_base``, else ``<NAME>_API_BASE`` from the environment, else the class's."""
     env = f"{provider.get_name().upper()}_API_BASE"
-    return (api_base or os.environ.get(env) or provider.api_base).rstrip("/")
+    base = (api_base or os.environ.get(env) or provider.api_base).rstrip("/")
+    refuse_own_address(provider.get_name(), base, env)  # g4f would call itself
+    return base
 
 
 def client_timeout(seconds: float) -> Any:
