@@ -11,7 +11,12 @@ Tests queue replies in ``script``; each is a dict with any of ``text``, ``thinki
 ``status`` (+ ``error_type``, ``message``, ``headers``), ``stream_error_after`` (text deltas sent
 before an ``event: error``), ``reset_after`` (events sent before the connection drops), ``delay``
 (seconds before the first byte), ``truncate_after`` (events sent before a clean close), ``raw``
-(bytes sent as the stream). With no reply queued the fake echoes the last user text.
+(bytes sent as the stream), ``interval`` (seconds between events), ``stall_after`` (events sent
+before a pause of ``stall`` seconds). With no reply queued the fake echoes the last user text.
+
+A final assistant message is a prefill, as documented: its text may not end in whitespace (400),
+and the answer is the scripted text after it (with the whitespace the prefill lost, when the text has
+it). ``raw`` and error messages may hold ``{key}``, replaced by the ``x-api-key`` sent.
 """
 
 from __future__ import annotations
@@ -31,6 +36,12 @@ API_KEY = "sk-ant-fake-0123456789"
 
 def error_body(error_type: str, message: str) -> dict:
     return {"type": "error", "error": {"type": error_type, "message": message}}
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(b.get("text", "") for b in content if b.get("type") == "text")
 
 
 def _user_text(messages: list[dict]) -> str:
@@ -119,6 +130,17 @@ class FakeAnthropic(ThreadedServer):
         if not body["model"].startswith("claude-"):
             return web.json_response(error_body("not_found_error", f"model: {body['model']}"), status=404)
         reply = self.script.pop(0) if self.script else {"text": f"You said: {_user_text(body['messages'])}"}
+        reply = {k: v.replace("{key}", self.api_key) if isinstance(v, str) else v for k, v in reply.items()}
+        if isinstance(reply.get("raw"), bytes):
+            reply["raw"] = reply["raw"].replace(b"{key}", self.api_key.encode())
+        last = body["messages"][-1]
+        if last["role"] == "assistant":  # a prefill
+            prefill = _text(last["content"])
+            if prefill != prefill.rstrip():
+                problem = "messages: final assistant content cannot end with trailing whitespace"
+                return web.json_response(error_body("invalid_request_error", problem), status=400)
+            text = reply.get("text") or ""
+            reply = {**reply, "text": text[len(prefill) :] if text.startswith(prefill) else text}
         if reply.get("delay"):
             await asyncio.sleep(reply["delay"])
         if "status" in reply:
@@ -129,6 +151,8 @@ class FakeAnthropic(ThreadedServer):
             )
         if body.get("stream"):
             return await self.stream(request, body, reply)
+        if "raw" in reply:  # a whole answer that is not JSON
+            return web.Response(body=reply["raw"], content_type="text/plain")
         return web.json_response(self.message(body, reply))
 
     @staticmethod
@@ -216,13 +240,19 @@ class FakeAnthropic(ThreadedServer):
         if "stream_error_after" in reply:
             text_at = [i for i, (_, e) in enumerate(events) if e.get("delta", {}).get("type") == "text_delta"]
             cut = text_at[reply["stream_error_after"]] if reply["stream_error_after"] < len(text_at) else len(events)
-            events = events[:cut] + [("error", error_body(reply.get("error_type", "overloaded_error"), "Overloaded"))]
+            events = events[:cut] + [
+                ("error", error_body(reply.get("error_type", "overloaded_error"), reply.get("message", "Overloaded")))
+            ]
         for n, (name, data) in enumerate(events):
             if n == reply.get("reset_after"):
                 request.transport.close()  # connection reset mid-stream
                 return response
             if n == reply.get("truncate_after"):
                 break
+            if n == reply.get("stall_after"):
+                await asyncio.sleep(reply.get("stall", 5))
+            if n and reply.get("interval"):
+                await asyncio.sleep(reply["interval"])
             frame = f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
             half = len(frame) // 2  # events split across writes, as TCP may
             await response.write(frame[:half])

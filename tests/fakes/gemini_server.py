@@ -12,7 +12,9 @@ Tests queue replies in ``script``; each is a dict with any of ``text``, ``though
 ``block`` (a promptFeedback blockReason), or a failure: ``status`` (+ ``rpc_status``, ``message``,
 ``details``, ``headers``), ``stream_error_after`` (chunks sent before an error object), ``reset_after``
 (chunks sent before the connection drops), ``delay`` (seconds before the first byte), ``raw`` (bytes
-sent as the stream). With no reply queued the fake echoes the last user text.
+sent as the stream, or as a whole non-JSON answer; ``{key}`` in it becomes the key sent), ``interval``
+(seconds between chunks), ``stall_after`` (chunks sent before a pause of ``stall`` seconds). With no
+reply queued the fake echoes the last user text.
 """
 
 from __future__ import annotations
@@ -132,6 +134,8 @@ class FakeGemini(ThreadedServer):
         if problem:
             return web.json_response(error_body(400, "INVALID_ARGUMENT", problem), status=400)
         reply = self.script.pop(0) if self.script else {"text": f"You said: {_user_text(body['contents'])}"}
+        if isinstance(reply.get("raw"), bytes):
+            reply = {**reply, "raw": reply["raw"].replace(b"{key}", key.encode())}
         if reply.get("delay"):
             await asyncio.sleep(reply["delay"])
         if "status" in reply:
@@ -145,6 +149,8 @@ class FakeGemini(ThreadedServer):
                 status=reply["status"],
                 headers=reply.get("headers"),
             )
+        if "raw" in reply and method == "generateContent":
+            return web.Response(body=reply["raw"], content_type="text/plain")
         chunks = self.chunks(model, reply)
         if method == "generateContent":
             return web.json_response(self.merge(chunks))
@@ -214,6 +220,10 @@ class FakeGemini(ThreadedServer):
             if n == reply.get("reset_after"):
                 request.transport.close()
                 return response
+            if n == reply.get("stall_after"):
+                await asyncio.sleep(reply.get("stall", 5))
+            if n and reply.get("interval"):
+                await asyncio.sleep(reply["interval"])
             frame = f"data: {json.dumps(chunk)}\r\n\r\n".encode()  # the API ends SSE lines with CRLF
             half = len(frame) // 2
             await response.write(frame[:half])

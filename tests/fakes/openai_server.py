@@ -15,8 +15,18 @@ header in the error message), ``delay`` (seconds before any byte), ``body_delay`
 headers before the first event), ``reset_after`` (events sent before the connection drops; 0 drops
 it before any answer), ``malformed_after`` (events before a broken ``data:`` line),
 ``truncate_after`` (events before a clean close without ``[DONE]``), ``stream_error_after`` (events
-before an in-stream ``{"error": ...}``), ``json_body`` (a whole JSON answer even to a stream).
+before an in-stream ``{"error": ...}``), ``interval`` (seconds between events), ``stall_after``
+(events sent before a pause of ``stall`` seconds), ``json_body`` (a whole JSON answer even to a stream),
+``raw`` (a body sent as it is with status 200: text/plain, or SSE lines to a stream; ``{auth}`` in it
+becomes the Authorization header the request carried, as a careless upstream might echo it).
 With no reply queued the fake answers ``"Echo: <last user text>"`` in a few deltas.
+
+Continuing a final assistant message follows the documented shape of the server named by
+``continuation``: "mistral" (``"prefix": true`` on that message, else 400; the answer repeats the
+prefix), "deepseek" (``"prefix": true``, only under ``/beta``, else 400), "vllm"
+(``continue_final_message: true`` with ``add_generation_prompt: false``), "llama.cpp" (a final
+assistant message is continued as it is). A continued answer is the scripted text after the prefix;
+a request not in the server's shape gets the whole text again, as a model starting anew would.
 """
 
 from __future__ import annotations
@@ -47,11 +57,20 @@ def _user_text(messages: list[dict]) -> str:
     return ""
 
 
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return "".join(p.get("text", "") for p in content or [] if isinstance(p, dict) and p.get("type") == "text")
+
+
 class FakeOpenAI(ThreadedServer):
-    def __init__(self, api_key: str | None = None, models: list[str] | None = None) -> None:
+    def __init__(
+        self, api_key: str | None = None, models: list[str] | None = None, continuation: str | None = None
+    ) -> None:
         super().__init__()
         self.api_key = api_key
         self.models = models
+        self.continuation = continuation
         self.script: list[dict[str, Any]] = []
         self.models_calls = 0
 
@@ -64,6 +83,7 @@ class FakeOpenAI(ThreadedServer):
             app.router.add_post(f"{prefix}/images/generations", self.images)
             app.router.add_post(f"{prefix}/audio/speech", self.speech)
             app.router.add_post(f"{prefix}/audio/transcriptions", self.transcriptions)
+        app.router.add_post("/beta/chat/completions", self.chat)  # DeepSeek's beta features
         app.router.add_post("/openai", self.chat)  # Pollinations
         app.router.add_get("/prompt/{prompt}", self.pollinations_image)
         app.router.add_get("/{text}", self.pollinations_text)
@@ -131,11 +151,25 @@ class FakeOpenAI(ThreadedServer):
             return self.error(
                 404, f"The model `{model}` does not exist or you do not have access to it.", code="model_not_found"
             )
+        if "raw" in reply:
+            raw = reply["raw"].replace("{auth}", request.headers.get("Authorization", ""))
+            if body.get("stream"):
+                response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+                await response.prepare(request)
+                await response.write(raw.encode())
+                await response.write_eof()
+                return response
+            return web.Response(text=raw, content_type="text/plain")
         text = reply.get("text", None)
         if text is None and not reply.get("tool_calls"):
             words = f"Echo: {_user_text(body.get('messages'))}".split(" ")
             text = [w if i == 0 else f" {w}" for i, w in enumerate(words)]
         deltas = [text] if isinstance(text, str) else list(text or [])
+        continued = self.continue_final(request, body, "".join(deltas))
+        if isinstance(continued, web.Response):
+            return continued
+        if continued is not None:
+            deltas = [continued[i : i + 4] for i in range(0, len(continued), 4)]
         reasoning = reply.get("reasoning")
         calls = reply.get("tool_calls") or []
         finish = reply.get("finish_reason") or ("tool_calls" if calls else "stop")
@@ -173,6 +207,33 @@ class FakeOpenAI(ThreadedServer):
         if (body.get("stream_options") or {}).get("include_usage"):
             events.append({**base, "object": "chat.completion.chunk", "choices": [], "usage": usage})
         return await self.stream(request, events, reply)
+
+    def continue_final(self, request: web.Request, body: dict, full: str) -> str | web.Response | None:
+        """The text of a continued answer, a 400 for a request not in the server's documented shape, or
+        ``None`` (a fresh answer)."""
+        messages = body.get("messages") or []
+        if not messages or messages[-1].get("role") != "assistant" or self.continuation is None:
+            return None
+        last = messages[-1]
+        prefix = _text(last.get("content"))
+        rest = full[len(prefix) :] if full.startswith(prefix) else full
+        if self.continuation == "mistral":
+            if last.get("prefix") is not True:
+                return self.error(
+                    400, "Expected last role User or Tool (or Assistant with prefix True) for serving but got assistant"
+                )
+            return prefix + rest  # Mistral's answer starts with the prefix
+        if self.continuation == "deepseek":
+            if last.get("prefix") is not True:
+                return None
+            if not request.path.startswith("/beta/"):
+                return self.error(400, "Chat prefix completion is a beta feature: use base_url .../beta")
+            return rest
+        if self.continuation == "vllm":
+            if body.get("continue_final_message") and body.get("add_generation_prompt", True):
+                return self.error(400, "Cannot set both `continue_final_message` and `add_generation_prompt` to True.")
+            return rest if body.get("continue_final_message") else None
+        return rest  # llama.cpp: a final assistant message is a prefill
 
     @staticmethod
     def chunks(base: dict, deltas: list[str], reasoning: str | None, calls: list, finish: str) -> list[dict]:
@@ -227,6 +288,10 @@ class FakeOpenAI(ThreadedServer):
             if reply.get("truncate_after") == n:
                 await response.write_eof()
                 return response
+            if reply.get("stall_after") == n:
+                await asyncio.sleep(reply.get("stall", 5))
+            if n and reply.get("interval"):
+                await asyncio.sleep(reply["interval"])
             if reply.get("stream_error_after") == n:
                 error = {"error": {"message": "Upstream overloaded", "code": 502}}
                 await response.write(f"data: {json.dumps(error)}\n\n".encode())

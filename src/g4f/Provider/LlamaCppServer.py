@@ -9,3 +9,5 @@ class LlamaCppServer(LocalServer):
     label = "llama.cpp server"
     url = "https://github.com/ggml-org/llama.cpp"
     api_base = "http://127.0.0.1:8080/v1"
+    # llama-server continues a final assistant message (its assistant prefill, on by default).
+    continuation_style = "final_message"

@@ -16,6 +16,8 @@ class Mistral(OpenaiTemplate):
     working = True
     # The API refuses fields it does not know (HTTP 422), stream_options among them.
     supports_stream_options = False
+    # A final assistant message with "prefix": true is continued (the answer starts with the prefix).
+    continuation_style = "prefix"
     default_model = "mistral-small-latest"
     models = [
         "mistral-large-latest",

@@ -79,6 +79,7 @@ class PollinationsAI(OpenaiTemplate):
         api_base: str | None = None,
         timeout: float | None = None,
         proxy: str | None = None,
+        http_client: Any = None,
         seed: int | None = None,
         **kwargs: Any,
     ) -> ImageResponse:
@@ -103,8 +104,9 @@ class PollinationsAI(OpenaiTemplate):
             api_key=cls.get_api_key(api_key),
             timeout=timeout or 300,
             proxy=proxy,
-        ) as response:
-            data, content_type = await response.read(), response.content_type
+            http_client=http_client,
+        ) as call:
+            data, content_type = await call.read(), call.content_type
         if not data or not content_type.startswith("image/"):
             raise NoMediaResponseError(f"PollinationsAI returned no image ({content_type})")
         from ..image import to_data_uri
@@ -117,10 +119,14 @@ class PollinationsAI(OpenaiTemplate):
         input: str,
         model: str | None = None,
         voice: str | None = None,
+        response_format: str | None = None,  # Pollinations answers mp3 whatever is asked
+        speed: float | None = None,
+        instructions: str | None = None,
         api_key: str | None = None,
         api_base: str | None = None,
         timeout: float | None = None,
         proxy: str | None = None,
+        http_client: Any = None,
         **kwargs: Any,
     ) -> AudioResponse:
         params = {
@@ -137,8 +143,9 @@ class PollinationsAI(OpenaiTemplate):
             api_key=cls.get_api_key(api_key),
             timeout=timeout,
             proxy=proxy,
-        ) as response:
-            data, content_type = await response.read(), response.content_type
+            http_client=http_client,
+        ) as call:
+            data, content_type = await call.read(), call.content_type
         if not data or not content_type.startswith("audio/"):
             raise NoMediaResponseError(f"PollinationsAI returned no audio ({content_type})")
         return AudioResponse(data, content_type, transcript=input)

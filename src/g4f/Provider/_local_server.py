@@ -13,9 +13,9 @@ class LocalServer(OpenaiTemplate):
     local = True
     needs_auth = False
     working = True
-    # CPU generation and model loading are slow: wait longer than for a cloud API.
+    # CPU generation and model loading are slow: wait longer than for a cloud API (first bytes of a
+    # stream, or a whole answer; the caller's ``timeout`` wins).
     timeout = 600.0
-    first_byte_timeout = 300.0
 
     @classmethod
     def get_model(cls, model: str | None, **kwargs: Any) -> str:

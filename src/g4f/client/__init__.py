@@ -32,8 +32,15 @@ class _Base:
         proxy: str | None = None,
         proxies: dict[str, str] | str | None = None,
         base_url: str | None = None,
+        http_client: Any = None,
         **kwargs: Any,
     ) -> None:
+        """``http_client``: the outbound HTTP session for every request of this client (as openai-python
+        takes one): an ``aiohttp.ClientSession``, or a function returning one (needed by the sync
+        ``Client``, whose calls run on a loop of its own; g4f calls it once per loop and closes what it made
+        with the pooled session). Default: g4f's pooled session."""
+        if http_client is not None:
+            kwargs["http_client"] = http_client
         if base_url and provider is None:
             provider = "Custom"  # any OpenAI-compatible server
             kwargs.setdefault("api_base", base_url.rstrip("/"))

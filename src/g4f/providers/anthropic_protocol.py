@@ -3,6 +3,10 @@
 OpenAI-shaped requests become Messages requests (top-level ``system``, ``tool_use`` / ``tool_result``
 blocks, ``image`` blocks, ``max_tokens`` always set); the answer, whole or as the SSE events
 ``message_start`` ... ``message_stop``, becomes text deltas and parts. A vendor is a subclass with data.
+
+Continuation is native: a final assistant message is a prefill, which the API wants without trailing
+whitespace; the model may then start with the whitespace that was trimmed, which is dropped (the
+caller has it already).
 """
 
 from __future__ import annotations
@@ -13,21 +17,12 @@ from typing import Any, ClassVar
 
 from ..errors import InvalidRequestError, NotSupportedError, ResponseError
 from ..image import is_url, to_bytes
-from ..typing import AsyncResult, MediaListType, Messages
-from .base_provider import AsyncGeneratorProvider, ProviderModelMixin
+from ..typing import MediaListType, Messages
+from .continuation import Overlap, final_assistant_text
+from .messages import add_turn, last_user_items, message_images, message_text
+from .protocol import ProtocolTemplate
 from .response import FinishReason, Reasoning, ToolCalls, Usage
-from .upstream import (
-    add_turn,
-    iter_sse,
-    last_user_items,
-    message_images,
-    message_text,
-    post,
-    refuse_images,
-    require_key,
-    resolve_api_base,
-    status_error,
-)
+from .transport import status_error
 
 API_VERSION = "2023-06-01"
 DEFAULT_MAX_TOKENS = 4096
@@ -133,9 +128,13 @@ def convert_messages(messages: Messages, media: MediaListType | None = None) -> 
     if media:
         last_user_items(turns, "content")[:0] = [image_block(data) for data, _name in media]
     if turns and turns[-1]["role"] == "assistant":  # a prefill may not end in whitespace
-        last = turns[-1]["content"][-1]
-        if last["type"] == "text":
-            last["text"] = last["text"].rstrip()
+        blocks = turns[-1]["content"]
+        if blocks[-1]["type"] == "text":
+            blocks[-1]["text"] = blocks[-1]["text"].rstrip()
+            if not blocks[-1]["text"]:  # nor be an empty text block
+                blocks.pop()
+                if not blocks:
+                    turns.pop()
     return "\n\n".join(system), turns
 
 
@@ -223,7 +222,8 @@ def build_request(
         body["tools"] = tools_spec
         if choice := convert_tool_choice(tool_choice, parallel_tool_calls):
             body["tool_choice"] = choice
-    format_type = (response_format or {}).get("type")
+    response_format = response_format or {}
+    format_type = response_format.get("type")
     if format_type == "json_schema" and not tools_spec:
         # Anthropic's documented JSON technique: one forced tool whose input is the answer.
         schema = response_format.get("json_schema") or {}
@@ -263,7 +263,7 @@ def _usage(usage: dict) -> Usage:
     return Usage(prompt_tokens=prompt, completion_tokens=usage.get("output_tokens") or 0)
 
 
-def _tool_call(block_id: str, name: str, arguments: str) -> dict:
+def _tool_call(block_id: str | None, name: str | None, arguments: str) -> dict:
     return {"id": block_id, "type": "function", "function": {"name": name, "arguments": arguments or "{}"}}
 
 
@@ -293,16 +293,32 @@ def message_parts(message: dict, json_tool: str | None = None) -> list[Any]:
     return parts
 
 
-class StreamParser:
-    """Turns the Messages API's SSE events into parts; tool calls are complete when the message stops."""
+class Parser:
+    """The Messages API's answer as parts: its SSE events (``event``) or one whole message (``whole``).
 
-    def __init__(self, name: str, json_tool: str | None = None) -> None:
+    Tool calls are complete when the message stops. ``overlap`` trims what a continued answer repeats.
+    """
+
+    def __init__(self, name: str, json_tool: str | None = None, overlap: Overlap | None = None) -> None:
         self.name = name
         self.json_tool = json_tool
+        self.overlap = overlap
         self.blocks: dict[int, dict] = {}
         self.usage: dict[str, int] = {}
         self.stop_reason: str | None = None
         self.done = False
+        self.ended = False
+
+    def whole(self, message: Any) -> list[Any]:
+        if not isinstance(message, dict):
+            raise ResponseError(f"{self.name} answered with something that is not a message.")
+        self.done = self.ended = True
+        parts = message_parts(message, self.json_tool)
+        return self.overlap.parts(parts) if self.overlap else parts
+
+    def event(self, event: str, data: str) -> list[Any]:
+        parts = self.feed(event, data)
+        return self.overlap.parts(parts) if self.overlap and parts else parts
 
     def feed(self, event: str, data: str) -> list[Any]:
         try:
@@ -311,9 +327,9 @@ class StreamParser:
             raise ResponseError(f"{self.name} sent an event that is not JSON: {data[:100]!r}") from error
         kind = payload.get("type", event) if isinstance(payload, dict) else event
         if kind == "error":
-            error = payload.get("error") or {}
-            status = ERROR_STATUS.get(error.get("type"), 500)
-            raise status_error(self.name, status, error.get("message") or error.get("type") or "stream error")
+            problem = payload.get("error") or {}
+            status = ERROR_STATUS.get(str(problem.get("type")), 500)
+            raise status_error(self.name, status, problem.get("message") or problem.get("type") or "stream error")
         if kind == "message_start":
             self.usage.update((payload.get("message") or {}).get("usage") or {})
         elif kind == "content_block_start":
@@ -325,7 +341,6 @@ class StreamParser:
             self.usage.update({k: v for k, v in (payload.get("usage") or {}).items() if v is not None})
         elif kind == "message_stop":
             self.done = True
-            return self.finish()
         return []  # ping, content_block_stop, unknown future events
 
     def _delta(self, index: int, delta: dict) -> list[Any]:
@@ -341,9 +356,12 @@ class StreamParser:
                 return [delta["partial_json"]] if delta.get("partial_json") else []
         return []  # signature_delta, citations_delta: nothing for the OpenAI shape
 
-    def finish(self) -> list[Any]:
+    def end(self) -> list[Any]:
+        if self.ended:
+            return []
         if not self.done:
             raise ResponseError(f"{self.name}'s stream ended before message_stop.")
+        self.ended = True
         parts: list[Any] = []
         calls = [
             _tool_call(b.get("id"), b.get("name"), b["json"])
@@ -360,70 +378,58 @@ class StreamParser:
         return parts
 
 
-class AnthropicTemplate(AsyncGeneratorProvider, ProviderModelMixin):
+#: The name this parser had before the protocols shared one opening.
+StreamParser = Parser
+
+
+class AnthropicTemplate(ProtocolTemplate):
     """A provider speaking the Anthropic Messages API; vendors set the class attributes."""
 
     api_base: ClassVar[str] = "https://api.anthropic.com"
     api_version: ClassVar[str] = API_VERSION
     default_max_tokens: ClassVar[int] = DEFAULT_MAX_TOKENS
-    needs_auth: ClassVar[bool] = True
-    pass_through_models = True  # the upstream's catalogue may be newer than ours
+    supports_continuation: ClassVar[bool] = True  # a final assistant message is a prefill
 
     @classmethod
-    async def create_async_generator(
-        cls,
-        model: str,
-        messages: Messages,
-        stream: bool = False,
-        api_key: str | None = None,
-        api_base: str | None = None,
-        timeout: float | None = None,
-        proxy: str | None = None,
-        media: MediaListType | None = None,
-        **kwargs: Any,
-    ) -> AsyncResult:
-        name = cls.get_name()
-        key = require_key(cls, api_key)
-        model = cls.get_model(model)
-        refuse_images(cls, model, messages, media)
-        body = build_request(
+    def build_body(cls, model: str, messages: Messages, stream: bool, media: Any, kwargs: dict[str, Any]) -> dict:
+        return build_request(
             model, messages, stream=stream, media=media, default_max_tokens=cls.default_max_tokens, **kwargs
         )
-        json_tool = (
-            json_tool_name(kwargs.get("response_format")) if "tools" in body and not kwargs.get("tools") else None
-        )
-        headers = {
+
+    @classmethod
+    def endpoint(cls, api_base: str, model: str, stream: bool) -> str:
+        return f"{api_base}/v1/messages"
+
+    @classmethod
+    def auth_headers(cls, key: str, stream: bool) -> dict[str, str]:
+        return {
             "x-api-key": key,
             "anthropic-version": cls.api_version,
             "accept": "text/event-stream" if stream else "application/json",
         }
-        url = f"{resolve_api_base(cls, api_base)}/v1/messages"
-        async with post(
-            name,
-            url,
-            headers=headers,
-            body=body,
-            stream=stream,
-            timeout=timeout,
-            proxy=proxy,
-            secret=key,
-            error_info=error_info,
-        ) as response:
-            if stream:
-                parser = StreamParser(name, json_tool)
-                async for event, data in iter_sse(response):
-                    for part in parser.feed(event, data):
-                        yield part
-                    if parser.done:
-                        return
-                parser.finish()  # raises: the stream ended early
-            else:
-                try:
-                    message = await response.json(content_type=None)
-                except ValueError as error:
-                    raise ResponseError(f"{name} answered with something that is not JSON.") from error
-                for part in message_parts(message, json_tool):
-                    yield part
+
+    @classmethod
+    def parser(cls, body: dict, messages: Messages, kwargs: dict[str, Any]) -> Parser:
+        json_tool = (
+            json_tool_name(kwargs.get("response_format")) if "tools" in body and not kwargs.get("tools") else None
+        )
+        overlap = None
+        if kwargs.get("continue_final_message"):
+            text = final_assistant_text(messages)
+            overlap = Overlap(text[len(text.rstrip()) :], partial=True)  # the whitespace the prefill lost
+        return Parser(cls.get_name(), json_tool, overlap)
+
+    @staticmethod
+    def error_info(body: Any) -> tuple[str | None, int | None, float | None]:
+        return error_info(body)
 
 
-__all__ = ["AnthropicTemplate", "build_request", "convert_messages", "message_parts", "StreamParser", "API_VERSION"]
+__all__ = [
+    "AnthropicTemplate",
+    "build_request",
+    "convert_messages",
+    "message_parts",
+    "Parser",
+    "StreamParser",
+    "API_VERSION",
+]

@@ -11,25 +11,16 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from ..errors import InvalidRequestError, NotSupportedError, ResponseError
 from ..image import IMAGE_OR_AUDIO, is_url, prepare_media, resolve_image_urls, to_bytes
-from ..typing import AsyncResult, MediaListType, Messages
-from .base_provider import AsyncGeneratorProvider, ProviderModelMixin
+from ..typing import MediaListType, Messages
+from .gemini_schema import SCHEMA_KEYS, to_schema
+from .messages import add_turn, last_user_items, message_images, message_text
+from .protocol import ProtocolTemplate
 from .response import FinishReason, ImageResponse, Reasoning, ToolCalls, Usage
-from .upstream import (
-    add_turn,
-    iter_sse,
-    last_user_items,
-    message_images,
-    message_text,
-    post,
-    refuse_images,
-    require_key,
-    resolve_api_base,
-    status_error,
-)
+from .transport import loads, status_error
 
 FINISH_REASONS = {
     "STOP": "stop",
@@ -55,33 +46,6 @@ RPC_STATUS = {
     "UNAVAILABLE": 503,
     "DEADLINE_EXCEEDED": 504,
 }
-#: The keys of Gemini's Schema object (an OpenAPI 3.0 subset); other JSON Schema keys are refused upstream.
-SCHEMA_KEYS = frozenset(
-    {
-        "type",
-        "format",
-        "title",
-        "description",
-        "nullable",
-        "enum",
-        "maxItems",
-        "minItems",
-        "properties",
-        "required",
-        "minProperties",
-        "maxProperties",
-        "minLength",
-        "maxLength",
-        "pattern",
-        "example",
-        "anyOf",
-        "propertyOrdering",
-        "default",
-        "items",
-        "minimum",
-        "maximum",
-    }
-)
 
 
 def error_info(body: Any) -> tuple[str | None, int | None, float | None]:
@@ -108,35 +72,6 @@ def error_info(body: Any) -> tuple[str | None, int | None, float | None]:
 # --- Request ----------------------------------------------------------------------------------
 
 
-def to_schema(schema: Any, defs: dict | None = None) -> Any:
-    """A JSON Schema as Gemini's Schema: ``$ref`` inlined, ``["x", "null"]`` as ``nullable``, ``const``
-    as a one-value ``enum``, unknown keys dropped."""
-    if isinstance(schema, list):
-        return [to_schema(s, defs) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    defs = {**(defs or {}), **schema.get("$defs", {}), **schema.get("definitions", {})}
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.rsplit("/", 1)[-1] in defs:
-        return to_schema({**defs[ref.rsplit("/", 1)[-1]], **{k: v for k, v in schema.items() if k != "$ref"}}, defs)
-    out: dict[str, Any] = {}
-    for key, value in schema.items():
-        if key == "type" and isinstance(value, list):
-            kinds = [t for t in value if t != "null"]
-            out["type"] = kinds[0] if kinds else "string"
-            if "null" in value:
-                out["nullable"] = True
-        elif key == "const":
-            out["enum"] = [value]
-        elif key == "properties" and isinstance(value, dict):
-            out[key] = {name: to_schema(sub, defs) for name, sub in value.items()}
-        elif key in ("items", "anyOf"):
-            out[key] = to_schema(value, defs)
-        elif key in SCHEMA_KEYS:
-            out[key] = value
-    return out
-
-
 def inline_part(image: Any) -> dict:
     data, mime = to_bytes(image, IMAGE_OR_AUDIO)
     return {"inlineData": {"mimeType": mime, "data": base64.b64encode(data).decode()}}
@@ -156,7 +91,7 @@ def content_parts(content: Any) -> list[dict]:
             parts.extend(inline_part(url) for url in message_images([part]))
         elif kind == "input_audio":
             audio = part.get("input_audio") or {}
-            mime = {"mp3": "audio/mpeg", "wav": "audio/wav"}.get(audio.get("format"), "audio/wav")
+            mime = {"mp3": "audio/mpeg", "wav": "audio/wav"}.get(str(audio.get("format")), "audio/wav")
             parts.append({"inlineData": {"mimeType": mime, "data": audio.get("data", "")}})
         else:
             raise NotSupportedError(f"Gemini: message content of type {kind!r} is not supported.")
@@ -177,7 +112,7 @@ def convert_messages(messages: Messages, media: MediaListType | None = None) -> 
     """``(system, contents)``: system prompts lifted out, roles ``user``/``model``, tool traffic as parts."""
     system: list[str] = []
     contents: list[dict] = []
-    names: dict[str, str] = {}  # tool_call_id -> function name: functionResponse is matched by name
+    names: dict[Any, Any] = {}  # tool_call_id -> function name: functionResponse is matched by name
     for message in messages:
         role = message.get("role")
         content = message.get("content")
@@ -262,7 +197,8 @@ def build_request(
             config[key] = value
     if stop:
         config["stopSequences"] = [stop] if isinstance(stop, str) else list(stop)
-    format_type = (response_format or {}).get("type")
+    response_format = response_format or {}
+    format_type = response_format.get("type")
     if format_type in ("json_object", "json_schema"):
         config["responseMimeType"] = "application/json"
         schema = (response_format.get("json_schema") or {}).get("schema")
@@ -294,7 +230,7 @@ async def localize_images(messages: Messages, media: MediaListType | None) -> tu
     if any(is_url(url) for m in messages for url in message_images(m.get("content"))):
         messages = await resolve_image_urls(messages)
     if media and any(is_url(data) for data, _name in media):
-        media = await prepare_media(media)
+        return messages, cast(MediaListType, await prepare_media(media))
     return messages, media
 
 
@@ -304,11 +240,23 @@ async def localize_images(messages: Messages, media: MediaListType | None) -> tu
 class ResponseParser:
     """GenerateContentResponse objects (one whole answer, or one per SSE event) as parts."""
 
+    done = False  # a stream is read to its end: the last event carries usage
+
     def __init__(self, name: str) -> None:
         self.name = name
         self.calls: list[dict] = []
         self.usage: Usage | None = None
         self.finish: str | None = None
+
+    def event(self, event: str, data: str) -> list[Any]:
+        try:
+            chunk = loads(data)
+        except ValueError as error:
+            raise ResponseError(f"{self.name} sent an event that is not JSON: {data[:100]!r}") from error
+        return self.feed(chunk)
+
+    def whole(self, response: Any) -> list[Any]:
+        return self.feed(response)
 
     def feed(self, response: Any) -> list[Any]:
         if not isinstance(response, dict):
@@ -360,13 +308,11 @@ class ResponseParser:
         return parts
 
 
-class GeminiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
+class GeminiTemplate(ProtocolTemplate):
     """A provider speaking Google's Gemini API with an API key; vendors set the class attributes."""
 
     api_base: ClassVar[str] = "https://generativelanguage.googleapis.com"
     api_version: ClassVar[str] = "v1beta"
-    needs_auth: ClassVar[bool] = True
-    pass_through_models = True  # the upstream's catalogue may be newer than ours
 
     @classmethod
     def get_model(cls, model: str | None, **kwargs: Any) -> str:
@@ -374,56 +320,29 @@ class GeminiTemplate(AsyncGeneratorProvider, ProviderModelMixin):
         return super().get_model(model, **kwargs).removeprefix("models/")
 
     @classmethod
-    async def create_async_generator(
-        cls,
-        model: str,
-        messages: Messages,
-        stream: bool = False,
-        api_key: str | None = None,
-        api_base: str | None = None,
-        timeout: float | None = None,
-        proxy: str | None = None,
-        media: MediaListType | None = None,
-        **kwargs: Any,
-    ) -> AsyncResult:
-        name = cls.get_name()
-        key = require_key(cls, api_key)
-        model = cls.get_model(model)
-        refuse_images(cls, model, messages, media)
-        messages, media = await localize_images(messages, media)
-        body = build_request(messages, media=media, **kwargs)
-        base = f"{resolve_api_base(cls, api_base)}/{cls.api_version}/models/{model}"
-        url = f"{base}:streamGenerateContent?alt=sse" if stream else f"{base}:generateContent"
-        headers = {"x-goog-api-key": key, "accept": "text/event-stream" if stream else "application/json"}
-        parser = ResponseParser(name)
-        async with post(
-            name,
-            url,
-            headers=headers,
-            body=body,
-            stream=stream,
-            timeout=timeout,
-            proxy=proxy,
-            secret=key,
-            error_info=error_info,
-        ) as response:
-            if stream:
-                async for _event, data in iter_sse(response):
-                    try:
-                        chunk = json.loads(data)
-                    except ValueError as error:
-                        raise ResponseError(f"{name} sent an event that is not JSON: {data[:100]!r}") from error
-                    for part in parser.feed(chunk):
-                        yield part
-            else:
-                try:
-                    whole = await response.json(content_type=None)
-                except ValueError as error:
-                    raise ResponseError(f"{name} answered with something that is not JSON.") from error
-                for part in parser.feed(whole):
-                    yield part
-        for part in parser.end():
-            yield part
+    async def prepare(cls, messages: Messages, media: MediaListType | None) -> tuple[Messages, MediaListType | None]:
+        return await localize_images(messages, media)
+
+    @classmethod
+    def build_body(cls, model: str, messages: Messages, stream: bool, media: Any, kwargs: dict[str, Any]) -> dict:
+        return build_request(messages, media=media, **kwargs)
+
+    @classmethod
+    def endpoint(cls, api_base: str, model: str, stream: bool) -> str:
+        base = f"{api_base}/{cls.api_version}/models/{model}"
+        return f"{base}:streamGenerateContent?alt=sse" if stream else f"{base}:generateContent"
+
+    @classmethod
+    def auth_headers(cls, key: str, stream: bool) -> dict[str, str]:
+        return {"x-goog-api-key": key, "accept": "text/event-stream" if stream else "application/json"}
+
+    @classmethod
+    def parser(cls, body: dict, messages: Messages, kwargs: dict[str, Any]) -> ResponseParser:
+        return ResponseParser(cls.get_name())
+
+    @staticmethod
+    def error_info(body: Any) -> tuple[str | None, int | None, float | None]:
+        return error_info(body)
 
 
-__all__ = ["GeminiTemplate", "build_request", "convert_messages", "to_schema", "ResponseParser"]
+__all__ = ["GeminiTemplate", "build_request", "convert_messages", "to_schema", "ResponseParser", "SCHEMA_KEYS"]

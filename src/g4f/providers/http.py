@@ -1,16 +1,30 @@
-"""Outbound HTTP: one pooled aiohttp session per event loop, shared by every provider."""
+"""Outbound HTTP sessions: one pooled aiohttp session per event loop, shared by every provider,
+or the caller's own (``http_client=``).
+
+``http_client`` is an ``aiohttp.ClientSession`` (used as it is, on the loop it belongs to) or a
+function returning one, called once per event loop that makes requests (the sync ``Client`` runs
+its calls on a loop of its own, so it needs the function). Sessions made by such a function are
+closed with the pooled one (``close_session``); a session passed in is the caller's to close.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Callable
 from typing import Any
 
+from ..errors import InvalidRequestError
+
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+# Sessions made by callers' functions, per loop: {function: session}.
+_made: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Callable[[], Any], Any]] = weakref.WeakKeyDictionary()
 
 
-def get_session() -> Any:
-    """The ``aiohttp.ClientSession`` of the running loop, created on first use."""
+def get_session(http_client: Any = None) -> Any:
+    """The session for a request on the running loop: the caller's (``http_client``), else the pooled one."""
+    if http_client is not None:
+        return _callers_session(http_client)
     loop = asyncio.get_running_loop()
     session = _sessions.get(loop)
     if session is None or session.closed:
@@ -28,12 +42,37 @@ def get_session() -> Any:
     return session
 
 
-async def close_session() -> None:
-    """Close the running loop's session (server shutdown, tests)."""
+def _callers_session(http_client: Any) -> Any:
+    import aiohttp
+
     loop = asyncio.get_running_loop()
-    session = _sessions.pop(loop, None)
-    if session is not None and not session.closed:
-        await session.close()
+    if isinstance(http_client, aiohttp.ClientSession):
+        owner = getattr(http_client, "_loop", loop)
+        if owner is not loop:
+            raise InvalidRequestError(
+                "http_client belongs to another event loop; pass a function returning a session instead "
+                "(g4f calls it on the loop that makes the request).",
+                param="http_client",
+            )
+        return http_client
+    if not callable(http_client):
+        raise InvalidRequestError(
+            "http_client must be an aiohttp.ClientSession or a function returning one.", param="http_client"
+        )
+    made = _made.setdefault(loop, {})
+    session = made.get(http_client)
+    if session is None or session.closed:
+        session = made[http_client] = http_client()
+    return session
+
+
+async def close_session() -> None:
+    """Close the running loop's pooled session and the sessions made for it (server shutdown, tests)."""
+    loop = asyncio.get_running_loop()
+    sessions = [_sessions.pop(loop, None), *_made.pop(loop, {}).values()]
+    for session in sessions:
+        if session is not None and not session.closed:
+            await session.close()
 
 
 __all__ = ["get_session", "close_session"]

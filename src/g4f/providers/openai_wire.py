@@ -1,0 +1,293 @@
+"""The OpenAI wire format, read and written: chat parameters, answers (whole ``chat.completion`` or a
+stream of ``chat.completion.chunk``) as parts, error bodies, model lists.
+
+No I/O here: the chat, media and model-list endpoints (``openai_chat``, ``openai_media``,
+``openai_models``) send through the transport and parse with these.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from typing import Any
+
+from ..errors import ResponseError
+from .messages import message_text
+from .response import AudioResponse, FinishReason, Reasoning, ToolCalls, Usage
+from .transport import loads, status_error
+
+#: Chat parameters passed through by their OpenAI names when given.
+CHAT_PARAMS = frozenset(
+    (
+        "max_tokens",
+        "max_completion_tokens",
+        "temperature",
+        "top_p",
+        "stop",
+        "seed",
+        "n",
+        "frequency_penalty",
+        "presence_penalty",
+        "logit_bias",
+        "logprobs",
+        "top_logprobs",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "response_format",
+        "reasoning_effort",
+        "modalities",
+        "audio",
+        "user",
+        "metadata",
+        "prediction",
+        "service_tier",
+        "store",
+    )
+)
+
+
+def error_message(body: Any) -> str | None:
+    """The human message of an error body in the shapes OpenAI-compatible servers use."""
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict):
+            message = error.get("message") or error.get("detail") or error.get("msg")
+            return str(message) if message else json.dumps(error)[:500]
+        if error:
+            return str(error)
+        if body.get("detail"):
+            return str(body["detail"])
+    return str(body)[:500] if body else None
+
+
+def openai_error_info(body: Any) -> tuple[str | None, None, None]:
+    """The transport's reader of OpenAI-shaped error bodies: the message; status and Retry-After
+    come from the HTTP answer."""
+    return error_message(body), None, None
+
+
+def error_status(error: Any) -> int:
+    """The HTTP status an in-body error stands for (OpenRouter puts it in ``code``)."""
+    code = error.get("code") if isinstance(error, dict) else None
+    if isinstance(code, int) and 400 <= code < 600:
+        return code
+    if isinstance(code, str) and "model_not_found" in code:
+        return 404
+    if isinstance(code, str) and "rate_limit" in code:
+        return 429
+    return 502
+
+
+def model_ids(data: Any) -> list[str]:
+    """Model ids from ``GET /models``: OpenAI's ``{"data": [{"id"}]}`` or a bare list of ids/objects."""
+    items = data.get("data", data.get("models", [])) if isinstance(data, dict) else data
+    ids = []
+    for item in items if isinstance(items, list) else ():
+        name = (
+            item if isinstance(item, str) else (item.get("id") or item.get("name")) if isinstance(item, dict) else None
+        )
+        if name:
+            ids.append(str(name))
+    return ids
+
+
+class ToolCallBuilder:
+    """Assembles streamed ``tool_calls`` deltas (by ``index``) into complete calls."""
+
+    def __init__(self) -> None:
+        self.calls: dict[int, dict[str, Any]] = {}
+
+    def add(self, deltas: list[dict]) -> None:
+        for position, delta in enumerate(deltas):
+            index = delta.get("index", position)
+            call = self.calls.setdefault(
+                index, {"id": None, "type": "function", "function": {"name": "", "arguments": ""}}
+            )
+            call["id"] = delta.get("id") or call["id"]
+            function = delta.get("function") or {}
+            if function.get("name") and not call["function"]["name"]:
+                call["function"]["name"] = function["name"]
+            arguments = function.get("arguments")
+            if isinstance(arguments, (dict, list)):  # a few servers send the whole object at once
+                call["function"]["arguments"] = json.dumps(arguments)
+            elif arguments:
+                call["function"]["arguments"] += arguments
+
+    def result(self) -> list[dict[str, Any]]:
+        return [complete_call(self.calls[i]) for i in sorted(self.calls)]
+
+
+class ThinkTags:
+    """Splits ``<think>...</think>`` at the start of the content into ``Reasoning`` (DeepSeek-R1 on several vendors)."""
+
+    OPEN, CLOSE = "<think>", "</think>"
+
+    def __init__(self) -> None:
+        self.state = "start"  # start | thinking | after | text
+        self.buffer = ""
+
+    def feed(self, text: str) -> list[Any]:
+        if self.state == "after":  # the blank lines between </think> and the answer
+            text = text.lstrip()
+            if not text:
+                return []
+            self.state = "text"
+        if self.state == "text":
+            return [text]
+        self.buffer += text
+        if self.state == "start":
+            head = self.buffer.lstrip()
+            if self.OPEN.startswith(head):  # not yet known whether it opens with <think>
+                return []
+            if not head.startswith(self.OPEN):
+                self.state, text, self.buffer = "text", self.buffer, ""
+                return [text]
+            self.state, self.buffer = "thinking", head[len(self.OPEN) :]
+        end = self.buffer.find(self.CLOSE)
+        if end >= 0:
+            reasoning, rest = self.buffer[:end], self.buffer[end + len(self.CLOSE) :].lstrip()
+            self.state, self.buffer = "text" if rest else "after", ""
+            return [p for p in (Reasoning(reasoning) if reasoning else None, rest) if p]
+        keep = next((n for n in range(len(self.CLOSE) - 1, 0, -1) if self.buffer.endswith(self.CLOSE[:n])), 0)
+        reasoning, self.buffer = self.buffer[: len(self.buffer) - keep], self.buffer[len(self.buffer) - keep :]
+        return [Reasoning(reasoning)] if reasoning else []
+
+    def flush(self) -> list[Any]:
+        rest, self.buffer = self.buffer, ""
+        if not rest:
+            return []
+        return [Reasoning(rest)] if self.state == "thinking" else [rest]
+
+    @classmethod
+    def split(cls, content: str) -> list[Any]:
+        """A whole message's content as parts."""
+        if not content.lstrip().startswith(cls.OPEN):
+            return [content]
+        think = cls()
+        return think.feed(content) + think.flush()
+
+
+def complete_call(call: dict[str, Any]) -> dict[str, Any]:
+    function = dict(call.get("function") or {})
+    if not isinstance(function.get("arguments"), str):
+        function["arguments"] = json.dumps(function.get("arguments") or {})
+    return {"id": call.get("id") or f"call_{uuid.uuid4().hex[:24]}", "type": "function", "function": function}
+
+
+def usage_part(usage: Any) -> Usage | None:
+    if not isinstance(usage, dict):
+        return None
+    return Usage(
+        int(usage.get("prompt_tokens") or 0),
+        int(usage.get("completion_tokens") or 0),
+        int(usage.get("total_tokens") or 0),
+    )
+
+
+def message_parts(message: dict) -> list[Any]:
+    """The parts of a whole (non-streamed) assistant message."""
+    parts: list[Any] = []
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
+    if isinstance(reasoning, str) and reasoning:
+        parts.append(Reasoning(reasoning))
+    content = message.get("content")
+    if isinstance(content, list):  # a few servers answer with content parts
+        content = message_text(content)
+    if content:
+        parts += ThinkTags.split(content)
+    audio = message.get("audio")
+    if isinstance(audio, dict) and audio.get("data"):
+        parts.append(AudioResponse(base64.b64decode(audio["data"]), transcript=audio.get("transcript")))
+    if message.get("tool_calls"):
+        parts.append(ToolCalls([complete_call(c) for c in message["tool_calls"]]))
+    return parts
+
+
+def completion_parts(name: str, data: Any) -> list[Any]:
+    """The parts of a whole ``chat.completion`` body."""
+    if not isinstance(data, dict) or "choices" not in data:
+        if isinstance(data, dict) and data.get("error"):
+            raise status_error(name, error_status(data["error"]), error_message(data) or "")
+        raise ResponseError(f"{name} answered without choices: {str(data)[:200]}")
+    choice = data["choices"][0] if data["choices"] else {}
+    parts = message_parts(choice.get("message") or {})
+    usage = usage_part(data.get("usage"))
+    if usage:
+        parts.append(usage)
+    if choice.get("finish_reason"):
+        parts.append(FinishReason(choice["finish_reason"]))
+    return parts
+
+
+class ChunkParser:
+    """The data of each ``chat.completion.chunk`` event as parts; tool calls, usage and finish come at ``end``."""
+
+    __slots__ = ("name", "tools", "think", "usage", "finish", "done")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.tools = ToolCallBuilder()
+        self.think = ThinkTags()
+        self.usage: Usage | None = None
+        self.finish: str | None = None
+        self.done = False
+
+    def feed(self, data: str) -> list[Any]:
+        if data == "[DONE]" or data.strip() == "[DONE]":
+            self.done = True
+            return []
+        try:
+            chunk = loads(data)
+        except ValueError as error:
+            raise ResponseError(f"{self.name} sent a malformed event: {data[:200]!r}") from error
+        if not isinstance(chunk, dict):
+            raise ResponseError(f"{self.name} sent a malformed event: {data[:200]!r}")
+        if chunk.get("error"):
+            raise status_error(self.name, error_status(chunk["error"]), error_message(chunk) or "")
+        parts: list[Any] = []
+        if chunk.get("usage"):
+            self.usage = usage_part(chunk["usage"]) or self.usage
+        for choice in chunk.get("choices") or ():
+            if choice.get("index", 0) != 0:  # parts describe one choice
+                continue
+            delta = choice.get("delta") or {}
+            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            if isinstance(reasoning, str) and reasoning:
+                parts.append(Reasoning(reasoning))
+            if delta.get("content"):
+                parts += self.think.feed(delta["content"])
+            if delta.get("tool_calls"):
+                self.tools.add(delta["tool_calls"])
+            self.finish = choice.get("finish_reason") or self.finish
+        return parts
+
+    def end(self) -> list[Any]:
+        if not self.done and self.finish is None:
+            raise ResponseError(f"{self.name}'s stream ended before it was complete")
+        parts = self.think.flush()
+        if self.tools.calls:
+            parts.append(ToolCalls(self.tools.result()))
+        if self.usage:
+            parts.append(self.usage)
+        if self.finish:
+            parts.append(FinishReason(self.finish))
+        return parts
+
+
+__all__ = [
+    "CHAT_PARAMS",
+    "ChunkParser",
+    "ThinkTags",
+    "ToolCallBuilder",
+    "complete_call",
+    "completion_parts",
+    "error_message",
+    "error_status",
+    "loads",
+    "message_parts",
+    "model_ids",
+    "openai_error_info",
+    "usage_part",
+]
