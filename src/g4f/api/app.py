@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse
 from starlette.staticfiles import StaticFiles
 
 from .. import debug, metrics
+from ..config import get as get_setting
 from ..errors import G4FError
 from ..gui import STATIC_DIR
 from ..providers.own_address import forget as forget_own_addresses
@@ -67,7 +68,7 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
     settings = AppConfig.from_any(config)
     if settings.debug:
         debug.enable(True)
-    if settings.cookies_dir:
+    if settings.cookies_dir and settings.cookies_dir != get_setting("cookies_dir"):  # this app's own folder
         from ..cookies import set_cookies_dir
 
         set_cookies_dir(settings.cookies_dir)

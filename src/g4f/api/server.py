@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from .config import CONFIG_ENV, AppConfig
+from .config import CONFIG_ENV, AppConfig, require_shared_state
 
 #: Seconds the requests in flight get to finish once the server is told to stop.
 GRACEFUL_TIMEOUT = 30.0
@@ -57,12 +57,7 @@ def run_api(
 
     config = AppConfig(**settings)
     config.debug = config.debug or debug
-    if workers and workers > 1 and config.state_url == "memory://":
-        # Workers share nothing in memory: keep conversations and limits in a file they all see.
-        import platformdirs
-
-        path = os.path.join(platformdirs.user_data_dir("g4f"), "state.db")
-        config.state_url = f"sqlite:///{path}"
+    require_shared_state(config.state_url, workers)  # ConfigError: memory:// cannot span workers
     scheme = "https" if ssl_certfile else "http"
     shown = f"[{host}]" if ":" in host else host
     print(
