@@ -31,9 +31,13 @@ SSE_HEADERS = [
     (b"x-accel-buffering", b"no"),
 ]
 DONE = b"data: [DONE]\n\n"
-SHUTDOWN_EVENT = b"data: " + orjson.dumps(
-    error_body(503, "The server shut down before the stream finished.", "server_error", "server_shutting_down")
-) + b"\n\n"
+SHUTDOWN_EVENT = (
+    b"data: "
+    + orjson.dumps(
+        error_body(503, "The server shut down before the stream finished.", "server_error", "server_shutting_down")
+    )
+    + b"\n\n"
+)
 
 
 class ChatJob:
