@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from g4f.errors import RateLimitError
-from g4f.state import Conversations, HealthBook, RateLimiter, open_store
+from g4f.state import Conversations, RateLimiter, open_store
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])
@@ -78,12 +78,20 @@ async def test_conversations_bounded(store):
     assert (await conversations.load("other", "two")) == ([], None)  # scopes are apart
 
 
-async def test_health_book(store):
-    book = HealthBook(store)
-    await book.record("P", True)
-    await book.record("P", True)
-    await book.record("P", False)
-    assert await book.counts("P") == {"successes": 2, "failures": 1}
+async def test_health_shared_through_the_store(store):
+    """The router's health record (g4f.routing) counts through each backend."""
+    from g4f.routing import Health
+
+    one, two = Health(), Health()
+    one.use_store(store)
+    two.use_store(store)
+    one.success("P", 0.1)
+    one.failure("P")
+    await one.sync()
+    assert {k: v for k, v in (await two.describe("P")).items() if k in ("successes", "failures")} == {
+        "successes": 1,
+        "failures": 1,
+    }
 
 
 def test_unknown_scheme():

@@ -19,7 +19,7 @@ from ..errors import G4FError
 from ..gui import STATIC_DIR
 from ..providers.own_address import forget as forget_own_addresses
 from ..providers.own_address import note_server
-from ..state import Conversations, HealthBook, RateLimiter, open_store
+from ..state import Conversations, RateLimiter, open_store
 from ..version import __version__
 from . import audio, catalog, chat, images, media, uploads
 from .auth import AuthMiddleware
@@ -31,12 +31,17 @@ from .validation import CHAT_SPEC, IMAGE_SPEC, SPEECH_SPEC, request_body_doc
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from ..routing import health
+
+    health.use_store(app.state.store)  # the router's health record, shared through the app's store
     yield
     from ..providers.http import close_session
 
     forget_own_addresses()  # the port may go to another server now; requests to a live one note it again
 
-    await app.state.health.flush()
+    await health.sync()
+    if health.store is app.state.store:
+        health.use_store(None)
     await close_session()
     await app.state.store.close()
 
@@ -91,7 +96,6 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
         store, settings.max_conversation_messages, settings.max_conversations, settings.conversation_ttl
     )
     app.state.limiter = RateLimiter(store, settings.rate_limit) if settings.rate_limit else None
-    app.state.health = HealthBook(store)
 
     for error_class in (G4FError, HTTPException, RequestValidationError, Exception):
         app.add_exception_handler(error_class, handle_exception)

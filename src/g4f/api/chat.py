@@ -155,17 +155,17 @@ async def _attach_conversation(request: Request, job: ChatJob, scope: str, conve
 
 async def chat_completions(request: Request) -> CompletionResponse:
     """OpenAI's Create chat completion, with ``provider`` and ``conversation_id`` as extras."""
-    return CompletionResponse(await build_job(request), request.app.state.health)
+    return CompletionResponse(await build_job(request))
 
 
 async def provider_chat_completions(request: Request, provider: str) -> CompletionResponse:
     """Chat completion with one provider."""
-    return CompletionResponse(await build_job(request, provider), request.app.state.health)
+    return CompletionResponse(await build_job(request, provider))
 
 
 async def conversation_chat_completions(request: Request, provider: str, conversation_id: str) -> CompletionResponse:
     """Chat completion with one provider in a server-side conversation."""
-    return CompletionResponse(await build_job(request, provider, conversation_id), request.app.state.health)
+    return CompletionResponse(await build_job(request, provider, conversation_id))
 
 
 class ChatLane:

@@ -38,6 +38,10 @@ class BaseProvider:
     supports_stream: ClassVar[bool] = True
     supports_system_message: ClassVar[bool] = True
     supports_message_history: ClassVar[bool] = True
+    #: Continues a final assistant message: called with ``messages`` ending in
+    #: ``{"role": "assistant", "content": text_so_far}`` and ``continue_final_message=True``, it yields
+    #: only the text that follows (the router's mid-stream failover uses it).
+    supports_continuation: ClassVar[bool] = False
     #: Environment variable holding the API key; default ``<NAME>_API_KEY``.
     api_key_env: ClassVar[str | None] = None
     #: Domain whose stored cookies / key files in the cookies directory carry the key.
