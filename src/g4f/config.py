@@ -91,6 +91,12 @@ class Settings:
     ignored_providers: list[str] = _setting(
         [], "providers never used (comma-separated)", flags=("--ignored-providers",)
     )
+    breaker_failures: int = _setting(3, "consecutive failures that open a provider's breaker")
+    breaker_failure_rate: float = _setting(0.5, "share of failed attempts in the window that opens a breaker")
+    breaker_min_attempts: int = _setting(10, "attempts in the window before the failure rate counts")
+    breaker_window: float = _setting(60.0, "seconds of attempts the failure rate looks at")
+    breaker_cooldown: float = _setting(10.0, "seconds an open breaker waits before its first probe")
+    breaker_max_cooldown: float = _setting(300.0, "longest cooldown, doubling after each failed probe")
     gui: bool = _setting(False, "serve the web page at /chat/", flags=("--gui",))
     demo: bool = _setting(False, "demo mode: no per-request keys, proxies, API bases or uploads", flags=("--demo",))
     allow_api_base: bool = _setting(False, "accept a per-request `api_base`", flags=("--allow-api-base",))

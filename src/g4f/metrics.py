@@ -14,7 +14,6 @@ provider/model pairs are capped at ``MAX_SERIES`` (later models are counted as `
 
 from __future__ import annotations
 
-import hmac
 import importlib.util
 import inspect
 import time
@@ -277,15 +276,14 @@ async def render() -> tuple[bytes, str]:
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
-async def metrics_endpoint(request: Any) -> Any:
-    """``GET /metrics``: Prometheus text format; with a server key set, the key is needed as for ``/v1``."""
+async def metrics_endpoint(request: Any, keyring: Any = None) -> Any:
+    """``GET /metrics``: Prometheus text format; with server keys set, one is needed as for ``/v1``."""
     from starlette.responses import Response
 
     from .api.errors import error_body
     from .api.responses import JSONResponse
 
-    key = request.app.state.settings.g4f_api_key
-    if key and not _key_matches(request, key):
+    if keyring and not _key_accepted(request, keyring):
         body = error_body(
             401,
             "Invalid or missing API key. Send 'Authorization: Bearer KEY' or 'g4f-api-key: KEY'.",
@@ -300,16 +298,22 @@ async def metrics_endpoint(request: Any) -> Any:
     return Response(data, media_type=content_type)
 
 
-def _key_matches(request: Any, key: str) -> bool:
+def _key_accepted(request: Any, keyring: Any) -> bool:
+    """A key of the server's keyring (``--g4f-api-key`` or ``--api-keys``), as ``/v1`` takes it."""
     auth = request.headers.get("authorization", "")
     presented = auth[7:].strip() if auth[:7].lower() == "bearer " else request.headers.get("g4f-api-key", "")
-    return hmac.compare_digest(presented.encode(), key.encode())
+    return bool(presented) and keyring.find(presented.encode()) is not None
 
 
 def install(app: Any) -> None:
     """``GET /metrics``, the request middleware (outermost, so auth refusals count too), counting on."""
     global enabled
-    app.router.add_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
+    keyring = next((options["keyring"] for _cls, options in app.outer if "keyring" in options), None)
+
+    async def endpoint(request: Any) -> Any:
+        return await metrics_endpoint(request, keyring)
+
+    app.router.add_route("/metrics", endpoint, methods=["GET"], include_in_schema=False)
     if importlib.util.find_spec("prometheus_client") is not None:
         enabled = True
         app.outer.insert(0, (MetricsMiddleware, {}))

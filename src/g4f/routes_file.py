@@ -319,7 +319,9 @@ def load_routes(path: str | os.PathLike[str]) -> Routes:
 
 
 ROUTES_FILE = "config.yaml"
-_cache: tuple[str, float, Routes] | None = None
+#: Seconds between looks at the file's modification time.
+RECHECK = 1.0
+_cache: tuple[str, float, Routes, float] | None = None
 
 
 def routes_path() -> Path:
@@ -333,17 +335,22 @@ def routes_path() -> Path:
 
 
 def current_routes() -> Routes:
-    """The routes of ``routes_path()``, read again when the file changes; empty when there is none."""
+    """The routes of ``routes_path()``, read again when the file changes (looked at no more than
+    once a second: the router asks on every request); empty when there is none."""
     global _cache
-    path = routes_path()
-    try:
-        mtime = path.stat().st_mtime
-    except OSError:
-        return Routes(path=str(path))
-    if _cache is not None and _cache[0] == str(path) and _cache[1] == mtime:
+    path = str(routes_path())
+    now = time.monotonic()
+    if _cache is not None and _cache[0] == path and now - _cache[3] < RECHECK:
         return _cache[2]
-    routes = load_routes(path)
-    _cache = (str(path), mtime, routes)
+    try:
+        mtime = os.stat(path).st_mtime
+    except OSError:
+        mtime = -1.0  # no file: no routes
+    if _cache is not None and _cache[:2] == (path, mtime):
+        routes = _cache[2]
+    else:
+        routes = load_routes(path) if mtime >= 0 else Routes(path=path)
+    _cache = (path, mtime, routes, now)
     return routes
 
 

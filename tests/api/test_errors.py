@@ -88,7 +88,9 @@ def test_oversized_body_is_413(start_server):
             yield b"x" * 500
         yield b'"}]}'
 
-    response = httpx.post(f"{small.url}/v1/chat/completions", content=chunked())
+    response = httpx.post(
+        f"{small.url}/v1/chat/completions", content=chunked(), headers={"content-type": "application/json"}
+    )
     assert_error(response, 413, "payload_too_large")
 
 

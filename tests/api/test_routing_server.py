@@ -198,3 +198,17 @@ def test_client_errors_are_400_before_routing(fast, message, param):
     assert error["param"] == param and error["type"] == "invalid_request_error"
     assert SrvToggle.calls == 0 and SrvEcho.calls == 0
     assert provider_health(fast, "SrvToggle")["failures"] == 0
+
+
+def test_breaker_settings_reach_the_router():
+    from g4f.routing import BreakerPolicy, health
+
+    from .server import ThreadedUvicorn
+
+    server = ThreadedUvicorn({"breaker_failures": 1, "breaker_cooldown": 0.5}).start()
+    try:
+        assert (health.policy.failures, health.policy.cooldown) == (1, 0.5)
+    finally:
+        server.stop()
+        defaults = BreakerPolicy()
+        health.configure(failures=defaults.failures, cooldown=defaults.cooldown)

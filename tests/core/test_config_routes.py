@@ -232,7 +232,10 @@ def test_health_stats_from_a_health_snapshot_record():
 
 
 def test_current_routes_follow_the_cookies_dir_file(tmp_path, monkeypatch):
+    from g4f import routes_file
     from g4f.cookies import get_cookies_dir
+
+    monkeypatch.setattr(routes_file, "RECHECK", 0.0)  # look at the file on every call
 
     assert routes_path() == get_cookies_dir() / "config.yaml"
     assert len(current_routes()) == 0  # no file: no custom models

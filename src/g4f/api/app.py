@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,11 +23,19 @@ from ..providers.own_address import note_server
 from ..state import Conversations, RateLimiter, open_store
 from ..version import __version__
 from . import audio, catalog, chat, images, media, uploads
-from .auth import AuthMiddleware
+from .auth import AuthMiddleware, Keyring
+from .browser import BrowserGuard
 from .config import AppConfig
 from .errors import handle_exception
 from .responses import JSONResponse
 from .validation import CHAT_SPEC, IMAGE_SPEC, SPEECH_SPEC, request_body_doc
+
+#: Seconds ``/health/ready`` waits for the store.
+READY_TIMEOUT = 2.0
+
+
+#: Breaker thresholds (``g4f.routing.BreakerPolicy``) set by the ``breaker_*`` settings.
+BREAKER_SETTINGS = ("failures", "failure_rate", "min_attempts", "window", "cooldown", "max_cooldown")
 
 
 @asynccontextmanager
@@ -34,6 +43,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from ..routing import health
 
     health.use_store(app.state.store)  # the router's health record, shared through the app's store
+    settings = app.state.settings
+    health.configure(**{name: getattr(settings, "breaker_" + name) for name in BREAKER_SETTINGS})
     yield
     from ..providers.http import close_session
 
@@ -95,7 +106,8 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
     app.state.conversations = Conversations(
         store, settings.max_conversation_messages, settings.max_conversations, settings.conversation_ttl
     )
-    app.state.limiter = RateLimiter(store, settings.rate_limit) if settings.rate_limit else None
+    keyring = Keyring.from_settings(settings.g4f_api_key, settings.api_keys)
+    app.state.limiter = RateLimiter(store, settings.rate_limit) if settings.rate_limit or keyring.has_limits else None
 
     for error_class in (G4FError, HTTPException, RequestValidationError, Exception):
         app.add_exception_handler(error_class, handle_exception)
@@ -116,8 +128,11 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
             expose_headers=["Retry-After"],
         )
         app.outer.append((CORSMiddleware, cors))
-    if settings.g4f_api_key:
-        app.outer.append((AuthMiddleware, {"api_key": settings.g4f_api_key}))
+    if keyring:
+        app.outer.append((AuthMiddleware, {"keyring": keyring}))
+    else:  # no key: keep web pages of other origins (and DNS rebinding) away
+        guard = {"cors_origins": settings.cors_origins, "allowed_hosts": settings.allowed_hosts}
+        app.outer.append((BrowserGuard, guard))
     app.outer.append((chat.ChatLane, {}))  # innermost of ours: after CORS and auth, before FastAPI
     metrics.install(app)  # GET /metrics, and the outermost middleware counting every request
     return app
@@ -142,6 +157,7 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
         tags=["chat"],
         openapi_extra=chat_doc,
     )
+    route("/v1/conversations", chat.create_conversation, methods=["POST"], tags=["chat"])
     route("/v1/models", catalog.list_models, methods=["GET"], tags=["models"])
     route("/v1/models/{model_name:path}", catalog.get_model, methods=["GET"], tags=["models"])
     route("/api/{provider}/models", catalog.list_provider_models, methods=["GET"], tags=["models"])
@@ -167,17 +183,25 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
     route("/v1/upload_cookies", uploads.upload_cookies, methods=["POST"], tags=["cookies"])
     for prefix in ("/media", "/images"):
         route(prefix + "/{filename:path}", media.get_media, methods=["GET"], tags=["media"])
-    route("/health", _health, methods=["GET"], tags=["health"])
+    route("/health", _live, methods=["GET"], tags=["health"])
+    route("/health/live", _live, methods=["GET"], tags=["health"])
+    route("/health/ready", _ready, methods=["GET"], tags=["health"])
 
 
 async def _index(request: Request) -> JSONResponse:
     return JSONResponse({"message": "g4f API: OpenAI-compatible endpoints under /v1", "docs": "/docs"})
 
 
-async def _health(request: Request) -> JSONResponse:
+async def _live(request: Request) -> JSONResponse:
+    """The process answers (for a load balancer: the store being down is no reason to drop it)."""
+    return JSONResponse({"status": "ok"})
+
+
+async def _ready(request: Request) -> JSONResponse:
+    """Whether the state store answers too (503 when not; plain chat works all the same)."""
     store = request.app.state.store
     try:
-        ok = await store.ping()
+        ok = await asyncio.wait_for(store.ping(), READY_TIMEOUT)
     except Exception:
         ok = False
     return JSONResponse(

@@ -11,6 +11,7 @@ from .. import Provider
 from ..client.models import describe
 from ..client.stubs import Model
 from ..models import ModelRegistry
+from ..routes_file import current_routes
 from ..routing import find_model, health
 from . import probe, readiness
 from .responses import JSONResponse
@@ -80,6 +81,11 @@ async def list_models(request: Request) -> JSONResponse:
         for m in ModelRegistry.all_models().values()
         if m.name
     ]
+    listed = {item["id"] for item in data}
+    for name in current_routes().names():  # the operator's own model names (config.yaml)
+        if name not in listed:
+            route = current_routes().get(name) or []
+            data.append(Model(name, "config.yaml", provider=route[0].provider if route else None).model_dump())
     return JSONResponse({"object": "list", "data": data})
 
 

@@ -73,6 +73,9 @@ def run_api(
         ssl_certfile=ssl_certfile,
         timeout_graceful_shutdown=graceful_timeout,
     )
+    from .connections import uvicorn_options
+
+    options.update(uvicorn_options(config))  # head/body deadlines, per-address cap, trusted proxies
     if workers and workers > 1:
         os.environ[CONFIG_ENV] = orjson.dumps(config.to_dict()).decode()  # read by create_app() in each worker
         uvicorn.run("g4f.api.server:worker_app", factory=True, workers=workers, **options)

@@ -21,9 +21,15 @@ Providers in gpt4free's older shapes (``AbstractProvider.create_completion``, a 
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from typing import Any, ClassVar, Union
 
 from ..typing import AsyncResult, CreateResult, Messages
+
+#: False while serving a request that names its own ``proxy`` or ``api_base``: the keys configured
+#: on this host (environment, cookies directory) go only to their provider's own endpoint, so then
+#: only a key passed with the call is used (set by the server per request; a task copies it).
+configured_keys: ContextVar[bool] = ContextVar("g4f_configured_keys", default=True)
 
 
 class BaseProvider:
@@ -63,6 +69,8 @@ class BaseProvider:
         """The key from the argument, the environment, or the cookies directory, in that order."""
         if api_key:
             return api_key
+        if not configured_keys.get():
+            return None
         env = cls.api_key_env or f"{cls.get_name().upper()}_API_KEY"
         key = os.environ.get(env)
         if key:

@@ -19,6 +19,7 @@ from ..providers.attempts import provider_name
 from ..providers.retry_provider import IterListProvider
 from .hooks import HOOKS
 from .records import health, health_key
+from .routes import routed_candidates
 
 DEFAULT_NAMES = (None, "", "default", "auto")
 
@@ -97,6 +98,7 @@ def get_candidates(
     have the credentials they need, keyless and local first, then by health.
     """
     ignored_set = set(ignored) if ignored else _NONE
+    routed: list[Any] | None = None
     if isinstance(model, Model):
         model_obj: Model | None = model
         model_name = model.name
@@ -123,6 +125,10 @@ def get_candidates(
                 raise excluded
             return model_name, [provider]
         providers = list(provider.providers or [provider])
+    elif model_name and (routed := routed_candidates(model_name)) is not None:
+        providers = routed  # config.yaml's order is the operator's: kept as written
+        if not providers:
+            raise RetryProviderError(f"No route of model {model_name!r} in config.yaml applies now (conditions).")
     elif model_obj is not None:
         providers = model_obj.providers
     else:
@@ -153,6 +159,8 @@ def get_candidates(
             + "; ".join(f"{n}: {e}" for n, e in excluded_errors.items()),
             exceptions=excluded_errors,
         )
+    if routed is not None:
+        return model_name, usable
     return model_name, order(usable, api_key)
 
 
