@@ -90,11 +90,11 @@ def healthy(upstreams) -> ChaosServer:
 
 @pytest.fixture()
 def breaker():
-    """``breaker(**thresholds)``: the router's breaker policy for one test, restored afterwards."""
+    """The router's breaker policy (one per process, set by the server that starts) restored afterwards."""
     from g4f.routing import health as records
 
     saved = vars(records.policy).copy()
-    yield records.configure
+    yield
     records.policy.update(**saved)
 
 
@@ -227,8 +227,7 @@ def test_a_continuation_that_breaks_too_ends_in_band_without_repeating(gateway, 
 
 
 def test_breaker_opens_backs_off_and_recovers_within_its_cooldown(gateway, chaos, healthy, breaker):
-    breaker(failures=1, cooldown=0.5)
-    server = gateway()
+    server = gateway(breaker_failures=1, breaker_cooldown=0.5)
     chaos.configure(rates={"500": 1.0})
     assert ask(server, False)[0] == EXPECTED  # ChaosUpstream failed, HealthyUpstream answered
     record = health(server, "ChaosUpstream")
