@@ -201,7 +201,10 @@ class Settings:
     local_n_ctx: int = _setting(4096, "context length of the embedded engine in tokens", group="local")
     local_threads: int = _setting(0, "CPU threads of the embedded engine; 0: every core", group="local")
     local_parallel: int = _setting(
-        4, "sequences the embedded engine decodes together; more requests wait", group="local"
+        4,
+        "sequences the embedded engine decodes together; more requests wait",
+        flags=("--local-parallel",),
+        group="local",
     )
     local_max_tokens: int = _setting(512, "output limit of the embedded engine when a request sets none", group="local")
     local_extra_bufts: bool = _setting(False, "keep llama.cpp's extra CPU buffer types on AMX CPUs", group="local")

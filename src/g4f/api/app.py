@@ -22,7 +22,7 @@ from ..providers.own_address import forget as forget_own_addresses
 from ..providers.own_address import note_server
 from ..state import Conversations, RateLimiter, open_store
 from ..version import __version__
-from . import audio, catalog, chat, images, media, uploads
+from . import audio, catalog, chat, images, media, messages, openai_responses, uploads
 from .auth import AuthMiddleware, Keyring
 from .browser import BrowserGuard
 from .config import AppConfig
@@ -158,6 +158,20 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
         openapi_extra=chat_doc,
     )
     route("/v1/conversations", chat.create_conversation, methods=["POST"], tags=["chat"])
+    route("/v1/responses", openai_responses.create_response, methods=["POST"], tags=["responses"])
+    route("/api/{provider}/responses", openai_responses.provider_create_response, methods=["POST"], tags=["responses"])
+    route("/v1/responses/{response_id}", openai_responses.get_response, methods=["GET"], tags=["responses"])
+    route("/v1/responses/{response_id}", openai_responses.delete_response, methods=["DELETE"], tags=["responses"])
+    route(
+        "/v1/responses/{response_id}/input_items",
+        openai_responses.list_input_items,
+        methods=["GET"],
+        tags=["responses"],
+    )
+    route("/v1/messages", messages.create_message, methods=["POST"], tags=["messages"])
+    for path in ("/api/{provider}/messages", "/api/{provider}/v1/messages"):  # the second for ANTHROPIC_BASE_URL
+        route(path, messages.provider_create_message, methods=["POST"], tags=["messages"])
+    route("/v1/messages/count_tokens", messages.count_tokens, methods=["POST"], tags=["messages"])
     route("/v1/models", catalog.list_models, methods=["GET"], tags=["models"])
     route("/v1/models/{model_name:path}", catalog.get_model, methods=["GET"], tags=["models"])
     route("/api/{provider}/models", catalog.list_provider_models, methods=["GET"], tags=["models"])

@@ -39,7 +39,7 @@ SCOPE_KEY = "g4f.api_key"
 _BODY = orjson.dumps(
     error_body(
         401,
-        "Invalid or missing API key. Send 'Authorization: Bearer KEY' or 'g4f-api-key: KEY'.",
+        "Invalid or missing API key. Send 'Authorization: Bearer KEY', 'x-api-key: KEY' or 'g4f-api-key: KEY'.",
         "authentication_error",
         "invalid_api_key",
     )
@@ -157,7 +157,7 @@ class AuthMiddleware:
         for name, value in scope["headers"]:
             if name == b"authorization" and value[:7].lower() == b"bearer ":
                 return value[7:].strip()
-            if name == b"g4f-api-key":
+            if name in (b"g4f-api-key", b"x-api-key"):  # x-api-key: what Anthropic clients send
                 return value.strip()
             if name == b"cookie":
                 cookie = value

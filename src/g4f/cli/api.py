@@ -13,7 +13,7 @@ from typing import Any
 from .. import config
 from ..config import ConfigError
 
-_GROUPS = {"server": "server", "process": "process", "library": "library and server"}
+_GROUPS = {"server": "server", "process": "process", "library": "library and server", "local": "embedded engine"}
 
 
 def _list(values: list[str] | None) -> list[str] | None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from .bridge import iterate_sync, run_sync
 from .core import collect_media, create_completion, stream_completion
+from .responses import Responses
 from .stubs import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -165,6 +166,7 @@ class Client(_Base):
 
         self.images = self.media = Images(self, is_async=False)
         self.models = ClientModels(self, is_async=False)
+        self.responses = Responses(self, is_async=False)
 
 
 class AsyncClient(_Base):
@@ -178,6 +180,7 @@ class AsyncClient(_Base):
 
         self.images = self.media = Images(self, is_async=True)
         self.models = ClientModels(self, is_async=True)
+        self.responses = Responses(self, is_async=True)
 
 
 __all__ = [

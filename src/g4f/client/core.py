@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import AsyncGenerator
 from typing import Any
 
+from ..config import get as get_setting
 from ..errors import InvalidRequestError
 from ..image import prepare_media, resolve_image_urls
 from ..providers import response as parts
@@ -192,8 +192,8 @@ async def open_parts(
     Returned rather than wrapped, so the hot path has one generator layer fewer; the caller closes it.
     """
     validate_messages(messages)
-    if kwargs.get("proxy") is None and os.environ.get("G4F_PROXY"):
-        kwargs["proxy"] = os.environ["G4F_PROXY"]
+    if kwargs.get("proxy") is None:
+        kwargs["proxy"] = get_setting("proxy")
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     check_params(kwargs)
     model_name, runner = route(

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import AsyncGenerator
 from typing import Any, ClassVar
 
-from ..typing import AsyncResult, Messages
+from ..typing import Messages
 from .attempts import NO_HOOKS, AttemptHooks, provider_name, run_attempts
 from .response import ProviderInfo
 from .types import BaseProvider
@@ -58,7 +59,9 @@ class IterListProvider(BaseProvider):
             providers = self.hooks.order(providers, api_key)  # an open breaker stays behind
         return [(p, provider_name(p)) for p in providers]
 
-    async def create_async_generator(self, model: str, messages: Messages, **kwargs: Any) -> AsyncResult:  # type: ignore[override]
+    async def create_async_generator(  # type: ignore[override]
+        self, model: str, messages: Messages, **kwargs: Any
+    ) -> AsyncGenerator[Any, None]:
         attempts = self.attempts(kwargs.get("api_key"))
         async for part in run_attempts(attempts, model, messages, kwargs, self.hooks):
             if isinstance(part, ProviderInfo):

@@ -20,7 +20,6 @@ Providers in gpt4free's older shapes (``AbstractProvider.create_completion``, a 
 
 from __future__ import annotations
 
-import os
 from contextvars import ContextVar
 from typing import Any, ClassVar, Union
 
@@ -72,12 +71,9 @@ class BaseProvider:
         if not configured_keys.get():
             return None
         env = cls.api_key_env or f"{cls.get_name().upper()}_API_KEY"
-        key = os.environ.get(env)
-        if key:
-            return key
-        from ..cookies import get_api_key
+        from ..config import provider_env
 
-        return get_api_key(env)
+        return provider_env(env)
 
     @classmethod
     def has_credentials(cls) -> bool:
