@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import client_speed  # noqa: E402
 import core_figures  # noqa: E402
 import engine  # noqa: E402
+import faults  # noqa: E402
 import gateway  # noqa: E402
 import ratelimit  # noqa: E402
 import servers  # noqa: E402
@@ -28,7 +29,7 @@ import startup  # noqa: E402
 from procs import BENCH  # noqa: E402
 from report import Section, document, machine, readme_section, short, update_readme  # noqa: E402
 
-SECTIONS = ("gateway", "ratelimit", "client", "startup", "engine", "stability")
+SECTIONS = ("gateway", "ratelimit", "client", "startup", "engine", "stability", "faults")
 FULL = {
     "cell_s": 5,
     "import_repeat": 7,
@@ -41,6 +42,7 @@ FULL = {
     "requests": 50_000,
     "warmup": 5_000,
     "stability_s": 170,
+    "fault_requests": 1000,
 }
 QUICK = {
     "cell_s": 1,
@@ -54,6 +56,7 @@ QUICK = {
     "requests": 1_000,
     "warmup": 200,
     "stability_s": 30,
+    "fault_requests": 100,
 }
 
 
@@ -88,6 +91,7 @@ def run_sections(names: list[str], p: dict) -> list[Section]:
             ("Local in-process", lambda: [core_figures.local_section(p["local_reps"])]),
         ],
         "stability": [("stability", lambda: [stability.run(p["requests"], p["warmup"], p["stability_s"])])],
+        "faults": [("faults", lambda: [faults.run(p["fault_requests"])])],
     }
     out: list[Section] = []
     for name in names:

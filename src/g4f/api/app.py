@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.staticfiles import StaticFiles
 
-from .. import debug
+from .. import debug, metrics
 from ..config import get as get_setting
 from ..errors import G4FError
 from ..gui import STATIC_DIR
@@ -134,6 +134,7 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
         guard = {"cors_origins": settings.cors_origins, "allowed_hosts": settings.allowed_hosts}
         app.outer.append((BrowserGuard, guard))
     app.outer.append((chat.ChatLane, {}))  # innermost of ours: after CORS and auth, before FastAPI
+    metrics.install(app)  # GET /metrics, and the outermost middleware counting every request
     return app
 
 
