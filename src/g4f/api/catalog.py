@@ -12,6 +12,7 @@ from ..client.models import describe
 from ..client.stubs import Model
 from ..models import ModelRegistry
 from ..routing import find_model
+from .offline_models import offline_models
 from . import probe, readiness
 from .responses import JSONResponse
 
@@ -80,6 +81,7 @@ async def list_models(request: Request) -> JSONResponse:
         for m in ModelRegistry.all_models().values()
         if m.name
     ]
+    data += offline_models(problems, ignored)  # offline transcription and embeddings, with their worth
     return JSONResponse({"object": "list", "data": data})
 
 
