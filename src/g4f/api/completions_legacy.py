@@ -42,7 +42,7 @@ async def completions(request: Request) -> Response:
         suffix=params.get("suffix"),
         echo=bool(params.get("echo")),
         logprobs=params.get("logprobs"),
-        n=params.get("n") or 1,
+        n=1 if params.get("n") is None else params["n"],
         max_tokens=params.get("max_tokens"),
         api_key=api_key,
         proxy=params.get("proxy") or settings.proxy,
