@@ -128,24 +128,34 @@ def transcription(words: list[tuple[str, float, float, float]], duration: float,
 
 
 async def decode_audio(data: bytes) -> bytes:
-    """Any audio or video file ffmpeg reads as 16 kHz mono s16le PCM; unreadable input is the client's error."""
+    """Any audio or video file ffmpeg reads as 16 kHz mono s16le PCM; unreadable input is the client's error.
+
+    The upload goes through a temporary file, not a pipe: an MP4/M4A with its index at the end (as
+    phones record them) can only be read by seeking.
+    """
+    import tempfile
+
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         raise ProviderNotWorkingError("LocalTranscription needs ffmpeg (apt-get install ffmpeg).")
-    args = [ffmpeg, "-hide_banner", "-loglevel", "error", "-i", "pipe:0", "-vn", "-ac", "1"]
-    args += ["-ar", str(SAMPLE_RATE), "-f", "s16le", "pipe:1"]
-    process = await asyncio.create_subprocess_exec(
-        *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    try:
-        out, err = await asyncio.wait_for(process.communicate(data), TIMEOUT)
-    except BaseException:  # timeout or cancellation: do not leave ffmpeg behind
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        raise
+    with tempfile.NamedTemporaryFile(prefix="g4f-audio-") as upload:
+        upload.write(data)
+        upload.flush()
+        args = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-i", upload.name, "-vn", "-ac", "1"]
+        args += ["-ar", str(SAMPLE_RATE), "-f", "s16le", "pipe:1"]
+        process = await asyncio.create_subprocess_exec(
+            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        )
+        try:
+            out, err = await asyncio.wait_for(process.communicate(), TIMEOUT)
+        except BaseException:  # timeout or cancellation: do not leave ffmpeg behind
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+            raise
     if process.returncode != 0 or not out:
         reason = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no audio stream"]
+        reason = [reason[0].replace(upload.name, "file")]
         raise InvalidRequestError(f"The file could not be decoded as audio: {reason[0][:200]}", param="file")
     return out
 
