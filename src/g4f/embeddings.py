@@ -28,7 +28,9 @@ def validate_input(input: Any) -> list[str] | list[list[int]]:
     elif isinstance(input, list) and input and all(_is_int(t) for t in input):
         input = [input]  # one token array
     if not isinstance(input, list) or not input:
-        raise InvalidRequestError("'input' must be a non-empty string, array of strings or token arrays.", param="input")
+        raise InvalidRequestError(
+            "'input' must be a non-empty string, array of strings or token arrays.", param="input"
+        )
     if len(input) > MAX_INPUTS:
         raise InvalidRequestError(f"'input' has {len(input)} items; the maximum is {MAX_INPUTS}.", param="input")
     if all(isinstance(item, str) for item in input):
@@ -103,7 +105,9 @@ async def create_embeddings(
         else:
             serving = embedding_providers(model)  # type: ignore[arg-type]
             if not serving:
-                local = Provider.get(LOCAL).get_embeddings_models()
+                from .Provider.LocalEmbeddings import LocalEmbeddings
+
+                local = LocalEmbeddings.get_embeddings_models()
                 raise ModelNotFoundError(
                     f"No provider serves the embedding model {model!r}. Offline: {', '.join(local)}; "
                     "with a key: text-embedding-3-small (OPENAI_API_KEY), mistral-embed (MISTRAL_API_KEY), "

@@ -82,7 +82,9 @@ def test_base64_is_little_endian_float32(upstream):
     answer = httpx.post(server.url + "/v1/embeddings", json=body, timeout=30).json()
     raw = base64.b64decode(answer["data"][0]["embedding"])
     vector = list(struct.unpack(f"<{len(raw) // 4}f", raw))
-    assert len(vector) == EMBEDDING_SIZE and all(abs(x - y) < 1e-6 for x, y in zip(vector, embed_text("hello")))
+    assert len(vector) == EMBEDDING_SIZE and all(
+        abs(x - y) < 1e-6 for x, y in zip(vector, embed_text("hello"), strict=True)
+    )
 
 
 @pytest.mark.parametrize(

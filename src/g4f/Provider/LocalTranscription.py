@@ -192,7 +192,9 @@ class LocalTranscription(AsyncGeneratorProvider, ProviderModelMixin):
             raise ProviderNotWorkingError("LocalTranscription needs pocketsphinx (pip install 'g4f[local]').")
         response_format = response_format or "json"
         if response_format not in FORMATS:
-            raise InvalidRequestError(f"'response_format' must be one of {', '.join(FORMATS)}.", param="response_format")
+            raise InvalidRequestError(
+                f"'response_format' must be one of {', '.join(FORMATS)}.", param="response_format"
+            )
         if language and language.lower().split("-")[0] not in ("en", "english"):
             raise InvalidRequestError(
                 f"LocalTranscription understands English only, not {language!r}; set an OPENAI_API_KEY or "

@@ -12,8 +12,8 @@ from ..client.models import describe
 from ..client.stubs import Model
 from ..models import ModelRegistry
 from ..routing import find_model
-from .offline_models import offline_models
 from . import probe, readiness
+from .offline_models import offline_models
 from .responses import JSONResponse
 
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import Provider
+from ..Provider.LocalEmbeddings import LocalEmbeddings
+from ..Provider.LocalTranscription import LocalTranscription
 from .readiness import availability
 
 
 def offline_models(problems: dict[str, Any], ignored: Any = ()) -> list[dict[str, Any]]:
     """Model entries (OpenAI's shape plus ``provider``, ``kind``, ``description``, availability)."""
     entries = []
-    transcription = Provider.get("LocalTranscription")
-    entries.append(_entry("pocketsphinx", "CMU Sphinx", "LocalTranscription", "transcription", transcription.description))
-    embedder = Provider.get("LocalEmbeddings")
+    transcription = LocalTranscription
+    entries.append(
+        _entry("pocketsphinx", "CMU Sphinx", "LocalTranscription", "transcription", transcription.description)
+    )
+    embedder = LocalEmbeddings
     from ..local.embeddings import FALLBACK_MODEL
 
     for name in embedder.get_embeddings_models():

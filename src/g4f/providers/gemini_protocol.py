@@ -16,9 +16,9 @@ from typing import Any, ClassVar, cast
 from ..errors import InvalidRequestError, NotSupportedError, ResponseError
 from ..image import IMAGE_OR_AUDIO, is_url, prepare_media, resolve_image_urls, to_bytes
 from ..typing import MediaListType, Messages
+from . import transport
 from .gemini_schema import SCHEMA_KEYS, to_schema
 from .messages import add_turn, last_user_items, message_images, message_text
-from . import transport
 from .protocol import ProtocolTemplate, require_key, resolve_api_base
 from .response import FinishReason, ImageResponse, Reasoning, ToolCalls, Usage
 from .transport import loads, status_error
