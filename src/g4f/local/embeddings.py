@@ -10,6 +10,7 @@ Each model loads once, lazily, in a worker thread; one embedding call runs at a 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import os
 import struct
@@ -144,7 +145,10 @@ _loading = threading.Lock()
 
 @cache
 def _embedder(path: str, mean: bool) -> Embedder:
-    return Embedder(Path(path), mean)
+    embedder = Embedder(Path(path), mean)
+    # Freed before the interpreter tears llama_cpp down (else its destructor fails noisily at exit).
+    atexit.register(embedder.llm.close)
+    return embedder
 
 
 def get_embedder(path: Path, mean: bool) -> Embedder:
