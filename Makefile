@@ -10,6 +10,8 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
+	@echo "Installing g4f and its dependencies into $(VENV). On the first install pip compiles llama-cpp-python"
+	@echo "(the embedded model's engine) from source: about 5 minutes on 2 cores, silently. Later installs take seconds."
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[all,dev]"
 	rm -f $(VENV)/.installed-*; touch $@
@@ -29,11 +31,14 @@ run: install
 test: install system-deps
 	cd tests/api/node && npm ci --no-audit --no-fund --silent  # the official openai Node package for the API tests
 	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff format --check src tests bench
+	$(PY) -m mypy
 	$(PY) -m pytest -q
 
 lint: install
 	$(PY) -m ruff check src tests bench
 	$(PY) -m ruff format --check src tests bench
+	$(PY) -m mypy
 
 bench: install system-deps
 	$(PY) bench/run.py

@@ -2,7 +2,7 @@
 through ``g4f api``, against llama-cpp-python driven directly on the same prompt.
 
 The direct side runs in its own process (``python bench/engine.py``): it loads the model as Local
-does (``Local.engine_params()``, same context and threads) and runs one generation per line read
+does (``g4f.local.model.engine_params()``, same context and threads) and runs one generation per line read
 on stdin, so the two sides can take turns and share the machine's drift alike.
 """
 
@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from typing import Any
 
 import orjson
 from procs import HOST, PY
@@ -31,12 +32,13 @@ def _timing(start: float, stamps: list[float]) -> dict[str, float]:
     return {"tokens": len(stamps), "ttft": stamps[0] - start, "tps": len(stamps) / (stamps[-1] - start)}
 
 
-def through_api(port: int) -> dict[str, float]:
+def _stream(port: int, messages: list[dict[str, str]] = MESSAGES) -> tuple[float, list[float]]:
+    """One streamed request of MAX_TOKENS through ``g4f api``: its start and the time of each content chunk."""
     body = orjson.dumps(
         {
             "model": "smollm2-135m",
             "provider": "Local",
-            "messages": MESSAGES,
+            "messages": messages,
             "stream": True,
             "max_tokens": MAX_TOKENS,
             "temperature": 0,
@@ -58,14 +60,19 @@ def through_api(port: int) -> dict[str, float]:
         if chunk.get("choices") and chunk["choices"][0]["delta"].get("content"):
             stamps.append(time.perf_counter())
     conn.close()
-    return _timing(start, stamps)
+    return start, stamps
+
+
+def through_api(port: int) -> dict[str, float]:
+    return _timing(*_stream(port))
 
 
 def _direct_worker() -> None:
     """The direct side: a Llama loaded as Local loads it, one generation per stdin line."""
     from llama_cpp import Llama
 
-    from g4f.Provider.Local import default_model_path, engine_params
+    from g4f.local.discovery import default_model_path
+    from g4f.local.model import engine_params
 
     threads = int(os.environ.get("G4F_LOCAL_THREADS", "0")) or max(1, os.cpu_count() or 1)
     with engine_params():
@@ -130,6 +137,110 @@ def run(reps: int, time_limit: float = 90) -> Section:
         "start to the last token (prompt processing included)."
     )
     return section
+
+
+LEVELS = (1, 2, 4, 8)
+#: At 4 streams at once: aggregate >= 2x one stream's rate, and every stream's first token soon.
+AGGREGATE_GAIN, FIRST_TOKEN_P95 = 2.0, 0.3
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]  # nearest rank
+
+
+def _concurrent(port: int, n: int, tag: str) -> dict[str, Any]:
+    """``n`` streams started together: aggregate tokens/s, each stream's first-token time and rate.
+
+    Each prompt begins with its own tag, as different users' questions do: the engine's prompt cache
+    then shares only the chat template's opening with earlier requests, not the whole prompt.
+    """
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    ready = threading.Barrier(n + 1)
+
+    def one(i: int) -> tuple[float, list[float]]:
+        messages = [{"role": "user", "content": f"({tag}-{i}) {MESSAGES[0]['content']}"}]
+        ready.wait()
+        return _stream(port, messages)
+
+    with ThreadPoolExecutor(n) as pool:
+        futures = [pool.submit(one, i) for i in range(n)]
+        ready.wait()
+        runs = [f.result() for f in futures]
+    began = min(start for start, _ in runs)
+    ended = max(stamps[-1] for _, stamps in runs if stamps)
+    return {
+        "tokens": sum(len(stamps) for _, stamps in runs),
+        "aggregate": sum(len(stamps) for _, stamps in runs) / (ended - began),
+        "first": [stamps[0] - start for start, stamps in runs if stamps],
+        "per_stream": [_timing(start, stamps)["tps"] for start, stamps in runs],
+    }
+
+
+def concurrency(reps: int, time_limit: float = 150) -> Section:
+    """Several streams at once through one ``g4f api``: continuous batching in the Local engine."""
+    import servers
+
+    section = Section(
+        f"Engine concurrency: SmolLM2-135M, {MAX_TOKENS} tokens per stream, temperature 0, through g4f api",
+        [
+            "streams",
+            "tokens",
+            "aggregate tokens/s",
+            "x one stream",
+            "first token p50 ms",
+            "first token p95 ms",
+            "per-stream tokens/s (median)",
+            "budget",
+            "result",
+        ],
+    )
+    results: dict[int, list[dict[str, Any]]] = {n: [] for n in LEVELS}
+    load, began = _load(), time.monotonic()
+    with servers.g4f_api() as g4f:
+        through_api(g4f.port)  # loads the model in the server
+        for rep in range(reps):
+            if rep and time.monotonic() - began > time_limit:
+                break  # a busy machine slows llama.cpp tenfold: keep `make bench` bounded
+            for n in LEVELS:
+                results[n].append(_concurrent(g4f.port, n, f"r{rep}n{n}"))
+    single = max(r["aggregate"] for r in results[1])
+    for n in LEVELS:
+        best = max(results[n], key=lambda r: r["aggregate"])
+        firsts = [t for r in results[n] for t in r["first"]]
+        p95 = _percentile(firsts, 0.95)
+        gain = best["aggregate"] / single if single else 0.0
+        budget, ok = "", None
+        if n == 4:
+            budget = f"aggregate >= {AGGREGATE_GAIN:g}x, p95 <= {FIRST_TOKEN_P95 * 1e3:.0f} ms"
+            ok = gain >= AGGREGATE_GAIN and p95 <= FIRST_TOKEN_P95
+        section.add(
+            n,
+            best["tokens"],
+            f"{best['aggregate']:.1f}",
+            f"{gain:.2f}",
+            f"{_percentile(firsts, 0.5) * 1e3:.0f}",
+            f"{p95 * 1e3:.0f}",
+            f"{sorted(best['per_stream'])[len(best['per_stream']) // 2]:.1f}",
+            budget,
+            verdict(ok),
+        )
+    section.notes.append(
+        f"{len(results[1])} rounds of 1, 2, 4 and 8 streams started together (G4F_LOCAL_PARALLEL slots, default 4: "
+        "the 8-stream row queues half of them); aggregate = all tokens / first start to last token, best round; "
+        f"first-token percentiles over every stream of every round; each prompt starts with its own tag; "
+        f"llama.cpp threads: {os.environ.get('G4F_LOCAL_THREADS') or 'every core'}; load average before: {load}."
+    )
+    return section
+
+
+def _load() -> str:
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 if __name__ == "__main__":

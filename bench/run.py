@@ -82,6 +82,7 @@ def run_sections(names: list[str], p: dict) -> list[Section]:
         "startup": [("startup", start)],
         "engine": [
             ("engine", lambda: [engine.run(p["engine_reps"])]),
+            ("engine concurrency", lambda: [engine.concurrency(p["engine_reps"])]),
             ("Local in-process", lambda: [core_figures.local_section(p["local_reps"])]),
         ],
         "stability": [("stability", lambda: [stability.run(p["requests"], p["warmup"], p["stability_s"])])],

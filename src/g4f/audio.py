@@ -12,6 +12,7 @@ import json
 import os
 from typing import Any
 
+from . import config
 from .errors import InvalidRequestError, NoMediaResponseError, PayloadTooLargeError
 from .media import EXTENSIONS, sniff_type
 from .providers.response import AudioResponse
@@ -61,8 +62,8 @@ AUDIO_KINDS = ("audio/", "video/")  # mp4 and webm uploads are accepted as OpenA
 
 
 def max_upload_bytes() -> int:
-    """Largest accepted audio upload (``G4F_MAX_AUDIO_UPLOAD``, default OpenAI's 25 MB)."""
-    return int(os.environ.get("G4F_MAX_AUDIO_UPLOAD", 25 * 1024 * 1024))
+    """Largest accepted audio upload (setting ``max_audio_upload``, default OpenAI's 25 MiB)."""
+    return int(config.get("max_audio_upload"))
 
 
 def _voice_name(voice: Any) -> str:

@@ -104,7 +104,7 @@ class deadline:  # noqa: N801 - used like asyncio.timeout
             self.alarm = None
         if self.fired and exc_type is asyncio.CancelledError:
             self.fired = False
-            if hasattr(self.task, "uncancel"):
+            if self.task is not None and hasattr(self.task, "uncancel"):
                 self.task.uncancel()
             raise asyncio.TimeoutError from error
 

@@ -1,6 +1,6 @@
 """Cookies and API keys from the cookies directory.
 
-The directory (``G4F_COOKIES_DIR``, ``--cookies-dir``, default under the user's config directory)
+The directory (setting ``cookies_dir``: ``G4F_COOKIES_DIR``, ``--cookies-dir``; default under the user's config directory)
 holds cookie ``.json`` files, ``.har`` files and a ``.env`` file of API keys. Files are read once and
 again on ``read_cookie_files()`` (the server calls it after an upload).
 """
@@ -22,8 +22,11 @@ _loaded = False
 def get_cookies_dir() -> Path:
     if _cookies_dir is not None:
         return _cookies_dir
-    if os.environ.get("G4F_COOKIES_DIR"):
-        return Path(os.environ["G4F_COOKIES_DIR"])
+    from . import config
+
+    named = config.get("cookies_dir")
+    if named:
+        return Path(named)
     import platformdirs
 
     return Path(platformdirs.user_config_dir("g4f")) / "cookies"

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any, Union
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit, urlunsplit
 
+from . import config
 from .errors import InvalidRequestError, PayloadTooLargeError
 from .media import EXTENSIONS, sniff_type
 
@@ -37,14 +38,14 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def max_image_size() -> int:
-    """Largest accepted image or media input in bytes (``G4F_MAX_IMAGE_SIZE``, default 20 MB)."""
-    return int(os.environ.get("G4F_MAX_IMAGE_SIZE", 20 * 1024 * 1024))
+    """Largest accepted image or media input in bytes (setting ``max_image_size``, default 20 MiB)."""
+    return int(config.get("max_image_size"))
 
 
 def private_urls_allowed(allow_private: bool | None = None) -> bool:
     if allow_private is not None:
         return allow_private
-    return os.environ.get("G4F_ALLOW_PRIVATE_URLS", "").lower() in ("1", "true", "yes")
+    return bool(config.get("allow_private_urls"))
 
 
 def is_data_uri(value: Any) -> bool:
@@ -167,13 +168,13 @@ async def resolve_public(url: str, allow_private: bool | None = None) -> list[st
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
         raise InvalidRequestError(f"Cannot resolve image host {host!r}: {error}", param="image_url") from None
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not allowed:
         refused = [a for a in addresses if not is_public_ip(a)]
         if refused or not addresses:
             raise InvalidRequestError(
                 f"Refusing to fetch {host!r}: it resolves to a non-public address ({', '.join(refused)}). "
-                "Set G4F_ALLOW_PRIVATE_URLS=1 to allow private networks.",
+                "Set G4F_ALLOW_PRIVATE_URLS=1 (setting allow_private_urls) to allow private networks.",
                 param="image_url",
             )
     return addresses
@@ -185,7 +186,7 @@ def _pinned(url: str, address: str) -> tuple[str, str, str]:
     parts = urlsplit(url)
     ip = f"[{address}]" if ":" in address else address
     netloc = f"{ip}:{parts.port}" if parts.port else ip
-    host_header = parts.hostname if not parts.port else f"{parts.hostname}:{parts.port}"
+    host_header = (parts.hostname or "") if not parts.port else f"{parts.hostname}:{parts.port}"
     if ":" in (parts.hostname or ""):
         host_header = f"[{parts.hostname}]" + (f":{parts.port}" if parts.port else "")
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), host_header, parts.hostname or ""
@@ -369,9 +370,9 @@ def iter_images(messages: list[dict], media: MediaList | None = None) -> list[tu
     (for protocols that carry images apart from the OpenAI form, like Anthropic and Gemini)."""
     images = []
     for data, _name in media or ():
-        content, mime = to_bytes(data, IMAGE_OR_AUDIO)
+        image, mime = to_bytes(data, IMAGE_OR_AUDIO)
         if mime.startswith("image/"):
-            images.append((content, mime))
+            images.append((image, mime))
     for message in messages:
         content = message.get("content")
         for part in content if isinstance(content, list) else ():

@@ -70,9 +70,12 @@ def sniff_type(data: bytes) -> str | None:
 
 
 def get_media_dir() -> Path:
-    """``G4F_MEDIA_DIR``, else ``media`` under the user data directory (read on every call)."""
-    if os.environ.get("G4F_MEDIA_DIR"):
-        return Path(os.environ["G4F_MEDIA_DIR"])
+    """Setting ``media_dir`` (``G4F_MEDIA_DIR``), else ``media`` under the user data directory (read on every call)."""
+    from . import config
+
+    named = config.get("media_dir")
+    if named:
+        return Path(named)
     import platformdirs
 
     return Path(platformdirs.user_data_dir("g4f")) / "media"

@@ -83,8 +83,8 @@ class Model:
         self.aliases = aliases
         self.kind = kind
         self.provider_names = _names(best_provider)
-        # Classes given directly are kept: they need not be in the registry.
-        self._given = {p.__name__: p for p in _members(best_provider) if isinstance(p, type)}
+        # Providers given directly (classes or instances) are kept: they need not be in the registry.
+        self._given = {_name(p): p for p in _members(best_provider) if not isinstance(p, str)}
         self._best = None if isinstance(best_provider, (str, list, tuple)) else best_provider
         ModelRegistry.register(self, aliases)
 
@@ -108,6 +108,12 @@ class Model:
         return result
 
     @property
+    def runner(self) -> Any:
+        """The ``IterListProvider``/``RetryProvider`` given as ``best_provider`` (its shuffle and retries
+        are kept by routing), or None."""
+        return self._best if hasattr(self._best, "with_providers") else None
+
+    @property
     def best_provider(self) -> Any:
         if self._best is None and self.provider_names:
             from .providers.retry_provider import IterListProvider
@@ -124,16 +130,14 @@ def _members(best_provider: Any) -> list[Any]:
     return [] if best_provider is None else [best_provider]
 
 
+def _name(provider: Any) -> str:
+    if isinstance(provider, str):
+        return provider
+    return provider.__name__ if isinstance(provider, type) else provider.get_name()
+
+
 def _names(best_provider: Any) -> list[str]:
-    if best_provider is None:
-        return []
-    if isinstance(best_provider, str):
-        return [best_provider]
-    if isinstance(best_provider, (list, tuple)):
-        return [p if isinstance(p, str) else p.__name__ for p in best_provider]
-    if hasattr(best_provider, "providers"):
-        return [p.__name__ if isinstance(p, type) else p.get_name() for p in best_provider.providers]
-    return [best_provider.__name__]
+    return [_name(p) for p in _members(best_provider)]
 
 
 def get_model(name: str) -> Model:

@@ -12,6 +12,8 @@ import os
 import re
 from collections.abc import Iterable
 
+from . import config
+
 MASK = "***"
 #: Shorter values are not treated as secrets: masking every "x" or "test" would garble messages.
 MIN_LENGTH = 6
@@ -37,6 +39,7 @@ def configured() -> set[str]:
     from . import cookies
 
     found.update(getattr(cookies, "_api_keys", {}).values())  # already-loaded .env keys only
+    found.update(config.secret_values())  # g4f's own (the server's API key), however it was set
     return found
 
 

@@ -18,15 +18,25 @@ def free_port() -> int:
 
 
 class ThreadedUvicorn:
-    def __init__(self, config: dict[str, Any] | None = None) -> None:
+    """``options``: uvicorn settings over those ``g4f api`` uses (``g4f.api.connections.uvicorn_options``)."""
+
+    def __init__(self, config: dict[str, Any] | None = None, **options: Any) -> None:
         from g4f.api import create_app
+        from g4f.api.connections import uvicorn_options
 
         self.app = create_app(config or {})
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        settings = {**uvicorn_options(self.app.state.settings), **options}
         self.server = uvicorn.Server(
             uvicorn.Config(
-                self.app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, lifespan="on"
+                self.app,
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                access_log=False,
+                lifespan="on",
+                **settings,
             )
         )
         self.thread = threading.Thread(target=self._run, daemon=True, name=f"uvicorn-{self.port}")

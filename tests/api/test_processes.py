@@ -205,4 +205,4 @@ def test_gunicorn_with_uvicorn_worker(spawn, tmp_path):
         assert response.choices[0].message.content
         chunks = list(client.chat.completions.create(model="smollm2-135m", messages=HI, max_tokens=4, stream=True))
         assert chunks[-1].choices[0].finish_reason in ("stop", "length")
-    assert httpx.get(server.url + "/health").json() == {"status": "ok", "state": "sqlite", "state_ok": True}
+    assert httpx.get(server.url + "/health/ready").json() == {"status": "ok", "state": "sqlite", "state_ok": True}

@@ -171,13 +171,25 @@ def test_json_modes_leave_text_streaming():
     ],
 )
 def test_llama_cpp_accepts_every_grammar(kwargs):
-    grammar = caps.llama_grammar(Local.load().llm, caps.plan(**kwargs).grammar)
-    assert grammar._grammar.startswith("root ::= ")
+    grammar = caps.plan(**kwargs).grammar
+    assert grammar.startswith("root ::= ")
+    build_sampler(grammar)
 
 
 def test_a_broken_grammar_is_an_error_not_a_crash():
     with pytest.raises(InvalidRequestError, match="grammar"):
-        caps.llama_grammar(Local.load().llm, "root ::= undefined-rule")
+        build_sampler("root ::= undefined-rule")
+
+
+def build_sampler(grammar: str) -> None:
+    """A sampler chain with ``grammar``, built as the engine builds it (on its thread), then freed."""
+    import llama_cpp
+
+    from g4f.local.sampling import SamplingParams, sampler_chain
+    from g4f.local.thread import engine
+
+    vocab = Local.load().vocab
+    engine.run(lambda: llama_cpp.llama_sampler_free(sampler_chain(vocab, SamplingParams(grammar=grammar))))
 
 
 # --- the model, constrained ----------------------------------------------------------------------

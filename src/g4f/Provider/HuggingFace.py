@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
+from ..config import provider_env
 from ..providers.openai_compat import OpenaiTemplate
 
 
@@ -34,4 +33,4 @@ class HuggingFace(OpenaiTemplate):
     @classmethod
     def get_api_key(cls, api_key: str | None = None) -> str | None:
         # HF_TOKEN is the variable Hugging Face's own tools read.
-        return super().get_api_key(api_key) or os.environ.get("HF_TOKEN") or None
+        return super().get_api_key(api_key) or provider_env("HF_TOKEN")

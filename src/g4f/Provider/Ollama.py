@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
+from ..config import provider_env
 from ._local_server import LocalServer
 
 
@@ -19,8 +18,8 @@ class Ollama(LocalServer):
 
     @classmethod
     def get_api_base(cls, api_base: str | None = None) -> str:
-        host = os.environ.get("OLLAMA_HOST")
-        if not api_base and not os.environ.get("OLLAMA_API_BASE") and host:
+        host = provider_env("OLLAMA_HOST")
+        if not api_base and not provider_env("OLLAMA_API_BASE") and host:
             host = host if "://" in host else f"http://{host}"
             api_base = f"{host.rstrip('/')}/v1"
         return super().get_api_base(api_base)

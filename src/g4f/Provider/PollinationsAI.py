@@ -7,10 +7,10 @@ them all (a mirror, or the fake in tests); ``POLLINATIONSAI_IMAGE_API_BASE`` mov
 
 from __future__ import annotations
 
-import os
 from typing import Any
 from urllib.parse import quote
 
+from ..config import provider_env
 from ..errors import NoMediaResponseError
 from ..providers.openai_compat import OpenaiTemplate
 from ..providers.response import AudioResponse, ImageResponse
@@ -60,10 +60,10 @@ class PollinationsAI(OpenaiTemplate):
 
     @classmethod
     def get_image_api_base(cls, api_base: str | None = None) -> str:
-        env = os.environ.get("POLLINATIONSAI_IMAGE_API_BASE")
+        env = provider_env("POLLINATIONSAI_IMAGE_API_BASE")
         if env:
             return env.rstrip("/")
-        if api_base or os.environ.get("POLLINATIONSAI_API_BASE"):
+        if api_base or provider_env("POLLINATIONSAI_API_BASE"):
             return cls.get_api_base(api_base)
         return cls.image_api_base
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,28 +15,55 @@ from starlette.responses import RedirectResponse
 from starlette.staticfiles import StaticFiles
 
 from .. import debug
+from ..config import get as get_setting
 from ..errors import G4FError
 from ..gui import STATIC_DIR
 from ..providers.own_address import forget as forget_own_addresses
 from ..providers.own_address import note_server
-from ..state import Conversations, HealthBook, RateLimiter, open_store
+from ..state import Conversations, RateLimiter, open_store
 from ..version import __version__
-from . import audio, catalog, chat, completions_legacy, embeddings, images, media, uploads
-from .auth import AuthMiddleware
+from . import (
+    audio,
+    catalog,
+    chat,
+    completions_legacy,
+    embeddings,
+    images,
+    media,
+    messages,
+    openai_responses,
+    uploads,
+)
+from .auth import AuthMiddleware, Keyring
+from .browser import BrowserGuard
 from .config import AppConfig
 from .errors import handle_exception
 from .responses import JSONResponse
 from .validation import CHAT_SPEC, IMAGE_SPEC, SPEECH_SPEC, request_body_doc
 
+#: Seconds ``/health/ready`` waits for the store.
+READY_TIMEOUT = 2.0
+
+
+#: Breaker thresholds (``g4f.routing.BreakerPolicy``) set by the ``breaker_*`` settings.
+BREAKER_SETTINGS = ("failures", "failure_rate", "min_attempts", "window", "cooldown", "max_cooldown")
+
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from ..routing import health
+
+    health.use_store(app.state.store)  # the router's health record, shared through the app's store
+    settings = app.state.settings
+    health.configure(**{name: getattr(settings, "breaker_" + name) for name in BREAKER_SETTINGS})
     yield
     from ..providers.http import close_session
 
     forget_own_addresses()  # the port may go to another server now; requests to a live one note it again
 
-    await app.state.health.flush()
+    await health.sync()
+    if health.store is app.state.store:
+        health.use_store(None)
     await close_session()
     await app.state.store.close()
 
@@ -67,7 +95,7 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
     settings = AppConfig.from_any(config)
     if settings.debug:
         debug.enable(True)
-    if settings.cookies_dir:
+    if settings.cookies_dir and settings.cookies_dir != get_setting("cookies_dir"):  # this app's own folder
         from ..cookies import set_cookies_dir
 
         set_cookies_dir(settings.cookies_dir)
@@ -89,8 +117,8 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
     app.state.conversations = Conversations(
         store, settings.max_conversation_messages, settings.max_conversations, settings.conversation_ttl
     )
-    app.state.limiter = RateLimiter(store, settings.rate_limit) if settings.rate_limit else None
-    app.state.health = HealthBook(store)
+    keyring = Keyring.from_settings(settings.g4f_api_key, settings.api_keys)
+    app.state.limiter = RateLimiter(store, settings.rate_limit) if settings.rate_limit or keyring.has_limits else None
 
     for error_class in (G4FError, HTTPException, RequestValidationError, Exception):
         app.add_exception_handler(error_class, handle_exception)
@@ -111,8 +139,11 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
             expose_headers=["Retry-After"],
         )
         app.outer.append((CORSMiddleware, cors))
-    if settings.g4f_api_key:
-        app.outer.append((AuthMiddleware, {"api_key": settings.g4f_api_key}))
+    if keyring:
+        app.outer.append((AuthMiddleware, {"keyring": keyring}))
+    else:  # no key: keep web pages of other origins (and DNS rebinding) away
+        guard = {"cors_origins": settings.cors_origins, "allowed_hosts": settings.allowed_hosts}
+        app.outer.append((BrowserGuard, guard))
     app.outer.append((chat.ChatLane, {}))  # innermost of ours: after CORS and auth, before FastAPI
     return app
 
@@ -136,6 +167,21 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
         tags=["chat"],
         openapi_extra=chat_doc,
     )
+    route("/v1/conversations", chat.create_conversation, methods=["POST"], tags=["chat"])
+    route("/v1/responses", openai_responses.create_response, methods=["POST"], tags=["responses"])
+    route("/api/{provider}/responses", openai_responses.provider_create_response, methods=["POST"], tags=["responses"])
+    route("/v1/responses/{response_id}", openai_responses.get_response, methods=["GET"], tags=["responses"])
+    route("/v1/responses/{response_id}", openai_responses.delete_response, methods=["DELETE"], tags=["responses"])
+    route(
+        "/v1/responses/{response_id}/input_items",
+        openai_responses.list_input_items,
+        methods=["GET"],
+        tags=["responses"],
+    )
+    route("/v1/messages", messages.create_message, methods=["POST"], tags=["messages"])
+    for path in ("/api/{provider}/messages", "/api/{provider}/v1/messages"):  # the second for ANTHROPIC_BASE_URL
+        route(path, messages.provider_create_message, methods=["POST"], tags=["messages"])
+    route("/v1/messages/count_tokens", messages.count_tokens, methods=["POST"], tags=["messages"])
     route("/v1/models", catalog.list_models, methods=["GET"], tags=["models"])
     route("/v1/models/{model_name:path}", catalog.get_model, methods=["GET"], tags=["models"])
     route("/api/{provider}/models", catalog.list_provider_models, methods=["GET"], tags=["models"])
@@ -163,17 +209,25 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
     route("/v1/upload_cookies", uploads.upload_cookies, methods=["POST"], tags=["cookies"])
     for prefix in ("/media", "/images"):
         route(prefix + "/{filename:path}", media.get_media, methods=["GET"], tags=["media"])
-    route("/health", _health, methods=["GET"], tags=["health"])
+    route("/health", _live, methods=["GET"], tags=["health"])
+    route("/health/live", _live, methods=["GET"], tags=["health"])
+    route("/health/ready", _ready, methods=["GET"], tags=["health"])
 
 
 async def _index(request: Request) -> JSONResponse:
     return JSONResponse({"message": "g4f API: OpenAI-compatible endpoints under /v1", "docs": "/docs"})
 
 
-async def _health(request: Request) -> JSONResponse:
+async def _live(request: Request) -> JSONResponse:
+    """The process answers (for a load balancer: the store being down is no reason to drop it)."""
+    return JSONResponse({"status": "ok"})
+
+
+async def _ready(request: Request) -> JSONResponse:
+    """Whether the state store answers too (503 when not; plain chat works all the same)."""
     store = request.app.state.store
     try:
-        ok = await store.ping()
+        ok = await asyncio.wait_for(store.ping(), READY_TIMEOUT)
     except Exception:
         ok = False
     return JSONResponse(

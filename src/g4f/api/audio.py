@@ -14,6 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from ..clock import deadline
 from ..errors import G4FError
+from .auth import check_model
 from .body import limited_request, read_json
 from .chat import check_rate, provider_api_key
 from .completion import as_timeout_error
@@ -54,6 +55,7 @@ async def create_speech(request: Request) -> Response:
     settings = request.app.state.settings
     params = check(await read_json(request, settings.max_body_size), SPEECH_SPEC, required=("input",))
     await check_rate(request)
+    check_model(request, params.get("model"))
     provider = params.get("provider") or settings.media_provider
     data, content_type = await _call(
         settings,
@@ -97,6 +99,7 @@ async def create_transcription(request: Request) -> Response:
             raise ValidationError("'temperature' must be a number.", param="temperature") from None
         data = await upload.read()
         await check_rate(request)
+        check_model(request, _form_text(form, "model"))
         provider = _form_text(form, "provider") or settings.media_provider
         result = await _call(
             settings,

@@ -77,10 +77,12 @@ async def read_body(request: Request, limit: int) -> bytes:
     return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
-async def read_json(request: Request, limit: int) -> dict[str, Any]:
-    """The JSON object of the body; errors say what is wrong with it."""
+async def read_json(request: Request, limit: int, optional: bool = False) -> dict[str, Any]:
+    """The JSON object of the body (``optional``: an empty body is ``{}``); errors say what is wrong with it."""
     raw = await read_body(request, limit)
     if not raw.strip():
+        if optional:
+            return {}
         raise InvalidRequestError("The request body is empty; send a JSON object.")
     try:
         data = orjson.loads(raw)

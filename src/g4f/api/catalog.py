@@ -11,7 +11,8 @@ from .. import Provider
 from ..client.models import describe
 from ..client.stubs import Model
 from ..models import ModelRegistry
-from ..routing import find_model
+from ..routes_file import current_routes
+from ..routing import find_model, health
 from . import probe, readiness
 from .offline_models import offline_models
 from .responses import JSONResponse
@@ -81,6 +82,11 @@ async def list_models(request: Request) -> JSONResponse:
         for m in ModelRegistry.all_models().values()
         if m.name
     ]
+    listed = {item["id"] for item in data}
+    for name in current_routes().names():  # the operator's own model names (config.yaml)
+        if name not in listed:
+            route = current_routes().get(name) or []
+            data.append(Model(name, "config.yaml", provider=route[0].provider if route else None).model_dump())
     data += offline_models(problems, ignored)  # offline transcription and embeddings, with their worth
     return JSONResponse({"object": "list", "data": data})
 
@@ -115,20 +121,26 @@ async def list_provider_models(request: Request, provider: str) -> JSONResponse:
 
 
 async def list_providers(request: Request) -> JSONResponse:
-    """Every installed provider: whether it works, needs a key and has one configured, its server is there."""
+    """Every installed provider: whether it works, needs a key and has one configured, its server is
+    there, and its health record."""
     providers = Provider.all_providers()
     await probe.refresh(providers)
     ignored = set(request.app.state.settings.ignored_providers)
-    data = [{**describe_provider(p), "ignored": _name(p) in ignored} for p in providers]
+    await health.sync()
+    records = health.snapshot()
+    data = [
+        {**describe_provider(p), "ignored": _name(p) in ignored, "health": records.get(_name(p)) or health.empty()}
+        for p in providers
+    ]
     return JSONResponse({"object": "list", "data": data})
 
 
 async def get_provider(request: Request, provider: str) -> JSONResponse:
-    """One provider with its live model list and the outcomes recorded for it."""
+    """One provider with its live model list and its health record (breaker state, counts, latency)."""
     cls = Provider.get(provider)
     await probe.refresh([cls])
     info = describe_provider(cls, await provider_models(cls))
-    info["health"] = await request.app.state.health.counts(info["id"])
+    info["health"] = await health.describe(info["id"])
     return JSONResponse(info)
 
 

@@ -6,18 +6,26 @@ The request is checked here, then handed whole to the client core (routing, fall
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .. import Provider
 from ..client.core import validate_messages
-from ..errors import InvalidRequestError, NotSupportedError
+from ..errors import G4FError, InvalidRequestError, NotSupportedError
 from ..providers.response import JsonConversation
+from ..providers.types import configured_keys
+from ..state import StoreUnavailableError
+from ..state.conversations import new_id
+from .auth import check_model, identity, rate_identity
 from .body import header, read_json
 from .completion import ChatJob, CompletionResponse
 from .config import AppConfig
 from .errors import error_response
+from .responses import JSONResponse
 from .validation import CHAT_SPEC, check
 
 #: Request fields handed to the provider under their OpenAI names (the rest are the server's own).
@@ -56,45 +64,66 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-def client_id(request: Request) -> str:
-    """Who counts for the rate limit: the presented key, else the address."""
-    token = bearer_token(request) or request.headers.get("g4f-api-key")
-    if token:
-        import hashlib
-
-        return "key:" + hashlib.sha256(token.encode()).hexdigest()[:16]
-    return "ip:" + (request.client.host if request.client else "unknown")
-
-
 async def check_rate(request: Request) -> None:
+    """One request against the caller's limit: the verified key's own, else the server's per address."""
     limiter = request.app.state.limiter
     if limiter is not None:
-        await limiter.hit(client_id(request))
+        client, limit = rate_identity(request)
+        await limiter.hit(client, limit)
 
 
 def check_request_options(settings: AppConfig, params: dict[str, Any]) -> None:
-    """What a request may ask of the server itself (shared with the image routes)."""
-    if params.get("api_base") and not settings.allow_api_base:
-        raise InvalidRequestError(
-            "'api_base' is not accepted by this server (start it with --allow-api-base).", param="api_base"
-        )
+    """What a request may ask of the server itself (shared with the image routes).
+
+    A request's own ``api_base`` or ``proxy`` is refused unless the operator allows it; when
+    allowed, the keys configured on this server are off for the request (only its own key goes
+    there), so no configured key ever reaches an endpoint a client named.
+    """
     if settings.demo:
         for name in ("api_key", "api_base", "proxy"):
             if params.get(name):
                 raise InvalidRequestError(f"'{name}' is not accepted in demo mode.", param=name)
+    if params.get("api_base") and not settings.allow_api_base:
+        raise InvalidRequestError(
+            "'api_base' is not accepted by this server (start it with --allow-api-base).", param="api_base"
+        )
+    if params.get("proxy") and not settings.allow_proxy:
+        raise InvalidRequestError(
+            "'proxy' is not accepted by this server (start it with --allow-proxy).", param="proxy"
+        )
+    if params.get("api_base") or params.get("proxy"):
+        configured_keys.set(False)  # this request's task only
+
+
+def has_configured_key(provider: str) -> bool:
+    """Whether this server holds a key of its own for ``provider`` (environment or cookies directory)."""
+    if not configured_keys.get():
+        return False
+    try:
+        cls = Provider.get(provider)
+    except G4FError:
+        return False
+    get_api_key = getattr(cls, "get_api_key", None)
+    return bool(get_api_key and get_api_key())
 
 
 def provider_api_key(request: Request, settings: AppConfig, params: dict[str, Any], provider: str | None) -> str | None:
-    """The key for the provider: the body's ``api_key``; else, when the server has no key of its own
-    and the request names its provider, the bearer token (the key an OpenAI client sends)."""
+    """The key for the provider: the body's ``api_key``; else the bearer token (the key an OpenAI
+    client sends) when the request names its provider, the server checks no keys of its own (the
+    bearer is then no server key), and the server holds no key for that provider: a key configured
+    on the server wins over a client's placeholder (``api_key="unused"``)."""
     if params.get("api_key"):
         return params["api_key"]
-    if provider and not settings.g4f_api_key and not settings.demo:
-        return bearer_token(request)
+    if not provider or settings.demo or settings.g4f_api_key or settings.api_keys:
+        return None
+    bearer = bearer_token(request)
+    if bearer and not has_configured_key(provider):
+        return bearer
     return None
 
 
-async def build_job(request: Request, provider: str | None = None, conversation_id: str | None = None) -> ChatJob:
+async def build_job(request: Request, provider: str | None = None) -> tuple[ChatJob, str | None]:
+    """The checked request as a job, and the server-side conversation it continues (if any)."""
     settings: AppConfig = request.app.state.settings
     body = await read_json(request, settings.max_body_size)
     params = check(body, CHAT_SPEC, required=("messages",))
@@ -103,6 +132,8 @@ async def build_job(request: Request, provider: str | None = None, conversation_
     await check_rate(request)
 
     provider = provider or params.pop("provider", None) or settings.provider
+    model = params.get("model") or settings.model or ""
+    check_model(request, model)
     api_key = provider_api_key(request, settings, params, provider)
     stream = params.get("stream", False)
     n = params.get("n", 1)
@@ -120,7 +151,7 @@ async def build_job(request: Request, provider: str | None = None, conversation_
         kwargs["conversation"] = JsonConversation(params["conversation"])
 
     job = ChatJob(
-        params.get("model") or settings.model or "",
+        model,
         messages,
         provider,
         stream,
@@ -130,16 +161,54 @@ async def build_job(request: Request, provider: str | None = None, conversation_
         settings.stream_timeout,
         (api_key, settings.g4f_api_key),
     )
-    conversation_id = conversation_id or params.get("conversation_id")
-    if conversation_id:
-        await _attach_conversation(request, job, provider or "", conversation_id)
-    return job
+    return job, params.get("conversation_id")
 
 
-async def _attach_conversation(request: Request, job: ChatJob, scope: str, conversation_id: str) -> None:
-    """Answer in the context of the stored history, and store the new turn afterwards."""
+class ConversationTurn(Response):
+    """A chat answer in a server-side conversation, its turn lock held until the answer is over
+    (whole, streamed, failed or abandoned): concurrent turns of one conversation run one by one."""
+
+    def __init__(self, inner: Response, release: Any) -> None:  # no super(): nothing is rendered up front
+        self.inner = inner
+        self.release = release
+        self.background = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.inner(scope, receive, send)
+        finally:
+            await self.release()
+
+
+async def respond(request: Request, provider: str | None = None, conversation_id: str | None = None) -> Response:
+    """The response to a chat request; in a conversation, one turn of it."""
+    job, asked = await build_job(request, provider)
+    conversation_id = conversation_id or asked
+    if not conversation_id:
+        return CompletionResponse(job)
+    release = await _attach_conversation(request, job, provider or job.provider or "", conversation_id)
+    return ConversationTurn(CompletionResponse(job), release)
+
+
+async def _attach_conversation(request: Request, job: ChatJob, scope: str, conversation_id: str) -> Any:
+    """Answer in the context of the stored history, and store the new turn afterwards, under the
+    conversation's lock; the coroutine function that releases the lock."""
+    settings: AppConfig = request.app.state.settings
     conversations = request.app.state.conversations
-    stored, state = await conversations.load(scope, conversation_id)
+    await conversations.claim(conversation_id, identity(request))
+    token = await conversations.lock(scope, conversation_id, settings.timeout, settings.timeout + 60)
+
+    async def release() -> None:
+        try:
+            await conversations.unlock(scope, conversation_id, token)
+        except StoreUnavailableError:
+            pass  # the lock lapses by itself
+
+    try:
+        stored, state = await conversations.load(scope, conversation_id)
+    except BaseException:
+        await release()
+        raise
     job.messages = conversations.merge(stored, job.messages)
     if state and "conversation" not in job.kwargs:
         job.kwargs["conversation"] = JsonConversation(state)
@@ -151,21 +220,50 @@ async def _attach_conversation(request: Request, job: ChatJob, scope: str, conve
         )
 
     job.on_done = save
+    return release
 
 
-async def chat_completions(request: Request) -> CompletionResponse:
+async def create_conversation(request: Request) -> JSONResponse:
+    """OpenAI's Create conversation: an unguessable id that belongs to the caller, for ``conversation_id``.
+
+    The history itself comes with the chat requests (``items`` are not taken here); ``metadata`` is
+    answered back, not kept."""
+    settings: AppConfig = request.app.state.settings
+    body = await read_json(request, settings.max_body_size, optional=True)
+    metadata = body.get("metadata") or {}
+    if (
+        not isinstance(metadata, dict)
+        or len(metadata) > 16
+        or not all(
+            isinstance(k, str) and isinstance(v, str) and len(k) <= 64 and len(v) <= 512 for k, v in metadata.items()
+        )
+    ):
+        raise InvalidRequestError(
+            "'metadata' takes up to 16 string pairs (keys to 64, values to 512 characters).", param="metadata"
+        )
+    if body.get("items"):
+        raise NotSupportedError("'items' are not kept here: send the messages with the chat request.", param="items")
+    await check_rate(request)
+    conversation_id = new_id()
+    await request.app.state.conversations.claim(conversation_id, identity(request))
+    return JSONResponse(
+        {"id": conversation_id, "object": "conversation", "metadata": metadata, "created_at": int(time.time())}
+    )
+
+
+async def chat_completions(request: Request) -> Response:
     """OpenAI's Create chat completion, with ``provider`` and ``conversation_id`` as extras."""
-    return CompletionResponse(await build_job(request), request.app.state.health)
+    return await respond(request)
 
 
-async def provider_chat_completions(request: Request, provider: str) -> CompletionResponse:
+async def provider_chat_completions(request: Request, provider: str) -> Response:
     """Chat completion with one provider."""
-    return CompletionResponse(await build_job(request, provider), request.app.state.health)
+    return await respond(request, provider)
 
 
-async def conversation_chat_completions(request: Request, provider: str, conversation_id: str) -> CompletionResponse:
+async def conversation_chat_completions(request: Request, provider: str, conversation_id: str) -> Response:
     """Chat completion with one provider in a server-side conversation."""
-    return CompletionResponse(await build_job(request, provider, conversation_id), request.app.state.health)
+    return await respond(request, provider, conversation_id)
 
 
 class ChatLane:
@@ -198,6 +296,7 @@ __all__ = [
     "chat_completions",
     "provider_chat_completions",
     "conversation_chat_completions",
+    "create_conversation",
     "check_rate",
     "check_request_options",
     "provider_api_key",

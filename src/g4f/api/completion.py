@@ -17,9 +17,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..client.core import create_completion, stream_completion
 from ..client.stubs import ChatCompletion
-from ..clock import deadline
-from ..errors import G4FError, ProviderTimeoutError, RetryProviderError
-from ..state import HealthBook
+from ..errors import G4FError, ProviderTimeoutError
 from .errors import error_payload, error_response
 from .guard import Guard
 
@@ -62,6 +60,10 @@ class ChatJob:
     ) -> None:
         self.model, self.messages, self.provider, self.stream, self.n = model, messages, provider, stream, n
         self.kwargs, self.timeout, self.stream_timeout, self.secrets = kwargs, timeout, stream_timeout, secrets
+        # Deadlines of each attempt, enforced by the router: a request may ask for less, not more.
+        kwargs["timeout"] = min(kwargs.get("timeout") or timeout, timeout)
+        if stream_timeout:
+            kwargs["stream_timeout"] = stream_timeout
         #: ``async (reply_text, provider_state) -> None`` saving the conversation, when one is kept.
         self.on_done: Any = None
 
@@ -74,13 +76,15 @@ def as_timeout_error(error: BaseException, seconds: float | None, what: str = "N
 
 
 class CompletionResponse(Response):
-    """ASGI response answering one chat completion request (a ``Response`` so FastAPI passes it through)."""
+    """ASGI response answering one chat completion request (a ``Response`` so FastAPI passes it through).
 
-    def __init__(
-        self, job: ChatJob, health: HealthBook | None = None
-    ) -> None:  # no super(): nothing is rendered up front
+    Deadlines, fallback and mid-stream continuation are the router's, per attempt; this only writes.
+    A whole answer names every provider that contributed in ``x-g4f-providers`` ("A,B"); a stream,
+    whose headers leave before that is known, in the ``provider`` field of its chunks.
+    """
+
+    def __init__(self, job: ChatJob) -> None:  # no super(): nothing is rendered up front
         self.job = job
-        self.health = health  # where each request's outcome per provider is counted
         self.background = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -94,50 +98,27 @@ class CompletionResponse(Response):
                 if not guard.absorb():
                     raise
 
-    def _outcome(self, provider: str | None, error: BaseException | None) -> None:
-        if self.health is None:
-            return
-        if error is None:
-            if provider:
-                self.health.note(provider, True)
-        elif isinstance(error, RetryProviderError):
-            for name in error.exceptions:
-                self.health.note(name, False)
-
-    async def _error(self, scope: Scope, receive: Receive, send: Send, error: BaseException) -> None:
-        error = as_timeout_error(error, self.job.timeout)
-        self._outcome(None, error)
-        await error_response(error, self.job.secrets)(scope, receive, send)
-
     async def _whole(self, scope: Scope, receive: Receive, send: Send) -> None:
         job = self.job
         try:
-            async with deadline(job.timeout):
-                if job.n == 1:
-                    completion = await create_completion(job.model, job.messages, job.provider, **job.kwargs)
-                else:
-                    completion = _merge(
-                        await asyncio.gather(
-                            *(
-                                create_completion(job.model, job.messages, job.provider, **job.kwargs)
-                                for _ in range(job.n)
-                            )
-                        )
+            if job.n == 1:
+                completion = await create_completion(job.model, job.messages, job.provider, **job.kwargs)
+            else:
+                completion = _merge(
+                    await asyncio.gather(
+                        *(create_completion(job.model, job.messages, job.provider, **job.kwargs) for _ in range(job.n))
                     )
+                )
             if job.on_done is not None:
                 await job.on_done(completion.choices[0].message.content or "", completion.conversation)
         except Exception as error:
-            await self._error(scope, receive, send, error)
+            await error_response(error, job.secrets)(scope, receive, send)
             return
-        self._outcome(completion.provider, None)
         body = orjson.dumps(completion.model_dump())
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [*JSON_HEADERS, (b"content-length", str(len(body)).encode())],
-            }
-        )
+        headers = [*JSON_HEADERS, (b"content-length", str(len(body)).encode())]
+        if completion.provider:
+            headers.append((b"x-g4f-providers", completion.provider.encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
     async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -145,43 +126,30 @@ class CompletionResponse(Response):
         chunks = stream_completion(job.model, job.messages, job.provider, **job.kwargs)
         try:
             try:
-                async with deadline(job.timeout):
-                    first = await chunks.__anext__()
+                first = await chunks.__anext__()
             except Exception as error:
-                await self._error(scope, receive, send, error)
+                await error_response(error, job.secrets)(scope, receive, send)
                 return
             await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
             await send({"type": "http.response.body", "body": _event(first), "more_body": True})
-            text = [] if job.on_done is not None else None
+            text: list[str] | None = [] if job.on_done is not None else None
             _collect(text, first)
-            provider = first.provider
-            gap = job.stream_timeout or None
             try:
-                async with deadline(gap) as silence:
-                    while True:
-                        silence.renew()
-                        try:
-                            chunk = await chunks.__anext__()
-                        except StopAsyncIteration:
-                            break
-                        _collect(text, chunk)
-                        provider = chunk.provider or provider
-                        try:
-                            await send({"type": "http.response.body", "body": _event(chunk), "more_body": True})
-                        except OSError:  # the client went away while we wrote
-                            return
+                async for chunk in chunks:
+                    _collect(text, chunk)
+                    try:
+                        await send({"type": "http.response.body", "body": _event(chunk), "more_body": True})
+                    except OSError:  # the client went away while we wrote
+                        return
                 if text is not None:
                     await job.on_done("".join(text), None)
             except Exception as error:
-                error = as_timeout_error(error, gap, "The stream sent nothing more")
-                self._outcome(provider, error)
                 _, body, _ = error_payload(error, job.secrets)
                 try:  # in-band: the status line has been sent already
                     await send({"type": "http.response.body", "body": b"data: " + orjson.dumps(body) + b"\n\n"})
                 except OSError:
                     pass
                 return
-            self._outcome(provider, None)
             await send({"type": "http.response.body", "body": DONE})
         finally:
             await chunks.aclose()

@@ -1,114 +1,128 @@
-"""``AppConfig``: the server's settings.
+"""``AppConfig``: the server's view of ``g4f.config``'s one settings object.
 
-Precedence, lowest first: defaults, environment (``G4F_*``), ``AppConfig.set_config(...)`` (or CLI
-flags), then the overrides given to ``create_app(config)``.
+``AppConfig.set_config(...)`` sets process-wide values (as CLI flags do); ``AppConfig(**overrides)``
+is a snapshot of every setting (defaults, ``G4F_*`` environment, settings file, process values)
+with ``overrides`` on top: what ``create_app({...})`` builds. Every setting is an attribute.
 """
 
 from __future__ import annotations
 
-import os
-from typing import Any, ClassVar
+import sys
+import types
+from typing import Any
 
-import orjson
-
-#: Settings read from the environment when not set otherwise.
-ENVIRONMENT = {
-    "g4f_api_key": "G4F_API_KEY",
-    "proxy": "G4F_PROXY",
-    "provider": "G4F_PROVIDER",
-    "model": "G4F_MODEL",
-    "media_provider": "G4F_MEDIA_PROVIDER",
-    "state_url": "G4F_STATE_URL",
-    "debug": "G4F_DEBUG",
-}
-#: Environment variable through which ``run_api`` hands its settings to worker processes.
-CONFIG_ENV = "G4F_API_CONFIG"
-
-MiB = 1024 * 1024
+from .. import config
+from ..config import CONFIG_ENV, ConfigError, Settings
 
 
-class AppConfig:
-    """Server settings; class attributes are the process-wide values ``set_config`` changes."""
+class AppConfig(Settings):
+    """A snapshot of the settings a server runs with (see ``g4f.config.Settings`` for each one)."""
 
-    g4f_api_key: ClassVar[str | None] = None
-    provider: ClassVar[str | None] = None
-    model: ClassVar[str | None] = None
-    media_provider: ClassVar[str | None] = None
-    proxy: ClassVar[str | None] = None
-    #: Seconds for a whole answer (and for the first chunk of a stream).
-    timeout: ClassVar[float] = 600.0
-    #: Seconds allowed between two chunks of a stream (None: only ``timeout`` for the first).
-    stream_timeout: ClassVar[float | None] = None
-    ignored_providers: ClassVar[list[str]] = []
-    gui: ClassVar[bool] = False
-    demo: ClassVar[bool] = False
-    debug: ClassVar[bool] = False
-    #: Whether a request may name its own ``api_base`` (it makes the server fetch any URL).
-    allow_api_base: ClassVar[bool] = False
-    cookies_dir: ClassVar[str | None] = None
-    state_url: ClassVar[str] = "memory://"
-    #: Requests per minute and client (API key, else address); 0 is unlimited.
-    rate_limit: ClassVar[int] = 0
-    cors_origins: ClassVar[list[str]] = []
-    max_body_size: ClassVar[int] = 32 * MiB
-    max_upload_size: ClassVar[int] = 25 * MiB
-    max_cookie_file_size: ClassVar[int] = 5 * MiB
-    max_conversations: ClassVar[int] = 1000
-    max_conversation_messages: ClassVar[int] = 100
-    conversation_ttl: ClassVar[float] = 86400.0
+    def __init__(self, **overrides: Any) -> None:
+        values = config.layers(overrides)
+        super().__init__(**values)
 
     @classmethod
     def fields(cls) -> list[str]:
-        return [
-            n
-            for n in vars(AppConfig)
-            if not n.startswith("_")
-            and not callable(getattr(AppConfig, n))
-            and not isinstance(vars(AppConfig)[n], (classmethod, staticmethod))
-        ]
+        return config.names()
 
     @classmethod
     def set_config(cls, **settings: Any) -> None:
         """Set process-wide settings, e.g. ``AppConfig.set_config(g4f_api_key="...", gui=True)``."""
-        known = cls.fields()
-        for name, value in settings.items():
-            if name not in known:
-                raise TypeError(f"Unknown setting {name!r}; known: {', '.join(known)}")
-            setattr(cls, name, value)
-
-    def __init__(self, **overrides: Any) -> None:
-        """A snapshot: class values, the environment where those are unset, then ``overrides``."""
-        known = self.fields()
-        for name in known:
-            setattr(self, name, getattr(type(self), name))
-        for name, env in ENVIRONMENT.items():
-            if os.environ.get(env) and getattr(type(self), name) in (None, AppConfig.__dict__[name]):
-                value: Any = os.environ[env]
-                if name == "debug":
-                    value = value.lower() in ("1", "true", "yes", "on")
-                setattr(self, name, value)
-        for name, value in overrides.items():
-            if name not in known:
-                raise TypeError(f"Unknown setting {name!r}")
-            setattr(self, name, value)
+        try:
+            config.configure(**settings)
+        except ConfigError as error:
+            raise TypeError(str(error)) from None
+        for name in settings:  # gpt4free code reads them back as class attributes
+            setattr(cls, name, config.get(name))
 
     @classmethod
-    def from_any(cls, config: Any = None) -> AppConfig:
-        """An ``AppConfig`` from None (class settings, or those ``run_api`` handed down), a dict or an instance."""
-        if isinstance(config, AppConfig):
-            return config
-        if isinstance(config, dict):
-            return cls(**config)
-        if config is None and os.environ.get(CONFIG_ENV):
-            return cls(**orjson.loads(os.environ[CONFIG_ENV]))
-        return cls()
+    def from_any(cls, value: Any = None) -> AppConfig:
+        """An ``AppConfig`` from None (the process's settings), a dict of overrides or an instance."""
+        if isinstance(value, AppConfig):
+            return value
+        workers = server_workers()
+        try:
+            settings = cls(**value) if isinstance(value, dict) else cls()
+            check_startup(settings, workers)
+        except ConfigError as error:
+            if workers is None:
+                raise
+            # A worker that fails after booting is restarted over and over; exiting with 3 (gunicorn's
+            # WORKER_BOOT_ERROR, uvicorn's STARTUP_FAILURE) makes the master stop, the reason in its log.
+            print(f"g4f: {error}", file=sys.stderr, flush=True)
+            raise SystemExit(3) from None
+        return settings
 
-    def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.fields()}
 
-    def __repr__(self) -> str:  # never shows the key
-        shown = {k: ("***" if k == "g4f_api_key" and v else v) for k, v in self.to_dict().items()}
-        return f"AppConfig({shown})"
+def check_startup(settings: Settings, workers: int | None) -> None:
+    """What must hold before a server starts: a state store its workers share, a readable ``config.yaml``."""
+    require_shared_state(settings.state_url, workers)
+    from ..routes_file import current_routes
+
+    current_routes()  # RoutesError (a ConfigError) names the file, the entry and the reason
 
 
-__all__ = ["AppConfig", "CONFIG_ENV"]
+def require_shared_state(state_url: str, workers: int | None) -> None:
+    """Several worker processes share nothing in memory: refuse ``memory://`` state for them."""
+    if workers and workers > 1 and state_url.startswith("memory:"):
+        raise ConfigError(
+            f"{workers} workers cannot share memory:// state (each would keep its own conversations, "
+            "limits and health). Choose a shared store: --state sqlite:///path/state.db (one host) or "
+            "--state redis://host:6379/0 (several hosts); under gunicorn or uvicorn, G4F_STATE_URL."
+        )
+
+
+def _on_stack(cls: type) -> Any:
+    """The nearest ``self`` of type ``cls`` in the frames that called into here, else None."""
+    frame: types.FrameType | None = sys._getframe(2)
+    for _ in range(64):  # the server's object is a few dozen frames up at most
+        if frame is None:
+            break
+        candidate = frame.f_locals.get("self")
+        if isinstance(candidate, cls):
+            return candidate
+        frame = frame.f_back
+    return None
+
+
+def gunicorn_workers() -> int | None:
+    """The worker count of the gunicorn master this process serves under, else None.
+
+    gunicorn's workers are forks of its master and hold its parsed configuration: the worker object
+    is on the stack that builds the app (``Worker.load_wsgi``, or uvicorn's start-up in its worker).
+    """
+    if "gunicorn" not in sys.modules:
+        return None
+    from gunicorn.workers.base import Worker  # type: ignore[import-untyped]
+
+    worker = _on_stack(Worker)
+    return int(worker.cfg.workers) if worker is not None else None
+
+
+def uvicorn_workers() -> int | None:
+    """The worker count of ``uvicorn --factory g4f.api:create_app --workers N``, else None: uvicorn
+    hands each worker process its ``Config``, whose ``load()`` calls the factory."""
+    if "uvicorn" not in sys.modules:
+        return None
+    from uvicorn.config import Config
+
+    loading = _on_stack(Config)
+    return int(loading.workers or 1) if loading is not None else None
+
+
+def server_workers() -> int | None:
+    """How many worker processes the server building this app runs (gunicorn, uvicorn), else None."""
+    return gunicorn_workers() or uvicorn_workers()
+
+
+__all__ = [
+    "AppConfig",
+    "CONFIG_ENV",
+    "ConfigError",
+    "check_startup",
+    "gunicorn_workers",
+    "require_shared_state",
+    "server_workers",
+    "uvicorn_workers",
+]

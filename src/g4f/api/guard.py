@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.types import Receive
 
-from ..clock import PERIOD, get_clock
+from ..clock import PERIOD, Alarm, get_clock
 
 
 class Guard:
@@ -26,6 +26,7 @@ class Guard:
         self.task = asyncio.current_task()
         self.receive = receive
         self.watcher: asyncio.Task | None = None
+        self.alarm: Alarm | None = None
         self.gone = False
 
     def __enter__(self) -> Guard:
@@ -33,7 +34,8 @@ class Guard:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.clock.cancel(self.alarm)
+        if self.alarm is not None:
+            self.clock.cancel(self.alarm)
         self.alarm = None  # the alarm's callback refers back to this guard: no cycle left to the collector
         if self.watcher is not None:
             self.watcher.cancel()
@@ -52,7 +54,7 @@ class Guard:
         """After a ``CancelledError``: True when this guard sent it because the client left (nothing more to do)."""
         if not self.gone:
             return False
-        if hasattr(self.task, "uncancel"):
+        if self.task is not None and hasattr(self.task, "uncancel"):
             self.task.uncancel()
         return True
 

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from ..client import AsyncClient
 from ..client.images import validate_request
 from ..clock import deadline
+from .auth import check_model
 from .body import read_json
 from .chat import check_rate, check_request_options, provider_api_key
 from .completion import as_timeout_error
@@ -23,6 +24,7 @@ async def generate_images(request: Request, provider: str | None = None) -> JSON
     validate_request(params["prompt"], params.get("n", 1), params.get("size"), params.get("response_format"))
     check_request_options(settings, params)
     await check_rate(request)
+    check_model(request, params.get("model"))
 
     provider = provider or params.get("provider")
     api_key = provider_api_key(request, settings, params, provider)

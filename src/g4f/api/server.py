@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from .config import CONFIG_ENV, AppConfig
+from .config import CONFIG_ENV, AppConfig, require_shared_state
 
 
 def settle_heap() -> None:
@@ -48,12 +48,7 @@ def run_api(
 
     config = AppConfig(**settings)
     config.debug = config.debug or debug
-    if workers and workers > 1 and config.state_url == "memory://":
-        # Workers share nothing in memory: keep conversations and limits in a file they all see.
-        import platformdirs
-
-        path = os.path.join(platformdirs.user_data_dir("g4f"), "state.db")
-        config.state_url = f"sqlite:///{path}"
+    require_shared_state(config.state_url, workers)  # ConfigError: memory:// cannot span workers
     scheme = "https" if ssl_certfile else "http"
     shown = f"[{host}]" if ":" in host else host
     print(
@@ -69,6 +64,9 @@ def run_api(
         ssl_certfile=ssl_certfile,
         timeout_graceful_shutdown=10,
     )
+    from .connections import uvicorn_options
+
+    options.update(uvicorn_options(config))  # head/body deadlines, per-address cap, trusted proxies
     if workers and workers > 1:
         os.environ[CONFIG_ENV] = orjson.dumps(config.to_dict()).decode()  # read by create_app() in each worker
         uvicorn.run("g4f.api.server:worker_app", factory=True, workers=workers, **options)

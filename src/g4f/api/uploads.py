@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
-from pathlib import PurePath
+import secrets
+from pathlib import Path, PurePath
 
 import orjson
 from starlette.datastructures import UploadFile
@@ -34,6 +37,34 @@ def safe_name(filename: str | None) -> str:
     return name[:200]
 
 
+def write_inside(folder: Path, name: str, data: bytes) -> None:
+    """Write ``folder/name`` (``name`` without a path) without following a link: the bytes go to a
+    new file created exclusively (no-follow, mode 0600) in the folder, which then replaces the name.
+    A symlink already there is replaced itself; what it pointed to is never written."""
+    temporary = f".{name}.{secrets.token_hex(8)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    at_dir = os.open in os.supports_dir_fd and os.replace in os.supports_dir_fd
+    folder_fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)) if at_dir else None
+    try:
+        where = {"dir_fd": folder_fd} if at_dir else {}
+        source = temporary if at_dir else str(folder / temporary)
+        fd = os.open(source, flags, 0o600, **where)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+            if at_dir:
+                os.replace(temporary, name, src_dir_fd=folder_fd, dst_dir_fd=folder_fd)
+            else:
+                os.replace(source, folder / name)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(source, **where)
+            raise
+    finally:
+        if folder_fd is not None:
+            os.close(folder_fd)
+
+
 async def upload_cookies(request: Request) -> JSONResponse:
     settings = request.app.state.settings
     if settings.demo:
@@ -61,12 +92,10 @@ async def upload_cookies(request: Request) -> JSONResponse:
     folder = cookies.get_cookies_dir()
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in checked:
-        path = folder / name
-        path.write_bytes(data)
-        path.chmod(0o600)
+        write_inside(folder, name, data)
         saved.append({"filename": name, "bytes": len(data)})
     cookies.read_cookie_files()
     return JSONResponse({"object": "list", "data": saved})
 
 
-__all__ = ["upload_cookies", "safe_name"]
+__all__ = ["upload_cookies", "safe_name", "write_inside"]

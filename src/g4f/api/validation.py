@@ -150,7 +150,7 @@ def _json_type(value: Any) -> str:
 __all__ = ["check", "ValidationError", "CHAT_SPEC", "IMAGE_SPEC", "SPEECH_SPEC"]
 
 
-_SCHEMA_TYPES = {
+_SCHEMA_TYPES: dict[str, dict[str, Any]] = {
     "str": {"type": "string"},
     "bool": {"type": "boolean"},
     "int": {"type": "integer"},

@@ -15,8 +15,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--stream", action="store_true", help="print the answer as it arrives")
     parser.add_argument("--max-tokens", type=int, default=None)
     parser.add_argument("--temperature", type=float, default=None)
-    parser.add_argument("--proxy", default=None)
-    parser.add_argument("--debug", action="store_true", help="verbose logs on stderr")
+    parser.add_argument("--proxy", default=None, help="proxy for outbound requests ($G4F_PROXY)")
+    parser.add_argument("--debug", action="store_true", help="verbose logs on stderr ($G4F_DEBUG)")
+    parser.add_argument("--config", default=None, help="settings file ($G4F_CONFIG)")
     return parser
 
 
@@ -28,7 +29,15 @@ def main(argv: list[str]) -> int:
     if not prompt:
         print("g4f: error: no prompt given (pass it as an argument or on stdin)", file=sys.stderr)
         return 2
-    if args.debug:
+    from .. import config
+
+    try:
+        config.configure(config=args.config, proxy=args.proxy, debug=args.debug or None)
+        proxy, debug_on = config.get("proxy"), config.get("debug")
+    except config.ConfigError as error:
+        print(f"g4f: error: {error}", file=sys.stderr)
+        return 2
+    if debug_on:
         from .. import debug
 
         debug.enable(True)
@@ -37,7 +46,7 @@ def main(argv: list[str]) -> int:
     messages = ([{"role": "system", "content": args.system}] if args.system else []) + [
         {"role": "user", "content": prompt}
     ]
-    client = Client(provider=args.provider, proxy=args.proxy)
+    client = Client(provider=args.provider, proxy=proxy)
     try:
         response = client.chat.completions.create(
             messages, args.model, stream=args.stream, max_tokens=args.max_tokens, temperature=args.temperature

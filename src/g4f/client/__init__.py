@@ -10,6 +10,7 @@ from typing import Any
 
 from .bridge import iterate_sync, run_sync
 from .core import collect_media, create_completion, stream_completion
+from .responses import Responses
 from .stubs import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -171,6 +172,7 @@ class Client(_Base):
         self.audio = Audio(self, is_async=False)
         self.embeddings = Embeddings(self, is_async=False)
         self.completions = Completions(self, is_async=False)
+        self.responses = Responses(self, is_async=False)
 
 
 class AsyncClient(_Base):
@@ -190,6 +192,7 @@ class AsyncClient(_Base):
         self.audio = Audio(self, is_async=True)
         self.embeddings = Embeddings(self, is_async=True)
         self.completions = Completions(self, is_async=True)
+        self.responses = Responses(self, is_async=True)
 
 
 __all__ = [

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import AsyncIterator
-from contextlib import aclosing
+from collections.abc import AsyncGenerator
 from typing import Any
 
+from ..config import get as get_setting
 from ..errors import InvalidRequestError
 from ..image import prepare_media, resolve_image_urls
 from ..providers import response as parts
-from ..providers.retry_provider import IterListProvider
-from ..routing import get_candidates
+from ..providers.attempts import run_attempts
+from ..routing import route
 from ..typing import Messages
 from .stubs import (
     ChatCompletion,
@@ -24,35 +23,101 @@ from .stubs import (
 )
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+#: Deepest nesting accepted in a message or a parameter: far beyond any real request, and far below
+#: the JSON encoders' limits (orjson stops at 255 levels), so no provider fails on our input.
+MAX_DEPTH = 64
+_TEXT_FIELDS = ("name", "tool_call_id", "refusal")
+
+
+def _invalid(message: str, param: str) -> InvalidRequestError:
+    return InvalidRequestError(message, param=param)
+
+
+def check_depth(value: Any, param: str, limit: int = MAX_DEPTH) -> None:
+    """``InvalidRequestError`` when ``value`` nests lists and objects deeper than ``limit``."""
+    level = [value]
+    for _ in range(limit + 1):
+        deeper: list[Any] = []
+        for item in level:
+            if isinstance(item, dict):
+                deeper.extend(v for v in item.values() if isinstance(v, (dict, list)))
+            elif isinstance(item, list):
+                deeper.extend(v for v in item if isinstance(v, (dict, list)))
+        if not deeper:
+            return
+        level = deeper
+    raise _invalid(f"'{param}' is nested more than {limit} levels deep.", param)
+
+
+def _check_content(content: Any, where: str) -> None:
+    if content is None or isinstance(content, str):
+        return
+    if not isinstance(content, list):
+        raise _invalid(f"{where}.content must be a string or a list of parts.", f"{where}.content")
+    for j, part in enumerate(content):
+        here = f"{where}.content[{j}]"
+        if isinstance(part, str):
+            continue
+        if not isinstance(part, dict) or not isinstance(part.get("type"), str):
+            raise _invalid(f"{here} must be an object with a string 'type'.", here)
+        if part["type"] == "text" and not isinstance(part.get("text"), str):
+            raise _invalid(f"{here}.text must be a string.", f"{here}.text")
+    check_depth(content, f"{where}.content")
+
+
+def _check_tool_calls(calls: Any, where: str) -> None:
+    if not isinstance(calls, list):
+        raise _invalid(f"{where}.tool_calls must be an array.", f"{where}.tool_calls")
+    for j, call in enumerate(calls):
+        here = f"{where}.tool_calls[{j}]"
+        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(function, dict):
+            raise _invalid(f"{here} must be an object with a 'function' object.", f"{here}.function")
+        if not isinstance(function.get("name"), str):
+            raise _invalid(f"{here}.function.name must be a string.", f"{here}.function.name")
+        arguments = function.get("arguments")
+        if arguments is not None and not isinstance(arguments, (str, dict)):
+            raise _invalid(f"{here}.function.arguments must be a string.", f"{here}.function.arguments")
+        if call.get("id") is not None and not isinstance(call["id"], str):
+            raise _invalid(f"{here}.id must be a string.", f"{here}.id")
+    check_depth(calls, f"{where}.tool_calls")
 
 
 def validate_messages(messages: Any) -> Messages:
-    """Check the shape of ``messages``; the error says what to fix."""
+    """Check the shape of ``messages`` (every field's type, and its depth); the error names the field.
+
+    What would make every provider fail is a client error here (400), before routing, so it never
+    counts against a provider's health.
+    """
     if not isinstance(messages, list):
-        raise InvalidRequestError(
-            f"'messages' must be a list of messages, not {type(messages).__name__}.", param="messages"
-        )
+        raise _invalid(f"'messages' must be a list of messages, not {type(messages).__name__}.", "messages")
     if not messages:
-        raise InvalidRequestError("'messages' must contain at least one message.", param="messages")
+        raise _invalid("'messages' must contain at least one message.", "messages")
     for i, message in enumerate(messages):
+        where = f"messages[{i}]"
         if not isinstance(message, dict):
-            raise InvalidRequestError(
-                f"messages[{i}] must be an object with 'role' and 'content'.", param=f"messages[{i}]"
-            )
+            raise _invalid(f"{where} must be an object with 'role' and 'content'.", where)
         role = message.get("role")
-        if role not in ROLES:
-            what = "has no 'role'" if role is None else f"has unknown role {role!r}"
-            raise InvalidRequestError(
-                f"messages[{i}] {what}; use one of {', '.join(sorted(ROLES))}.", param=f"messages[{i}].role"
-            )
+        if not isinstance(role, str) or role not in ROLES:
+            what = "has no 'role'" if role is None else f"has unknown role {role!r}"[:120]
+            raise _invalid(f"{where} {what}; use one of {', '.join(sorted(ROLES))}.", f"{where}.role")
         if "content" not in message and not message.get("tool_calls"):
-            raise InvalidRequestError(f"messages[{i}] has no 'content'.", param=f"messages[{i}].content")
-        content = message.get("content")
-        if content is not None and not isinstance(content, (str, list)):
-            raise InvalidRequestError(
-                f"messages[{i}].content must be a string or a list of parts.", param=f"messages[{i}].content"
-            )
+            raise _invalid(f"{where} has no 'content'.", f"{where}.content")
+        _check_content(message.get("content"), where)
+        if len(message) > 2 or "content" not in message:  # the optional fields, when any
+            for field in _TEXT_FIELDS:
+                if message.get(field) is not None and not isinstance(message[field], str):
+                    raise _invalid(f"{where}.{field} must be a string.", f"{where}.{field}")
+            if message.get("tool_calls") is not None:
+                _check_tool_calls(message["tool_calls"], where)
     return messages
+
+
+def check_params(kwargs: dict[str, Any]) -> None:
+    """The nesting depth of every structured parameter (tools, response_format, ...)."""
+    for name, value in kwargs.items():
+        if isinstance(value, (dict, list)):
+            check_depth(value, name)
 
 
 def estimate_tokens(text: str) -> int:
@@ -121,16 +186,17 @@ async def open_parts(
     ignore_working: bool = False,
     ignore_stream: bool = False,
     **kwargs: Any,
-) -> AsyncIterator[Any]:
+) -> AsyncGenerator[Any, None]:
     """Validate and route the request; the provider parts' generator, not yet started.
 
     Returned rather than wrapped, so the hot path has one generator layer fewer; the caller closes it.
     """
     validate_messages(messages)
-    if kwargs.get("proxy") is None and os.environ.get("G4F_PROXY"):
-        kwargs["proxy"] = os.environ["G4F_PROXY"]
+    if kwargs.get("proxy") is None:
+        kwargs["proxy"] = get_setting("proxy")
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
-    model_name, candidates = get_candidates(
+    check_params(kwargs)
+    model_name, runner = route(
         model,
         provider,
         stream=stream,
@@ -144,18 +210,9 @@ async def open_parts(
     if kwargs.get("media"):
         kwargs["media"] = await prepare_media(kwargs["media"])
     messages = await resolve_image_urls(messages)
-    # An IterListProvider/RetryProvider given by the caller keeps its behaviour over the filtered candidates.
-    runner = (
-        provider.with_providers(candidates) if isinstance(provider, IterListProvider) else IterListProvider(candidates)
-    )
-    return runner.create_async_generator(model_name, messages, stream=stream, **kwargs)
-
-
-async def iter_parts(model: Any, messages: Messages, provider: Any = None, **kwargs: Any) -> AsyncIterator[Any]:
-    """Route the request and yield the provider's parts, falling back across candidates."""
-    async with aclosing(await open_parts(model, messages, provider, **kwargs)) as parts:
-        async for part in parts:
-            yield part
+    kwargs["stream"] = stream
+    # The attempt loop itself (no wrapper generator on the hot path): the runner's attempts and hooks.
+    return run_attempts(runner.attempts(kwargs.get("api_key")), model_name, messages, kwargs, runner.hooks)
 
 
 class _Collector:
@@ -248,7 +305,7 @@ async def create_completion(
 
 async def stream_completion(
     model: Any, messages: Messages, provider: Any = None, *, stop: Any = None, **kwargs: Any
-) -> AsyncIterator[ChatCompletionChunk]:
+) -> AsyncGenerator[ChatCompletionChunk, None]:
     """Chunks as parts arrive; the last carries ``finish_reason`` and ``usage``."""
     c = _Collector(model, messages, stop)
     agen = await open_parts(model, messages, provider, stream=True, stop=stop, **kwargs)
@@ -281,4 +338,4 @@ async def stream_completion(
     yield chunk(ChatCompletionDelta(None, None), c.final_reason(), c.final_usage())
 
 
-__all__ = ["create_completion", "stream_completion", "iter_parts", "validate_messages", "collect_media"]
+__all__ = ["create_completion", "stream_completion", "validate_messages", "check_params", "collect_media"]

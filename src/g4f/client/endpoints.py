@@ -15,6 +15,7 @@ from ..errors import NotSupportedError, RetryProviderError
 from ..providers.response import ProviderInfo
 from ..providers.retry_provider import IterListProvider
 from ..routing import get_candidates, provider_name
+from ..routing.hooks import HOOKS
 
 
 class EndpointCall:
@@ -62,6 +63,7 @@ async def call_endpoint(
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     model_name, candidates = get_candidates(model, provider, ignored=ignored_providers, api_key=kwargs.get("api_key"))
     runner = IterListProvider([EndpointCall(p, method, fallback, check) for p in candidates])
+    runner.hooks = HOOKS
     used = provider_name(candidates[0])
     try:
         async with aclosing(runner.create_async_generator(model_name, [], **kwargs)) as parts:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..providers.retry_provider import IterListProvider
-from ..routing import get_candidates
+from ..routing import route
 
 
 def get_model_and_provider(
@@ -18,7 +18,7 @@ def get_model_and_provider(
     **kwargs: Any,
 ) -> tuple[str, Any]:
     """The model name and the provider to call: the one provider, or an IterListProvider of candidates."""
-    model_name, candidates = get_candidates(
+    model_name, runner = route(
         model,
         provider,
         stream=stream,
@@ -27,9 +27,10 @@ def get_model_and_provider(
         ignore_stream=ignore_stream,
         api_key=kwargs.get("api_key"),
     )
-    if isinstance(provider, IterListProvider):
-        return model_name, provider.with_providers(candidates)
-    return model_name, candidates[0] if len(candidates) == 1 else IterListProvider(candidates)
+    # One candidate and no runner the caller chose: the provider itself, as gpt4free returned it.
+    if len(runner.providers) == 1 and type(runner) is IterListProvider and not isinstance(provider, IterListProvider):
+        return model_name, runner.providers[0]
+    return model_name, runner
 
 
 __all__ = ["get_model_and_provider"]

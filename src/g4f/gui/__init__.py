@@ -13,7 +13,7 @@ STATIC_DIR: Path = Path(__file__).parent / "static"
 
 def run_gui(host: str = "127.0.0.1", port: int = 8080, debug: bool = False, **settings: Any) -> None:
     """gpt4free's ``from g4f.gui import run_gui``: the REST server with the page switched on."""
-    from ..api import run_api
+    from ..api.server import run_api
 
     run_api(host=host, port=port, debug=debug, gui=True, **settings)
 

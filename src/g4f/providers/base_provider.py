@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any, ClassVar
 
 from ..errors import ModelNotFoundError
@@ -96,7 +96,7 @@ class ProviderModelMixin:
         return model
 
 
-async def iterate_in_thread(iterator: Iterator[Any]) -> AsyncIterator[Any]:
+async def iterate_in_thread(iterator: Iterator[Any]) -> AsyncGenerator[Any, None]:
     """Drive a blocking iterator in a worker thread so the event loop never blocks."""
     try:
         while True:
@@ -144,7 +144,7 @@ async def _wrap(result: Any) -> AsyncGenerator[Any, None]:
 
 def sync_create(provider: type[BaseProvider], model: str, messages: Messages, stream: bool = False, **kwargs: Any):
     """``get_create_function()`` of any provider: a sync iterator of parts over the shared bridge."""
-    from ..client.bridge import iterate_sync
+    from ..bridge import iterate_sync
 
     return iterate_sync(provider.create_async_generator(model, messages, stream=stream, **kwargs))
 

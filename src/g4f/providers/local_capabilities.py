@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -90,7 +90,7 @@ class Plan:
             out.insert(0, {"role": "system", "content": self.instruction})
         return out
 
-    async def apply(self, parts: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async def apply(self, parts: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None]:
         """The engine's parts with a tool call's JSON turned into a ``ToolCalls`` part."""
         async with aclosing(parts):  # closing this closes the engine's generation too
             async for part in self._read(parts):
@@ -254,24 +254,6 @@ def _bounded(schema: Any) -> Any:
     return out
 
 
-def llama_grammar(llm: Any, gbnf: str) -> Any:
-    """A ``LlamaGrammar`` for ``gbnf``, checked first: llama.cpp crashes on a grammar it cannot parse."""
-    if gbnf not in _checked:
-        import llama_cpp
-
-        sampler = llama_cpp.llama_sampler_init_grammar(llm._model.vocab, gbnf.encode("utf-8"), b"root")
-        if not sampler:
-            raise InvalidRequestError("The grammar for this request could not be built.", param="response_format")
-        llama_cpp.llama_sampler_free(sampler)
-        _checked.add(gbnf)
-    from llama_cpp import LlamaGrammar
-
-    return LlamaGrammar.from_string(gbnf, verbose=False)
-
-
-_checked: set[str] = set()
-
-
 def _loads(text: str) -> Any:
     try:
         return json.loads(text)
@@ -294,4 +276,4 @@ def _parse_call(text: str) -> dict[str, Any] | None:
     }
 
 
-__all__ = ["Plan", "plan", "llama_grammar"]
+__all__ = ["Plan", "plan"]

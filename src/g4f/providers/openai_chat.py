@@ -9,9 +9,9 @@ broken answer (``continue_final_message``) uses the vendor's documented prefix f
 
 from __future__ import annotations
 
-import os
 from typing import Any, ClassVar
 
+from ..config import provider_env
 from ..errors import NotSupportedError, ProviderNotWorkingError
 from ..image import attach_media
 from ..typing import AsyncResult, Messages
@@ -59,7 +59,7 @@ class OpenaiChat(AsyncGeneratorProvider, ProviderModelMixin):
     def get_api_base(cls, api_base: str | None = None) -> str:
         """The per-request ``api_base``, else ``<NAME>_API_BASE``, else the class's."""
         if cls.api_base_env and not api_base:
-            api_base = os.environ.get(cls.api_base_env)
+            api_base = provider_env(cls.api_base_env)
         base = resolve_api_base(cls, api_base)
         if not base:
             env = cls.api_base_env or f"{cls.get_name().upper()}_API_BASE"

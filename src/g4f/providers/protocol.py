@@ -9,9 +9,9 @@ events, or one JSON body) to the protocol's parser. A protocol fills in the hook
 
 from __future__ import annotations
 
-import os
 from typing import Any, ClassVar, Protocol
 
+from ..config import provider_env
 from ..errors import MissingAuthError, NotSupportedError
 from ..image import has_images
 from ..typing import AsyncResult, MediaListType, Messages
@@ -24,7 +24,7 @@ def resolve_api_base(provider: Any, api_base: str | None = None) -> str:
     """The per-request ``api_base``, else ``<NAME>_API_BASE`` from the environment, else the class's;
     refused when it is this server's own address (g4f would call itself)."""
     env = f"{provider.get_name().upper()}_API_BASE"
-    base = (api_base or os.environ.get(env) or provider.api_base).rstrip("/")
+    base = (api_base or provider_env(env) or provider.api_base).rstrip("/")
     refuse_own_address(provider.get_name(), base, env)
     return base
 

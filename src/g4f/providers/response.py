@@ -6,6 +6,7 @@ A non-streaming call is the same stream of parts, collected.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,9 +33,9 @@ class Reasoning(ResponsePart):
 class ToolCalls(ResponsePart):
     """Complete tool calls, in OpenAI's shape: ``[{"id", "type": "function", "function": {"name", "arguments"}}]``."""
 
-    list: list[dict[str, Any]] = field(default_factory=list)
+    list: builtins.list[dict[str, Any]] = field(default_factory=builtins.list)
 
-    def get_list(self) -> list[dict[str, Any]]:
+    def get_list(self) -> builtins.list[dict[str, Any]]:
         return self.list
 
 

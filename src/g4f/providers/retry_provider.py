@@ -1,41 +1,27 @@
-"""Fallback across providers (``IterListProvider``) and retries of one (``RetryProvider``)."""
+"""Fallback across providers (``IterListProvider``) and retries of one (``RetryProvider``).
+
+Both describe which attempts to make; ``attempts.run_attempts`` makes them (deadlines, fallback,
+continuation). The router hands in its ``hooks`` (health, metrics); used directly, nothing is recorded.
+"""
 
 from __future__ import annotations
 
 import copy
 import random
-import time
-from contextlib import aclosing
+from collections.abc import AsyncGenerator
 from typing import Any, ClassVar
 
-from .. import debug
-from ..errors import RetryProviderError, is_curable_elsewhere, is_retryable
-from ..routing import health
-from ..typing import AsyncResult, Messages
-from .base_provider import to_async_iterator
+from ..typing import Messages
+from .attempts import NO_HOOKS, AttemptHooks, provider_name, run_attempts
 from .response import ProviderInfo
 from .types import BaseProvider
 
 
-def _provider_name(provider: Any) -> str:
-    return provider.get_name() if hasattr(provider, "get_name") else getattr(provider, "__name__", str(provider))
-
-
-def _info(provider: Any, model: str) -> ProviderInfo:
-    """Which provider answered, sent before its first part."""
-    return ProviderInfo(
-        name=_provider_name(provider),
-        model=model or getattr(provider, "default_model", None) or "",
-        label=getattr(provider, "label", None),
-        url=getattr(provider, "url", None),
-    )
-
-
 class IterListProvider(BaseProvider):
-    """Tries each provider in turn.
+    """Tries each provider in turn (in a random order with ``shuffle``).
 
-    It falls back on errors another provider can cure, and only before the first part reached
-    the caller: after that a failure is raised to the caller as it is.
+    It falls back on errors another provider can cure before the first part reached the caller,
+    and continues a broken stream on a provider that ``supports_continuation`` after.
     """
 
     working: ClassVar[bool] = True
@@ -44,66 +30,49 @@ class IterListProvider(BaseProvider):
         self.providers = list(providers)
         self.shuffle = shuffle
         self.last_provider: Any = None
+        self.hooks: AttemptHooks = NO_HOOKS
 
     def get_name(self) -> str:  # type: ignore[override]
-        return type(self).__name__
+        return type(self).__qualname__
 
     @property
     def __name__(self) -> str:  # used where code expects a provider class
         return self.get_name()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}([{', '.join(_provider_name(p) for p in self.providers)}])"
+        return f"{type(self).__name__}([{', '.join(provider_name(p) for p in self.providers)}])"
 
-    def with_providers(self, providers: list[Any]) -> IterListProvider:
+    def with_providers(self, providers: list[Any], hooks: AttemptHooks | None = None) -> IterListProvider:
         """A copy keeping this one's settings (shuffle, retries) over ``providers``, the router's filtered order."""
         runner = copy.copy(self)
         runner.providers = list(providers)
+        if hooks is not None:
+            runner.hooks = hooks
         return runner
 
-    def _order(self) -> list[Any]:
-        providers = list(self.providers)
+    def attempts(self, api_key: str | None = None) -> list[tuple[Any, str]]:
+        """(provider, label) for each attempt, in order."""
+        providers = self.providers
         if self.shuffle:
+            providers = list(providers)
             random.shuffle(providers)
-        return providers
+            providers = self.hooks.order(providers, api_key)  # an open breaker stays behind
+        return [(p, provider_name(p)) for p in providers]
 
-    async def create_async_generator(self, model: str, messages: Messages, **kwargs: Any) -> AsyncResult:  # type: ignore[override]
-        exceptions: dict[str, BaseException] = {}
-        for provider in self._order():
-            name = _provider_name(provider)
-            self.last_provider = provider
-            started = False
-            t0 = time.perf_counter()
-            try:
-                async with aclosing(
-                    to_async_iterator(provider.create_async_generator(model, messages, **kwargs))
-                ) as parts:
-                    async for part in parts:
-                        if part is None:
-                            continue
-                        if not started:
-                            started = True
-                            health.record(name, True, time.perf_counter() - t0)
-                            yield _info(provider, model)
-                        yield part
-                if not started:
-                    health.record(name, True, time.perf_counter() - t0)
-                return
-            except Exception as error:
-                if started:
-                    raise
-                health.record(name, False, time.perf_counter() - t0)
-                debug.log(f"{name} failed: {type(error).__name__}: {error}")
-                exceptions[name] = error
-                if not is_curable_elsewhere(error):
-                    raise
-        if len(self.providers) == 1 and len(exceptions) == 1:  # one provider: its own error says it best
-            raise next(iter(exceptions.values()))
-        raise RetryProviderError(exceptions=exceptions)
+    async def create_async_generator(  # type: ignore[override]
+        self, model: str, messages: Messages, **kwargs: Any
+    ) -> AsyncGenerator[Any, None]:
+        attempts = self.attempts(kwargs.get("api_key"))
+        async for part in run_attempts(attempts, model, messages, kwargs, self.hooks):
+            if isinstance(part, ProviderInfo):
+                last = part.name.rsplit(",", 1)[-1]
+                self.last_provider = next((p for p in self.providers if provider_name(p) == last), None)
+            yield part
 
 
 class RetryProvider(IterListProvider):
-    """Retries one provider up to ``max_retries`` times (or, with several, behaves as IterListProvider)."""
+    """Like ``IterListProvider``; with one provider (or ``single_provider_retry``) each is asked up to
+    ``max_retries`` times before the next."""
 
     def __init__(
         self,
@@ -116,34 +85,11 @@ class RetryProvider(IterListProvider):
         self.single_provider_retry = single_provider_retry
         self.max_retries = max_retries
 
-    async def create_async_generator(self, model: str, messages: Messages, **kwargs: Any) -> AsyncResult:  # type: ignore[override]
-        if not (self.single_provider_retry or len(self.providers) == 1):
-            async with aclosing(super().create_async_generator(model, messages, **kwargs)) as parts:
-                async for part in parts:
-                    yield part
-            return
-        provider = self.providers[0]
-        name = _provider_name(provider)
-        exceptions: dict[str, BaseException] = {}
-        for attempt in range(self.max_retries):
-            started = False
-            try:
-                async with aclosing(
-                    to_async_iterator(provider.create_async_generator(model, messages, **kwargs))
-                ) as parts:
-                    async for part in parts:
-                        if part is None:
-                            continue
-                        if not started:
-                            started = True
-                            yield _info(provider, model)
-                        yield part
-                return
-            except Exception as error:
-                if started or not is_retryable(error):
-                    raise
-                exceptions[f"{name} (attempt {attempt + 1})"] = error
-        raise RetryProviderError(exceptions=exceptions)
+    def attempts(self, api_key: str | None = None) -> list[tuple[Any, str]]:
+        attempts = super().attempts(api_key)
+        if not (self.single_provider_retry or len(attempts) == 1) or self.max_retries <= 1:
+            return attempts
+        return [(p, f"{name} (attempt {i + 1})") for p, name in attempts for i in range(self.max_retries)]
 
 
 __all__ = ["IterListProvider", "RetryProvider", "ProviderInfo"]

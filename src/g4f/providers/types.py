@@ -20,10 +20,15 @@ Providers in gpt4free's older shapes (``AbstractProvider.create_completion``, a 
 
 from __future__ import annotations
 
-import os
+from contextvars import ContextVar
 from typing import Any, ClassVar, Union
 
 from ..typing import AsyncResult, CreateResult, Messages
+
+#: False while serving a request that names its own ``proxy`` or ``api_base``: the keys configured
+#: on this host (environment, cookies directory) go only to their provider's own endpoint, so then
+#: only a key passed with the call is used (set by the server per request; a task copies it).
+configured_keys: ContextVar[bool] = ContextVar("g4f_configured_keys", default=True)
 
 
 class BaseProvider:
@@ -38,6 +43,10 @@ class BaseProvider:
     supports_stream: ClassVar[bool] = True
     supports_system_message: ClassVar[bool] = True
     supports_message_history: ClassVar[bool] = True
+    #: Continues a final assistant message: called with ``messages`` ending in
+    #: ``{"role": "assistant", "content": text_so_far}`` and ``continue_final_message=True``, it yields
+    #: only the text that follows (the router's mid-stream failover uses it).
+    supports_continuation: ClassVar[bool] = False
     #: Environment variable holding the API key; default ``<NAME>_API_KEY``.
     api_key_env: ClassVar[str | None] = None
     #: Domain whose stored cookies / key files in the cookies directory carry the key.
@@ -59,13 +68,12 @@ class BaseProvider:
         """The key from the argument, the environment, or the cookies directory, in that order."""
         if api_key:
             return api_key
+        if not configured_keys.get():
+            return None
         env = cls.api_key_env or f"{cls.get_name().upper()}_API_KEY"
-        key = os.environ.get(env)
-        if key:
-            return key
-        from ..cookies import get_api_key
+        from ..config import provider_env
 
-        return get_api_key(env)
+        return provider_env(env)
 
     @classmethod
     def has_credentials(cls) -> bool:

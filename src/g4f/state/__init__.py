@@ -6,9 +6,8 @@
 
 from __future__ import annotations
 
-from .base import Store
-from .conversations import Conversations
-from .health import HealthBook
+from .base import Store, StoreUnavailableError
+from .conversations import ConversationBusyError, ConversationNotFoundError, Conversations
 from .limits import RateLimiter
 
 
@@ -31,4 +30,12 @@ def open_store(url: str | None = None) -> Store:
     raise ValueError(f"Unknown state URL {url!r}: use memory://, sqlite:///path or redis://host:port/db")
 
 
-__all__ = ["Store", "open_store", "Conversations", "RateLimiter", "HealthBook"]
+__all__ = [
+    "Store",
+    "StoreUnavailableError",
+    "open_store",
+    "Conversations",
+    "ConversationNotFoundError",
+    "ConversationBusyError",
+    "RateLimiter",
+]

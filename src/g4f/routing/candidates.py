@@ -1,11 +1,11 @@
-"""Model name -> ordered candidate providers, and the health that orders them."""
+"""Model name -> the ordered candidate providers: explicit, or the model's working ones, by health."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from .errors import (
+from ..errors import (
     G4FError,
     MissingAuthError,
     ModelNotFoundError,
@@ -14,56 +14,20 @@ from .errors import (
     RetryProviderError,
     StreamNotSupportedError,
 )
-from .models import Model, ModelRegistry, default, get_model
+from ..models import Model, ModelRegistry, default
+from ..providers.attempts import provider_name
+from ..providers.retry_provider import IterListProvider
+from .hooks import HOOKS
+from .records import health, health_key
+from .routes import routed_candidates
 
 DEFAULT_NAMES = (None, "", "default", "auto")
-
-
-class Health:
-    """Per-provider success/failure record kept in process; recent failures push a provider back."""
-
-    def __init__(self, cooldown: float = 60.0) -> None:
-        self.cooldown = cooldown
-        self._stats: dict[str, list[float]] = {}  # name -> [successes, failures, last_failure, latency]
-
-    def record(self, name: str, ok: bool, latency: float) -> None:
-        stats = self._stats.setdefault(name, [0, 0, 0.0, latency])
-        if ok:
-            stats[0] += 1
-            stats[3] = 0.8 * stats[3] + 0.2 * latency
-        else:
-            stats[1] += 1
-            stats[2] = time.monotonic()
-
-    def penalty(self, name: str) -> float:
-        """0 for a healthy provider; grows with recent failures."""
-        stats = self._stats.get(name)
-        if not stats or not stats[1]:
-            return 0.0
-        recent = time.monotonic() - stats[2] < self.cooldown
-        return (stats[1] / (stats[0] + stats[1])) + (1.0 if recent else 0.0)
-
-    def snapshot(self) -> dict[str, dict[str, float]]:
-        return {
-            n: {"successes": s[0], "failures": s[1], "latency": s[3], "penalty": self.penalty(n)}
-            for n, s in self._stats.items()
-        }
-
-    def reset(self) -> None:
-        self._stats.clear()
-
-
-health = Health()
-
-
-def provider_name(provider: Any) -> str:
-    return provider.get_name() if hasattr(provider, "get_name") else provider.__name__
 
 
 def resolve_provider(provider: Any) -> Any:
     """A provider class or instance from a class, an instance, or a name."""
     if isinstance(provider, str):
-        from . import Provider
+        from .. import Provider
 
         return Provider.get(provider)
     if provider is None or not hasattr(provider, "create_async_generator"):
@@ -98,7 +62,7 @@ def _exclusion(
 
 def find_model(name: str) -> tuple[str, list[Any]]:
     """A model outside the registry: a GGUF path for Local, or a provider-specific model name."""
-    from . import Provider
+    from .. import Provider
 
     if name.endswith(".gguf"):
         return name, [Provider.get("Local")]
@@ -134,6 +98,7 @@ def get_candidates(
     have the credentials they need, keyless and local first, then by health.
     """
     ignored_set = set(ignored) if ignored else _NONE
+    routed: list[Any] | None = None
     if isinstance(model, Model):
         model_obj: Model | None = model
         model_name = model.name
@@ -160,12 +125,17 @@ def get_candidates(
                 raise excluded
             return model_name, [provider]
         providers = list(provider.providers or [provider])
+    elif model_name and (routed := routed_candidates(model_name)) is not None:
+        providers = routed  # config.yaml's order is the operator's: kept as written
+        if not providers:
+            raise RetryProviderError(f"No route of model {model_name!r} in config.yaml applies now (conditions).")
     elif model_obj is not None:
         providers = model_obj.providers
     else:
         model_name, providers = find_model(model_name)
 
-    usable, excluded_errors = [], {}
+    usable: list[Any] = []
+    excluded_errors: dict[str, BaseException] = {}
     for p in providers:
         error = _exclusion(
             p,
@@ -189,9 +159,55 @@ def get_candidates(
             + "; ".join(f"{n}: {e}" for n, e in excluded_errors.items()),
             exceptions=excluded_errors,
         )
-    # Stable sort: keyless/local first, then healthy before recently failing.
-    usable.sort(key=lambda p: (bool(getattr(p, "needs_auth", False)), health.penalty(provider_name(p))))
-    return model_name, usable
+    if routed is not None:
+        return model_name, usable
+    return model_name, order(usable, api_key)
 
 
-__all__ = ["Health", "health", "get_candidates", "resolve_provider", "get_model"]
+def route(
+    model: str | Model | None,
+    provider: Any = None,
+    *,
+    stream: bool = False,
+    ignored: list[str] | None = None,
+    ignore_working: bool = False,
+    ignore_stream: bool = False,
+    api_key: str | None = None,
+) -> tuple[str, IterListProvider]:
+    """The model name and the runner of its candidates, reporting to the health record.
+
+    A runner the caller gave (an ``IterListProvider``/``RetryProvider`` as ``provider``, or as a
+    model's ``best_provider``) keeps its settings (shuffle, retries) over the routed candidates.
+    """
+    model_name, candidates = get_candidates(
+        model,
+        provider,
+        stream=stream,
+        ignored=ignored,
+        ignore_working=ignore_working,
+        ignore_stream=ignore_stream,
+        api_key=api_key,
+    )
+    template = provider if isinstance(provider, IterListProvider) else None
+    if template is None and provider is None:
+        model_obj = model if isinstance(model, Model) else None if model in DEFAULT_NAMES else ModelRegistry.get(model)
+        template = model_obj.runner if model_obj is not None else None
+    if template is None:
+        runner = IterListProvider(candidates)
+        runner.hooks = HOOKS
+        return model_name, runner
+    return model_name, template.with_providers(candidates, HOOKS)
+
+
+def order(providers: list[Any], api_key: str | None = None) -> list[Any]:
+    """Stable sort: an open breaker last; then keyless and local first; then fewer recent failures."""
+    now = time.time()
+
+    def key(provider: Any) -> tuple[int, bool, int]:
+        tier, recent = health.rank(health_key(provider_name(provider), api_key), now)
+        return tier, bool(getattr(provider, "needs_auth", False)), recent
+
+    return sorted(providers, key=key)
+
+
+__all__ = ["get_candidates", "route", "resolve_provider", "find_model", "order", "provider_name", "DEFAULT_NAMES"]

@@ -1,0 +1,530 @@
+"""OpenAI's Responses API over the chat core: the request translated to messages, chunks to events.
+
+Pure translation, shared by the library (``client.responses.create``) and the REST door
+(``g4f.api.openai_responses``): routing, fallback and parts stay in the core.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from ..errors import InvalidRequestError, NotSupportedError
+from .stubs import ChatCompletion, ChatCompletionChunk
+
+Event = dict[str, Any]
+
+
+_ID_PREFIX = uuid.uuid4().hex[:16]
+_ids = itertools.count(1)
+
+
+def new_id(prefix: str) -> str:
+    """Unique per process (random prefix) without an ``os.urandom`` call per item, as ``new_completion_id``."""
+    return f"{prefix}_{_ID_PREFIX}{next(_ids):016x}"
+
+
+# --- request ----------------------------------------------------------------------------------
+
+
+def _content_part(part: Any, where: str) -> dict[str, Any]:
+    if not isinstance(part, dict):
+        raise InvalidRequestError(f"{where} must be an object.", param=where)
+    kind = part.get("type")
+    if kind in ("input_text", "output_text", "text", "refusal"):
+        return {"type": "text", "text": part.get("text") or part.get("refusal") or ""}
+    if kind == "input_image":
+        url = part.get("image_url")
+        if not url:
+            raise NotSupportedError(f"{where}: only images by URL or data URL are supported.", param=where)
+        return {"type": "image_url", "image_url": {"url": url}}
+    if kind == "input_file":
+        data = part.get("file_data") or part.get("file_url")
+        if not data:
+            raise NotSupportedError(f"{where}: only files given as file_data or file_url are supported.", param=where)
+        return {"type": "file", "file": {"file_data": data, "filename": part.get("filename") or "file"}}
+    raise InvalidRequestError(f"{where} has unknown type {kind!r}.", param=f"{where}.type")
+
+
+def _content(content: Any, where: str) -> str | list[dict[str, Any]]:
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        raise InvalidRequestError(f"{where} must be a string or a list of parts.", param=where)
+    parts = [_content_part(p, f"{where}[{i}]") for i, p in enumerate(content)]
+    if all(p["type"] == "text" for p in parts):
+        return "".join(p["text"] for p in parts)
+    return parts
+
+
+def input_messages(input: Any) -> list[dict[str, Any]]:
+    """``input`` (a string or a list of items) as chat messages."""
+    if isinstance(input, str):
+        return [{"role": "user", "content": input}]
+    if not isinstance(input, list):
+        raise InvalidRequestError("'input' must be a string or a list of items.", param="input")
+    messages: list[dict[str, Any]] = []
+    for i, item in enumerate(input):
+        where = f"input[{i}]"
+        if not isinstance(item, dict):
+            raise InvalidRequestError(f"{where} must be an object.", param=where)
+        kind = item.get("type", "message")
+        if kind == "message":
+            role = item.get("role")
+            if role not in ("user", "assistant", "system", "developer"):
+                raise InvalidRequestError(f"{where} has unknown role {role!r}.", param=f"{where}.role")
+            messages.append({"role": role, "content": _content(item.get("content", ""), f"{where}.content")})
+        elif kind == "function_call":
+            call = {
+                "id": item.get("call_id") or item.get("id") or new_id("call"),
+                "type": "function",
+                "function": {"name": item.get("name", ""), "arguments": item.get("arguments") or "{}"},
+            }
+            last = messages[-1] if messages else None
+            if last is not None and last["role"] == "assistant":  # parallel calls: one assistant turn
+                last.setdefault("tool_calls", []).append(call)
+                last["content"] = last.get("content") or None
+            else:
+                messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
+        elif kind == "function_call_output":
+            output = item.get("output", "")
+            if not isinstance(output, str):
+                output = _content(output, f"{where}.output")
+                output = output if isinstance(output, str) else json.dumps(output)
+            messages.append({"role": "tool", "tool_call_id": item.get("call_id", ""), "content": output})
+        elif kind == "reasoning":
+            continue  # the model's own earlier thoughts: not resent
+        else:
+            raise NotSupportedError(f"{where}: items of type {kind!r} are not supported.", param=f"{where}.type")
+    return messages
+
+
+def chat_tools(tools: Any) -> list[dict[str, Any]] | None:
+    """Function tools in chat-completions shape; any other tool type is refused."""
+    if not tools:
+        return None
+    if not isinstance(tools, list):
+        raise InvalidRequestError("'tools' must be an array.", param="tools")
+    out = []
+    for i, tool in enumerate(tools):
+        if not isinstance(tool, dict) or tool.get("type") != "function":
+            kind = tool.get("type") if isinstance(tool, dict) else None
+            raise NotSupportedError(
+                f"tools[{i}]: only function tools are supported, not {kind!r}.", param=f"tools[{i}].type"
+            )
+        if not tool.get("name"):
+            raise InvalidRequestError(f"tools[{i}] has no 'name'.", param=f"tools[{i}].name")
+        function = {k: tool[k] for k in ("name", "description", "parameters", "strict") if tool.get(k) is not None}
+        out.append({"type": "function", "function": function})
+    return out
+
+
+def chat_tool_choice(choice: Any) -> Any:
+    if isinstance(choice, dict) and choice.get("type") == "function":
+        return {"type": "function", "function": {"name": choice.get("name", "")}}
+    if choice is None or choice in ("auto", "none", "required"):
+        return choice
+    raise NotSupportedError(f"tool_choice {choice!r} is not supported.", param="tool_choice")
+
+
+def response_format(text: Any) -> dict[str, Any] | None:
+    fmt = (text or {}).get("format") if isinstance(text, dict) else None
+    if not fmt or fmt.get("type") == "text":
+        return None
+    if fmt.get("type") == "json_object":
+        return {"type": "json_object"}
+    if fmt.get("type") == "json_schema":
+        schema = {k: fmt[k] for k in ("name", "schema", "strict", "description") if k in fmt}
+        return {"type": "json_schema", "json_schema": schema}
+    raise InvalidRequestError(f"text.format type {fmt.get('type')!r} is unknown.", param="text.format")
+
+
+def chat_request(body: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A Responses request (without ``previous_response_id``) as chat ``messages`` and core kwargs."""
+    messages = input_messages(body.get("input", ""))
+    if body.get("instructions"):
+        messages.insert(0, {"role": "system", "content": body["instructions"]})
+    kwargs: dict[str, Any] = {
+        "max_tokens": body.get("max_output_tokens"),
+        "temperature": body.get("temperature"),
+        "top_p": body.get("top_p"),
+        "user": body.get("user"),
+        "tools": chat_tools(body.get("tools")),
+        "tool_choice": chat_tool_choice(body.get("tool_choice")),
+        "parallel_tool_calls": body.get("parallel_tool_calls"),
+        "response_format": response_format(body.get("text")),
+        "reasoning_effort": (body.get("reasoning") or {}).get("effort"),
+    }
+    return messages, {k: v for k, v in kwargs.items() if v is not None}
+
+
+# --- response ---------------------------------------------------------------------------------
+
+
+def new_response(body: dict[str, Any], model: str) -> dict[str, Any]:
+    """The response object, in progress, echoing the request's settings."""
+    fmt = (body.get("text") or {}).get("format") or {"type": "text"}
+    return {
+        "id": new_id("resp"),
+        "object": "response",
+        "created_at": int(time.time()),
+        "status": "in_progress",
+        "completed_at": None,
+        "error": None,
+        "incomplete_details": None,
+        "instructions": body.get("instructions"),
+        "max_output_tokens": body.get("max_output_tokens"),
+        "model": model,
+        "output": [],
+        "parallel_tool_calls": body.get("parallel_tool_calls", True),
+        "previous_response_id": body.get("previous_response_id"),
+        "reasoning": {"effort": (body.get("reasoning") or {}).get("effort"), "summary": None},
+        "store": body.get("store", True),
+        "temperature": body.get("temperature", 1.0),
+        "text": {"format": fmt},
+        "tool_choice": body.get("tool_choice") or "auto",
+        "tools": [{"parameters": None, "strict": None, **t} for t in body.get("tools") or ()],
+        "top_p": body.get("top_p", 1.0),
+        "truncation": "disabled",
+        "usage": None,
+        "user": body.get("user"),
+        "metadata": body.get("metadata") or {},
+    }
+
+
+class _Item:
+    """An output item being streamed: its data, where it is, and its text so far (joined once, at the end)."""
+
+    __slots__ = ("data", "where", "pieces")
+
+    def __init__(self, data: dict[str, Any], index: int) -> None:
+        self.data = data
+        self.where = {"item_id": data["id"], "output_index": index}
+        self.pieces: list[str] = []
+
+
+#: An output item as ``response.output_item.added`` shows it: nothing in it yet.
+_EMPTY: dict[str, dict[str, Any]] = {
+    "message": {"content": []},
+    "reasoning": {"summary": []},
+    "function_call": {"arguments": ""},
+}
+
+
+class ResponseBuilder:
+    """Builds the response's output items from the core's chunks; each step returns its stream events.
+
+    The whole (non-streaming) answer takes the same steps and drops the events, so both shapes agree.
+    """
+
+    def __init__(self, response: dict[str, Any]) -> None:
+        self.response = response
+        self.output: list[dict[str, Any]] = response["output"]
+        self.seq = 0
+        self.reasoning: _Item | None = None
+        self.message: _Item | None = None
+        self.calls: list[_Item] = []
+        self.call_ids: dict[str, _Item] = {}
+        self.finish_reason: str | None = None
+        self.usage: Any = None
+
+    def _event(self, kind: str, **fields: Any) -> Event:
+        event = {"type": kind, "sequence_number": self.seq, **fields}
+        self.seq += 1
+        return event
+
+    def _add(self, data: dict[str, Any]) -> tuple[_Item, Event]:
+        item = _Item(data, len(self.output))
+        self.output.append(data)
+        added = {**data, **_EMPTY[data["type"]]}  # a snapshot: the item fills up before the event is written
+        return item, self._event("response.output_item.added", output_index=item.where["output_index"], item=added)
+
+    def start(self) -> list[Event]:
+        snapshot = {**self.response, "output": []}
+        return [
+            self._event("response.created", response=snapshot),
+            self._event("response.in_progress", response=snapshot),
+        ]
+
+    def add_reasoning(self, text: str) -> list[Event]:
+        events = []
+        if self.reasoning is None:
+            events += self._close_message()
+            data = {"id": new_id("rs"), "type": "reasoning", "summary": [], "status": "in_progress"}
+            self.reasoning, added = self._add(data)
+            part = {"type": "summary_text", "text": ""}
+            events += [
+                added,
+                self._event(
+                    "response.reasoning_summary_part.added", **self.reasoning.where, summary_index=0, part=part
+                ),
+            ]
+        self.reasoning.pieces.append(text)
+        events.append(
+            self._event("response.reasoning_summary_text.delta", **self.reasoning.where, summary_index=0, delta=text)
+        )
+        return events
+
+    def _close_reasoning(self) -> list[Event]:
+        item, self.reasoning = self.reasoning, None
+        if item is None:
+            return []
+        part = {"type": "summary_text", "text": "".join(item.pieces)}
+        item.data.update(status="completed", summary=[part])
+        return [
+            self._event("response.reasoning_summary_text.done", **item.where, summary_index=0, text=part["text"]),
+            self._event("response.reasoning_summary_part.done", **item.where, summary_index=0, part=part),
+            self._event("response.output_item.done", output_index=item.where["output_index"], item=item.data),
+        ]
+
+    def add_text(self, text: str) -> list[Event]:
+        events = self._close_reasoning()
+        if self.message is None:
+            data = {"id": new_id("msg"), "type": "message", "role": "assistant", "status": "in_progress", "content": []}
+            self.message, added = self._add(data)
+            part = {"type": "output_text", "text": "", "annotations": [], "logprobs": []}
+            events += [
+                added,
+                self._event("response.content_part.added", **self.message.where, content_index=0, part=part),
+            ]
+        self.message.pieces.append(text)
+        events.append(
+            self._event("response.output_text.delta", **self.message.where, content_index=0, delta=text, logprobs=[])
+        )
+        return events
+
+    def _close_message(self) -> list[Event]:
+        item, self.message = self.message, None
+        if item is None:
+            return []
+        part = {"type": "output_text", "text": "".join(item.pieces), "annotations": [], "logprobs": []}
+        item.data.update(status="completed", content=[part])
+        return [
+            self._event("response.output_text.done", **item.where, content_index=0, text=part["text"], logprobs=[]),
+            self._event("response.content_part.done", **item.where, content_index=0, part=part),
+            self._event("response.output_item.done", output_index=item.where["output_index"], item=item.data),
+        ]
+
+    def add_calls(self, calls: list[dict[str, Any]]) -> list[Event]:
+        """Tool calls whole or in OpenAI-style fragments (a new call has an id; a fragment adds arguments)."""
+        events = self._close_reasoning() + self._close_message()
+        for call in calls:
+            function = call.get("function") or {}
+            call_id = call.get("id")
+            item = self.call_ids.get(call_id) if call_id else None
+            if call_id and item is None:
+                data = {
+                    "id": new_id("fc"),
+                    "type": "function_call",
+                    "status": "in_progress",
+                    "call_id": call_id,
+                    "name": function.get("name", ""),
+                    "arguments": "",
+                }
+                item, added = self._add(data)
+                self.calls.append(item)
+                self.call_ids[call_id] = item
+                events.append(added)
+            item = item or (self.calls[-1] if self.calls else None)
+            if item is not None and function.get("arguments"):
+                item.pieces.append(function["arguments"])
+                events.append(
+                    self._event("response.function_call_arguments.delta", **item.where, delta=function["arguments"])
+                )
+        return events
+
+    def feed(self, chunk: ChatCompletionChunk) -> list[Event]:
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        if chunk.model:
+            self.response["model"] = chunk.model
+        if not chunk.choices:
+            return []
+        choice = chunk.choices[0]
+        delta = choice.delta
+        events = []
+        if delta.reasoning:
+            events += self.add_reasoning(delta.reasoning)
+        if delta.content:
+            events += self.add_text(delta.content)
+        if delta.tool_calls:
+            events += self.add_calls(delta.tool_calls)
+        if choice.finish_reason:
+            self.finish_reason = choice.finish_reason
+        return events
+
+    def finish(self) -> list[Event]:
+        """Close what is open and complete the response (``incomplete`` when cut by the token limit)."""
+        events = self._close_reasoning() + self._close_message()
+        for item in self.calls:
+            data = item.data
+            data.update(status="completed", arguments="".join(item.pieces))
+            events += [
+                self._event(
+                    "response.function_call_arguments.done",
+                    **item.where,
+                    name=data["name"],
+                    arguments=data["arguments"],
+                ),
+                self._event("response.output_item.done", output_index=item.where["output_index"], item=data),
+            ]
+        response = self.response
+        if self.usage is not None:
+            response["usage"] = {
+                "input_tokens": self.usage.prompt_tokens,
+                "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+                "output_tokens": self.usage.completion_tokens,
+                "output_tokens_details": {"reasoning_tokens": 0},
+                "total_tokens": self.usage.total_tokens,
+            }
+        if self.finish_reason == "length":
+            response["status"] = "incomplete"
+            response["incomplete_details"] = {"reason": "max_output_tokens"}
+            events.append(self._event("response.incomplete", response=response))
+        else:
+            response["status"] = "completed"
+            response["completed_at"] = int(time.time())
+            events.append(self._event("response.completed", response=response))
+        return events
+
+    def fail(self, code: str, message: str, param: str | None = None) -> list[Event]:
+        """A stream that broke after it began: an ``error`` event, then ``response.failed``."""
+        self.response["status"] = "failed"
+        self.response["error"] = {"code": "server_error", "message": message}
+        return [
+            # Flat as the spec's ResponseErrorEvent, nested as the SDKs read an ``event: error``.
+            self._event(
+                "error",
+                code=code,
+                message=message,
+                param=param,
+                error={"type": "server_error", "code": code, "message": message, "param": param},
+            ),
+            self._event("response.failed", response=self.response),
+        ]
+
+    def whole(self, completion: ChatCompletion) -> dict[str, Any]:
+        """The complete response of a non-streamed completion (same steps, events dropped)."""
+        message = completion.choices[0].message
+        if message.reasoning:
+            self.add_reasoning(message.reasoning)
+        if message.content:
+            self.add_text(message.content)
+        if message.tool_calls:
+            self.add_calls([c.model_dump() for c in message.tool_calls])
+        self.finish_reason = completion.choices[0].finish_reason
+        self.usage = completion.usage
+        if completion.model:
+            self.response["model"] = completion.model
+        self.finish()
+        return self.response
+
+
+def output_messages(output: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A response's output items as the chat messages that continue the conversation."""
+    text = "".join(p["text"] for item in output if item["type"] == "message" for p in item["content"])
+    calls = [
+        {"id": c["call_id"], "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+        for c in output
+        if c["type"] == "function_call"
+    ]
+    message: dict[str, Any] = {"role": "assistant", "content": text or None}
+    if calls:
+        message["tool_calls"] = calls
+    return [message]
+
+
+def output_text(response: dict[str, Any]) -> str:
+    return "".join(
+        p.get("text", "")
+        for item in response.get("output", ())
+        if item.get("type") == "message"
+        for p in item["content"]
+    )
+
+
+# --- library surface --------------------------------------------------------------------------
+
+
+class ResponseObject(dict):
+    """A response or stream event: the wire dict, its fields also readable as attributes."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            value = self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        if isinstance(value, dict):
+            return ResponseObject(value)
+        if isinstance(value, list):
+            return [ResponseObject(v) if isinstance(v, dict) else v for v in value]
+        return value
+
+    @property
+    def output_text(self) -> str:
+        return output_text(self)
+
+
+async def stream_events(
+    body: dict[str, Any], core_stream: Any, model: str, messages: list, **kwargs: Any
+) -> AsyncIterator[Event]:
+    """The Responses event stream of one request over ``core_stream`` (``stream_completion``)."""
+    builder = ResponseBuilder(new_response(body, model))
+    for event in builder.start():
+        yield event
+    chunks = core_stream(model, messages, **kwargs)
+    try:
+        async for chunk in chunks:
+            for event in builder.feed(chunk):
+                yield event
+    finally:
+        await chunks.aclose()
+    for event in builder.finish():
+        yield event
+
+
+class Responses:
+    """``client.responses``: ``create(model=..., input=..., stream=False, ...)`` over the same core."""
+
+    def __init__(self, client: Any, is_async: bool) -> None:
+        self.client = client
+        self.is_async = is_async
+
+    def create(
+        self,
+        *,
+        input: Any,
+        model: str = "",
+        instructions: str | None = None,
+        stream: bool = False,
+        provider: Any = None,
+        **body: Any,
+    ) -> Any:
+        from .bridge import iterate_sync, run_sync
+        from .core import create_completion, stream_completion
+
+        body.update(input=input, instructions=instructions)
+        messages, kwargs = chat_request(body)
+        request = self.client._request(messages, model, provider, body.pop("proxy", None), None, None, kwargs)
+        messages, model = request.pop("messages"), request.pop("model")
+        if stream:
+            events = _wrapped(stream_events(body, stream_completion, model, messages, **request))
+            return events if self.is_async else iterate_sync(events)
+
+        async def whole() -> ResponseObject:
+            completion = await create_completion(model, messages, **request)
+            return ResponseObject(ResponseBuilder(new_response(body, model)).whole(completion))
+
+        return whole() if self.is_async else run_sync(whole())
+
+
+async def _wrapped(events: AsyncIterator[Event]) -> AsyncIterator[ResponseObject]:
+    async for event in events:
+        yield ResponseObject(event)
+
+
+__all__ = ["ResponseBuilder", "Responses", "ResponseObject", "chat_request", "new_response", "output_messages"]

@@ -1,0 +1,257 @@
+"""The one attempt loop: try providers in turn, each attempt with its own deadlines, and continue a
+stream that broke part-way on a provider able to continue it.
+
+- Deadlines: ``timeout`` bounds the time to an attempt's first part (for a call that is not streamed,
+  the whole answer); ``stream_timeout`` (default: ``timeout``) bounds the silence between two parts.
+  A stream that keeps producing has no total. The clock runs only while we wait on the provider,
+  never while the caller holds a part.
+- Fallback: an error another provider may cure moves on to the next candidate, as long as nothing
+  the caller shows (text, reasoning, tool calls, media) has been yielded.
+- Continuation: after text was yielded, a failure continues on the next candidate whose class has
+  ``supports_continuation``: the same messages plus ``{"role": "assistant", "content": text_so_far}``
+  and ``continue_final_message=True``; it yields only what follows. The ``ProviderInfo`` sent then
+  names every provider that contributed, comma-separated in order ("A,B"). A tool call or media
+  part already sent, or ``n`` above 1, cannot be continued: the error is raised as it is.
+- What happens is reported to ``AttemptHooks`` (the router's health and metrics); the framework
+  itself records nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncGenerator
+from contextlib import aclosing
+from typing import Any
+
+from .. import debug
+from ..clock import get_clock
+from ..errors import ProviderTimeoutError, RetryProviderError, is_curable_elsewhere, is_retryable
+from ..typing import Messages
+from .base_provider import to_async_iterator
+from .response import MediaResponse, ProviderInfo, Reasoning, ToolCalls
+
+#: Seconds to an attempt's first part when the caller sets no ``timeout``.
+DEFAULT_TIMEOUT = 120.0
+_NEVER = float("inf")
+
+
+def provider_name(provider: Any) -> str:
+    return provider.get_name() if hasattr(provider, "get_name") else getattr(provider, "__name__", str(provider))
+
+
+class AttemptHooks:
+    """What the loop reports about each attempt. These do nothing; the router's record health."""
+
+    def order(self, providers: list[Any], api_key: str | None) -> list[Any]:
+        """The providers in the order to try (after a shuffle)."""
+        return providers
+
+    def allow(self, name: str, api_key: str | None) -> bool:
+        """False defers the provider behind the others (a half-open breaker whose probe is out)."""
+        return True
+
+    def succeeded(self, name: str, api_key: str | None, model: str, seconds: float, latency: float) -> None: ...
+
+    def failed(self, name: str, api_key: str | None, model: str, seconds: float, error: BaseException) -> None: ...
+
+    def abandoned(self, name: str, api_key: str | None) -> None:
+        """The attempt ended with no outcome of its own (the caller left, or the request was at fault)."""
+
+    def fell_back(self, name: str) -> None:
+        """``name`` failed before its first part and the next candidate is tried."""
+
+    def failed_over(self, name: str) -> None:
+        """``name`` broke after text reached the caller and the stream continues elsewhere."""
+
+
+NO_HOOKS = AttemptHooks()
+
+
+class _Timer:
+    """One alarm of the loop's coarse clock per attempt, armed only while the provider is awaited."""
+
+    __slots__ = ("clock", "alarm", "task", "fired")
+
+    def __init__(self) -> None:
+        self.clock = get_clock()
+        self.alarm: Any = None
+        self.task: asyncio.Task | None = None
+        self.fired = False
+
+    def arm(self, seconds: float) -> None:
+        self.task = asyncio.current_task()  # a sync caller's bridge may step each part in a new task
+        if self.alarm is None:
+            self.alarm = self.clock.call_later(seconds, self._fire)
+        else:
+            self.alarm.when = self.clock.loop.time() + seconds
+
+    def park(self) -> None:
+        if self.alarm is not None:
+            self.alarm.when = _NEVER
+
+    def stop(self) -> None:
+        if self.alarm is not None:
+            self.clock.cancel(self.alarm)
+            self.alarm = None
+
+    def _fire(self) -> None:
+        self.alarm = None
+        self.fired = True
+        if self.task is not None:
+            self.task.cancel()
+
+    def timed_out(self) -> bool:
+        """After a ``CancelledError``: True when this timer sent it (then the task is uncancelled)."""
+        if not self.fired:
+            return False
+        self.fired = False
+        if self.task is not None and hasattr(self.task, "uncancel"):
+            self.task.uncancel()
+        return True
+
+
+class _Broken(Exception):
+    """Internal: the attempt failed after parts the caller shows had been yielded."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+async def run_attempts(
+    attempts: list[tuple[Any, str]],
+    model: str,
+    messages: Messages,
+    kwargs: dict[str, Any],
+    hooks: AttemptHooks = NO_HOOKS,
+) -> AsyncGenerator[Any, None]:
+    """Parts of the first attempt that works; ``attempts`` are (provider, label for errors)."""
+    api_key = kwargs.get("api_key")
+    timeout = float(kwargs.get("timeout") or DEFAULT_TIMEOUT)
+    gap = float(kwargs.get("stream_timeout") or timeout)
+    can_continue = (kwargs.get("n") or 1) == 1
+    exceptions: dict[str, BaseException] = {}
+    text: list[str] = []  # what reached the caller, for a continuation
+    contributors: list[str] = []
+    broken: BaseException | None = None  # the failure a continuation is answering
+    pending = list(attempts)
+    deferred: set[int] = set()
+    index = 0
+    while index < len(pending):
+        provider, label = pending[index]
+        index += 1
+        name = provider_name(provider)
+        if broken is not None and not getattr(provider, "supports_continuation", False):
+            continue
+        if id(provider) not in deferred and index < len(pending) and not hooks.allow(name, api_key):
+            deferred.add(id(provider))
+            pending.append((provider, label))
+            continue
+        if broken is not None:
+            if name in contributors:
+                continue
+            call_messages: Messages = [*messages, {"role": "assistant", "content": "".join(text)}]
+            call_kwargs = {**kwargs, "continue_final_message": True}
+        else:
+            call_messages, call_kwargs = messages, kwargs
+        started = time.perf_counter()
+        latency = -1.0
+        shown = False
+        try:
+            timer = _Timer()
+            try:
+                async with aclosing(
+                    to_async_iterator(provider.create_async_generator(model, call_messages, **call_kwargs))
+                ) as parts:
+                    while True:
+                        timer.arm(timeout if latency < 0 else gap)
+                        try:
+                            part = await parts.__anext__()
+                        except StopAsyncIteration:
+                            break
+                        except asyncio.CancelledError:
+                            if timer.timed_out():
+                                what = "sent nothing" if latency < 0 else "sent nothing more"
+                                seconds = timeout if latency < 0 else gap
+                                raise ProviderTimeoutError(f"{name} {what} within {seconds:g} seconds.") from None
+                            raise
+                        finally:
+                            timer.park()
+                        if part is None:
+                            continue
+                        if latency < 0:
+                            latency = time.perf_counter() - started
+                            if broken is not None:
+                                hooks.failed_over(contributors[-1])
+                            if not contributors or contributors[-1] != name:
+                                contributors.append(name)
+                            yield _info(provider, model, contributors)
+                        if isinstance(part, str):
+                            text.append(part)
+                            shown = True
+                        elif isinstance(part, (ToolCalls, MediaResponse)):
+                            shown, can_continue = True, False
+                        elif isinstance(part, Reasoning):
+                            shown = True
+                        yield part
+            except Exception as error:
+                timer.timed_out()  # a provider that turned our cancellation into its own error
+                if shown:
+                    raise _Broken(error) from error
+                raise
+            finally:
+                timer.stop()
+        except GeneratorExit:  # the caller stopped reading: the provider served what was asked
+            if latency >= 0:
+                hooks.succeeded(name, api_key, model, time.perf_counter() - started, latency)
+            else:
+                hooks.abandoned(name, api_key)
+            raise
+        except asyncio.CancelledError:
+            hooks.abandoned(name, api_key)
+            raise
+        except Exception as caught:
+            mid_stream = isinstance(caught, _Broken)
+            failure: BaseException = caught.error if isinstance(caught, _Broken) else caught
+            if not is_curable_elsewhere(failure):  # the request is at fault: no provider's failure
+                hooks.abandoned(name, api_key)
+                raise failure from None
+            hooks.failed(name, api_key, model, time.perf_counter() - started, failure)
+            debug.log(f"{name} failed{' mid-stream' if mid_stream else ''}: {type(failure).__name__}: {failure}")
+            exceptions[label] = failure
+            if (mid_stream and text) or broken is not None:  # text reached the caller: continue it
+                if not can_continue:
+                    raise (broken or failure) from None
+                broken = broken or failure
+            else:
+                if not is_retryable(failure):  # no use asking this provider again
+                    pending[index:] = [a for a in pending[index:] if a[0] is not provider]
+                if index < len(pending):
+                    hooks.fell_back(name)
+            continue
+        hooks.succeeded(name, api_key, model, time.perf_counter() - started, max(latency, 0.0))
+        return
+    if broken is not None:  # no provider could continue the broken stream
+        if len(exceptions) == 1:
+            raise broken
+        raise RetryProviderError(
+            f"The stream broke after {len(''.join(text))} characters and could not be continued. "
+            + "; ".join(f"{n}: {type(e).__name__}: {e}" for n, e in exceptions.items()),
+            exceptions=exceptions,
+        )
+    if len(exceptions) == 1 and len({id(p) for p, _ in attempts}) == 1:  # one provider: its own error
+        raise next(iter(exceptions.values()))
+    raise RetryProviderError(exceptions=exceptions)
+
+
+def _info(provider: Any, model: str, contributors: list[str]) -> ProviderInfo:
+    """Which provider answers (every one that contributed, comma-separated), sent before its first part."""
+    return ProviderInfo(
+        name=",".join(contributors),
+        model=model or getattr(provider, "default_model", None) or "",
+        label=getattr(provider, "label", None),
+        url=getattr(provider, "url", None),
+    )
+
+
+__all__ = ["AttemptHooks", "NO_HOOKS", "run_attempts", "provider_name", "DEFAULT_TIMEOUT"]
