@@ -2,7 +2,7 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-SYSTEM := chromium espeak-ng ffmpeg redis-server wrk
+SYSTEM := alsa-utils chromium espeak-ng ffmpeg redis-server wrk
 
 .PHONY: install system-deps run test lint bench
 
