@@ -70,15 +70,17 @@ class Server:
         )
         return self
 
-    def wait_ready(self, method: str = "GET", path: str | None = None, body: bytes | None = None) -> float:
-        """Poll until the server answers 200; return seconds since launch."""
+    def wait_ready(
+        self, method: str = "GET", path: str | None = None, body: bytes | None = None, timeout: float = 10
+    ) -> float:
+        """Poll until the server answers 200 (each request within ``timeout``); return seconds since launch."""
         deadline = self.started + self.ready_timeout
         last = "no answer"
         while time.perf_counter() < deadline:
             if self.proc is not None and self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited ({self.proc.returncode}): {self.tail()}")
             try:
-                status, payload = request(self.port, method, path or self.ready_path, body)
+                status, payload = request(self.port, method, path or self.ready_path, body, timeout)
                 if status == 200:
                     return time.perf_counter() - self.started
                 last = f"HTTP {status}: {payload[:300]!r}"
@@ -201,3 +203,9 @@ def sockets(pid: int, server_port: int = 0, upstream_port: int = 0) -> dict[str,
         if upstream_port and remote == upstream_port:
             counts["upstream"] += 1
     return counts
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -21,7 +21,13 @@ class Section:
 
     @property
     def failures(self) -> int:
+        """Rows that missed a budget or could not be measured."""
         return sum(1 for row in self.rows if any(cell.startswith("FAIL") for cell in row))
+
+    @property
+    def errors(self) -> int:
+        """Rows that could not be measured at all (``FAIL: why``)."""
+        return sum(1 for row in self.rows if any(cell.startswith("FAIL:") for cell in row))
 
     def markdown(self) -> str:
         lines = [
@@ -97,7 +103,7 @@ def readme_section(info: dict[str, str], sections: list[Section]) -> str:
         README_HEADING,
         "",
         "`make bench` runs `bench/run.py` (under 10 minutes; `--quick` checks the harness in about a minute,",
-        "`--only gateway,client,startup,engine,stability` picks sections) and writes `bench/RESULTS.md`.",
+        "`--only gateway,ratelimit,client,startup,engine,stability` picks sections) and writes `bench/RESULTS.md`.",
         "g4f is measured beside a fake OpenAI upstream (`bench/fake_upstream.py`), a minimal raw-ASGI",
         "reference proxy (`bench/ref_proxy.py`), the official `openai` SDK and llama-cpp-python driven",
         "directly; `bench/profile_server.py` shows where the server's time goes (py-spy under wrk).",

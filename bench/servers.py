@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import fake_upstream
 import orjson
-from procs import BENCH, G4F, HOST, PY, Server, free_port, request
+from procs import BENCH, G4F, HOST, LOGS, PY, Server, free_port, request
 
+EMPTY_DIR = LOGS / "empty-cookies"  # no stored keys
+EMPTY_DIR.mkdir(exist_ok=True)
 STREAM_TEXT = "".join(f"tok{i} " for i in range(fake_upstream.CHUNKS))
 
 
@@ -20,15 +24,34 @@ def ref_proxy(upstream_port: int) -> Server:
     return Server("ref_proxy", cmd, port)
 
 
-def g4f_api(upstream_port: int | None = None, *args: str, launcher: list[str] | None = None) -> Server:
-    """``g4f api`` with one worker; with an upstream port, ``--provider Custom`` pointed at it."""
+#: Environment variables naming provider keys: blanked for g4f servers, so a developer's own keys
+#: (or a cookies directory) never decide which provider a benchmark measures.
+KEY_ENVS = tuple(name for name in os.environ if name.endswith("_API_KEY") or name.endswith("_API_BASE"))
+
+#: How ``g4f api`` finds the fake upstream. "provider": ``--provider Custom`` (the explicit-provider
+#: shortcut); "model": no provider named, the model ``gpt-4o-mini`` routed through the registry to
+#: OpenaiAPI, whose key and API base the environment sets (the common case of a configured server).
+ROUTES = ("provider", "model")
+
+
+def g4f_api(
+    upstream_port: int | None = None, *args: str, launcher: list[str] | None = None, route: str = "provider"
+) -> Server:
+    """``g4f api`` with one worker; with an upstream port, pointed at it as ``route`` says."""
     port = free_port()
-    env = {"G4F_DEBUG": "0"}
+    env = {name: "" for name in KEY_ENVS}
+    env.update(G4F_DEBUG="0", G4F_COOKIES_DIR=str(EMPTY_DIR))
     cmd = [*(launcher or [G4F]), "api", "--host", HOST, "--port", str(port), "--workers", "1", *args]
     if upstream_port is not None:
-        cmd += ["--provider", "Custom"]
-        env.update(CUSTOM_API_BASE=f"http://{HOST}:{upstream_port}/v1", CUSTOM_API_KEY="x")
-    return Server("g4f", cmd, port, env=env, ready_timeout=60)
+        base = f"http://{HOST}:{upstream_port}/v1"
+        if route == "provider":
+            cmd += ["--provider", "Custom"]
+            env.update(CUSTOM_API_BASE=base, CUSTOM_API_KEY="x")
+        elif route == "model":
+            env.update(OPENAIAPI_API_BASE=base, OPENAI_API_KEY="x")
+        else:
+            raise ValueError(f"unknown route {route!r}; one of {', '.join(ROUTES)}")
+    return Server("g4f" if route == "provider" else f"g4f-{route}", cmd, port, env=env, ready_timeout=60)
 
 
 def chat_body(stream: bool, model: str = "gpt-4o-mini") -> bytes:

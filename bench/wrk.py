@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from procs import BENCH, HOST
+from procs import BENCH, HOST, cpu_seconds
 
 
 @dataclass
@@ -18,6 +18,11 @@ class WrkResult:
     p99_ms: float
     requests: int
     errors: int  # socket errors and non-2xx answers
+    cpu_us: float | None = None  # the server's CPU time (user + system) per request, when measured
+
+    def with_cpu(self, seconds: float) -> WrkResult:
+        self.cpu_us = seconds / self.requests * 1e6 if self.requests else None
+        return self
 
     @property
     def ok(self) -> bool:
@@ -67,8 +72,12 @@ def run(
     stream: bool,
     model: str = "gpt-4o-mini",
     path: str = "/v1/chat/completions",
+    pid: int | None = None,
 ) -> WrkResult:
-    """One wrk run; one thread is plenty for 32 connections and leaves the other core to the servers."""
+    """One wrk run; one thread is plenty for 32 connections and leaves the other core to the servers.
+
+    With ``pid``, the result also says that process's CPU time per request: unlike requests/s, it
+    hardly moves when other work shares the machine."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed: make system-deps")
     cmd = [
@@ -86,7 +95,9 @@ def run(
         "stream" if stream else "plain",
         model,
     ]
+    cpu = cpu_seconds(pid) if pid else 0.0
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed: {done.stderr.strip() or done.stdout[-300:]}")
-    return parse(done.stdout)
+    result = parse(done.stdout)
+    return result.with_cpu(cpu_seconds(pid) - cpu) if pid else result

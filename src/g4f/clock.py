@@ -55,14 +55,22 @@ class Clock:
 
 
 _clocks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Clock] = weakref.WeakKeyDictionary()
+#: The clock asked for last: a server has one loop, and a request asks several times (guard, deadlines).
+#: Its loop is held only by the clock itself, so a closed loop is still collected once another asks.
+_last: Clock | None = None
 
 
 def get_clock() -> Clock:
     """The running loop's clock."""
+    global _last
     loop = asyncio.get_running_loop()
+    clock = _last
+    if clock is not None and clock.loop is loop:
+        return clock
     clock = _clocks.get(loop)
     if clock is None:
         clock = _clocks[loop] = Clock(loop)
+    _last = clock
     return clock
 
 

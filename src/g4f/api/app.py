@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.staticfiles import StaticFiles
 
-from .. import debug
+from .. import debug, metrics
 from ..config import get as get_setting
 from ..errors import G4FError
 from ..gui import STATIC_DIR
@@ -22,7 +22,22 @@ from ..providers.own_address import forget as forget_own_addresses
 from ..providers.own_address import note_server
 from ..state import Conversations, RateLimiter, open_store
 from ..version import __version__
+<<<<<<< HEAD
 from . import audio, catalog, chat, image_variations, images, media, messages, openai_responses, uploads
+=======
+from . import (
+    audio,
+    catalog,
+    chat,
+    completions_legacy,
+    embeddings,
+    images,
+    media,
+    messages,
+    openai_responses,
+    uploads,
+)
+>>>>>>> main
 from .auth import AuthMiddleware, Keyring
 from .browser import BrowserGuard
 from .config import AppConfig
@@ -134,6 +149,7 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
         guard = {"cors_origins": settings.cors_origins, "allowed_hosts": settings.allowed_hosts}
         app.outer.append((BrowserGuard, guard))
     app.outer.append((chat.ChatLane, {}))  # innermost of ours: after CORS and auth, before FastAPI
+    metrics.install(app)  # GET /metrics, and the outermost middleware counting every request
     return app
 
 
@@ -195,6 +211,8 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
         openapi_extra=request_body_doc(SPEECH_SPEC, ("input",)),
     )
     route("/v1/audio/transcriptions", audio.create_transcription, methods=["POST"], tags=["audio"])
+    route("/v1/embeddings", embeddings.embeddings, methods=["POST"], tags=["embeddings"])
+    route("/v1/completions", completions_legacy.completions, methods=["POST"], tags=["completions"])
     route("/v1/upload_cookies", uploads.upload_cookies, methods=["POST"], tags=["cookies"])
     for prefix in ("/media", "/images"):
         route(prefix + "/{filename:path}", media.get_media, methods=["GET"], tags=["media"])

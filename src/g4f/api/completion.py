@@ -9,8 +9,12 @@ before anything was sent is a proper HTTP error; during a stream it is an in-ban
 from __future__ import annotations
 
 import asyncio
+<<<<<<< HEAD
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+=======
+import contextlib
+>>>>>>> main
 from typing import Any
 
 import orjson
@@ -20,7 +24,7 @@ from starlette.types import Receive, Scope, Send
 from ..client.core import create_completion, stream_completion
 from ..client.stubs import ChatCompletion, ChatCompletionChunk, Usage
 from ..errors import G4FError, ProviderTimeoutError
-from .errors import error_payload, error_response
+from .errors import error_body, error_payload, error_response
 from .guard import Guard
 
 JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -30,6 +34,13 @@ SSE_HEADERS = [
     (b"x-accel-buffering", b"no"),
 ]
 DONE = b"data: [DONE]\n\n"
+SHUTDOWN_EVENT = (
+    b"data: "
+    + orjson.dumps(
+        error_body(503, "The server shut down before the stream finished.", "server_error", "server_shutting_down")
+    )
+    + b"\n\n"
+)
 
 
 class ChatJob:
@@ -88,6 +99,7 @@ class CompletionResponse(Response):
     def __init__(self, job: ChatJob) -> None:  # no super(): nothing is rendered up front
         self.job = job
         self.background = None
+        self.cut = False  # a stream ended in-band by the server's shutdown
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         with Guard(receive) as guard:
@@ -98,7 +110,9 @@ class CompletionResponse(Response):
                     await self._whole(scope, receive, send)
             except asyncio.CancelledError:
                 if not guard.absorb():
-                    raise
+                    if not self.cut:
+                        raise
+                    guard.task.uncancel()  # type: ignore[union-attr]  # the stream ended in-band
 
     async def _whole(self, scope: Scope, receive: Receive, send: Send) -> None:
         job = self.job
@@ -147,6 +161,11 @@ class CompletionResponse(Response):
                         return
                 if text is not None:
                     await job.on_done("".join(text), None)
+            except asyncio.CancelledError:  # the server's shutdown grace ended (or the client left)
+                with contextlib.suppress(Exception):
+                    await send({"type": "http.response.body", "body": SHUTDOWN_EVENT})
+                self.cut = True
+                raise
             except Exception as error:
                 _, body, _ = error_payload(error, job.secrets)
                 try:  # in-band: the status line has been sent already

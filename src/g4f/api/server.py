@@ -10,6 +10,9 @@ import orjson
 
 from .config import CONFIG_ENV, AppConfig, require_shared_state
 
+#: Seconds the requests in flight get to finish once the server is told to stop.
+GRACEFUL_TIMEOUT = 30.0
+
 
 def settle_heap() -> None:
     """Garbage-collector settings for a server process, once its app is built.
@@ -41,9 +44,15 @@ def run_api(
     ssl_keyfile: str | None = None,
     ssl_certfile: str | None = None,
     access_log: bool | None = None,
+    graceful_timeout: float = GRACEFUL_TIMEOUT,
     **settings: Any,
 ) -> None:
-    """Serve the API until interrupted. Extra keyword arguments are ``AppConfig`` settings."""
+    """Serve the API until interrupted. Extra keyword arguments are ``AppConfig`` settings.
+
+    On SIGTERM or Ctrl-C the server stops accepting connections and gives the requests and streams
+    in flight up to ``graceful_timeout`` seconds to finish; a stream still running then ends with an
+    in-band error event before its connection closes.
+    """
     import uvicorn
 
     config = AppConfig(**settings)
@@ -62,7 +71,7 @@ def run_api(
         access_log=config.debug if access_log is None else access_log,
         ssl_keyfile=ssl_keyfile,
         ssl_certfile=ssl_certfile,
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=graceful_timeout,
     )
     from .connections import uvicorn_options
 

@@ -1,7 +1,9 @@
 """Response objects with OpenAI's fields (plus ``provider``).
 
 Plain slotted classes: built on every chunk of the hot path, so no validation cost; ``model_dump()``
-and ``to_json()`` give the OpenAI wire shape.
+and ``to_json()`` give the OpenAI wire shape. The classes of chat answers and streamed chunks spell
+their ``model_dump`` out field by field (the same output as the generic one): the server calls it for
+every chunk it streams.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ def _clean(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items()}
     return value
+
+
+def _dump(value: Any) -> Any:
+    """A nested field of a spelled-out ``model_dump``: a stub's own dump, else as the generic one does."""
+    return value.model_dump() if isinstance(value, _Stub) else _clean(value)
 
 
 class _Stub:
@@ -96,6 +103,17 @@ class Usage(_Stub):
         self.prompt_tokens_details = prompt_tokens_details
         self.completion_tokens_details = completion_tokens_details
 
+    def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
+        if exclude_none:
+            return _Stub.model_dump(self, True)
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+    dict = to_dict = model_dump
+
 
 class ToolCallFunction(_Stub):
     __slots__ = ("name", "arguments")
@@ -137,9 +155,31 @@ class ChatCompletionMessage(_Stub):
         audio: dict | None = None,
     ) -> None:
         self.role, self.content, self.tool_calls, self.reasoning = role, content, tool_calls, reasoning
+<<<<<<< HEAD
         # DeepSeek's name for it, which clients (and gpt4free code) read: sent under both names.
         self.reasoning_content = reasoning
         self.refusal, self.annotations, self.audio = refusal, annotations, audio
+=======
+        self.refusal = None
+
+    def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
+        if exclude_none or self.refusal is not None:
+            return _Stub.model_dump(self, exclude_none)
+        out: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls is not None:
+            out["tool_calls"] = _clean(self.tool_calls)
+        if self.reasoning is not None:
+            out["reasoning"] = self.reasoning
+        out["refusal"] = None
+        return out
+
+    dict = to_dict = model_dump
+
+    # gpt4free name for reasoning
+    @property
+    def reasoning_content(self) -> str | None:
+        return self.reasoning
+>>>>>>> main
 
 
 class ChatCompletionChoice(_Stub):
@@ -148,6 +188,18 @@ class ChatCompletionChoice(_Stub):
     def __init__(self, message: ChatCompletionMessage, finish_reason: str | None, index: int = 0) -> None:
         self.index, self.message, self.finish_reason = index, message, finish_reason
         self.logprobs: dict[str, Any] | None = None
+
+    def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
+        if exclude_none:
+            return _Stub.model_dump(self, True)
+        return {
+            "index": self.index,
+            "message": _dump(self.message),
+            "logprobs": _clean(self.logprobs),
+            "finish_reason": self.finish_reason,
+        }
+
+    dict = to_dict = model_dump
 
 
 class ChatCompletion(_Stub):
@@ -193,6 +245,24 @@ class ChatCompletion(_Stub):
         self.system_fingerprint: str | None = None
         self.service_tier: str | None = None
 
+    def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
+        if exclude_none:
+            return _Stub.model_dump(self, True)
+        out = {
+            "id": self.id,
+            "object": self.object,
+            "created": self.created,
+            "model": self.model,
+            "provider": self.provider,
+            "choices": [_dump(choice) for choice in self.choices],
+            "usage": _dump(self.usage),
+        }
+        if self.conversation is not None:
+            out["conversation"] = _clean(self.conversation)
+        return out
+
+    dict = to_dict = model_dump
+
 
 class ChatCompletionDelta(_Stub):
     __slots__ = ("role", "content", "reasoning", "reasoning_content", "tool_calls", "refusal", "audio")
@@ -209,8 +279,28 @@ class ChatCompletionDelta(_Stub):
         audio: dict | None = None,
     ) -> None:
         self.role, self.content, self.reasoning, self.tool_calls = role, content, reasoning, tool_calls
+<<<<<<< HEAD
         self.reasoning_content = reasoning  # as on the message
         self.refusal, self.audio = refusal, audio
+=======
+
+    def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
+        if exclude_none:
+            return _Stub.model_dump(self, True)
+        out: dict[str, Any] = {} if self.role is None else {"role": self.role}
+        out["content"] = self.content
+        if self.reasoning is not None:
+            out["reasoning"] = self.reasoning
+        if self.tool_calls is not None:
+            out["tool_calls"] = _clean(self.tool_calls)
+        return out
+
+    dict = to_dict = model_dump
+
+    @property
+    def reasoning_content(self) -> str | None:
+        return self.reasoning
+>>>>>>> main
 
 
 class ChatCompletionDeltaChoice(_Stub):
@@ -219,6 +309,18 @@ class ChatCompletionDeltaChoice(_Stub):
     def __init__(self, delta: ChatCompletionDelta, finish_reason: str | None, index: int = 0) -> None:
         self.index, self.delta, self.finish_reason = index, delta, finish_reason
         self.logprobs: dict[str, Any] | None = None
+
+    def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
+        if exclude_none:
+            return _Stub.model_dump(self, True)
+        return {
+            "index": self.index,
+            "delta": _dump(self.delta),
+            "logprobs": _clean(self.logprobs),
+            "finish_reason": self.finish_reason,
+        }
+
+    dict = to_dict = model_dump
 
 
 class ChatCompletionChunk(_Stub):
@@ -251,6 +353,23 @@ class ChatCompletionChunk(_Stub):
         self.choices = [] if delta is None else [ChatCompletionDeltaChoice(delta, finish_reason)]
         self.system_fingerprint: str | None = None
         self.service_tier: str | None = None
+
+    def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
+        if exclude_none:
+            return _Stub.model_dump(self, True)
+        out = {
+            "id": self.id,
+            "object": self.object,
+            "created": self.created,
+            "model": self.model,
+            "provider": self.provider,
+            "choices": [_dump(choice) for choice in self.choices],
+        }
+        if self.usage is not None:
+            out["usage"] = _dump(self.usage)
+        return out
+
+    dict = to_dict = model_dump
 
 
 class Model(_Stub):

@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from ..clock import deadline, get_clock
+from ..clock import Alarm, Clock, deadline, get_clock
 from ..errors import (
     G4FError,
     InvalidRequestError,
@@ -200,6 +200,9 @@ class Call:
         "head",
         "task",
         "fired",
+        "alarm",
+        "alarm_clock",
+        "waiting",
     )
 
     def __init__(
@@ -226,6 +229,9 @@ class Call:
         self.head = b""
         self.task: Any = None
         self.fired = False
+        self.alarm: Alarm | None = None
+        self.alarm_clock: Clock | None = None
+        self.waiting = False
         remember(secret)
 
     async def __aenter__(self) -> Call:
@@ -245,6 +251,9 @@ class Call:
         return self
 
     async def __aexit__(self, exc_type: Any, error: BaseException | None, tb: Any) -> None:
+        if self.alarm is not None:
+            self.alarm_clock.cancel(self.alarm)  # type: ignore[union-attr]  # set together with the alarm
+            self.alarm = None
         response, self.response = self.response, None
         if error is None:
             if response is not None:
@@ -293,14 +302,25 @@ class Call:
         return self.response.content_type
 
     def _fire(self) -> None:
-        self.fired = True
-        self.task.cancel()
+        self.alarm = None  # the clock dropped it; the next read arms a new one
+        if self.waiting:
+            self.fired = True
+            self.task.cancel()
 
     async def _next(self) -> bytes:
-        """The next bytes of the body, after no more than ``stream_timeout`` of silence."""
+        """The next bytes of the body, after no more than ``stream_timeout`` of silence.
+
+        One alarm per call, pushed back at each read rather than made anew (a stream reads once per
+        event); it cancels only while a read waits, never while the caller holds what was read."""
         self.task = asyncio.current_task()
-        clock = get_clock()
-        alarm = clock.call_later(self.stream_timeout, self._fire)
+        clock = self.alarm_clock
+        if clock is None:
+            clock = self.alarm_clock = get_clock()
+        if self.alarm is not None:
+            self.alarm.when = clock.loop.time() + self.stream_timeout
+        else:
+            self.alarm = clock.call_later(self.stream_timeout, self._fire)
+        self.waiting = True
         try:
             return await self.response.content.readany()
         except asyncio.CancelledError:
@@ -310,7 +330,7 @@ class Call:
             self.task.uncancel()
             raise ProviderTimeoutError(f"{self.name} sent nothing for {self.stream_timeout:g} s") from None
         finally:
-            clock.cancel(alarm)
+            self.waiting = False
 
     def _first(self) -> bytes:
         """What entering read: a stream's first bytes, or a whole body (then nothing is left to read)."""
