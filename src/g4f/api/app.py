@@ -22,22 +22,19 @@ from ..providers.own_address import forget as forget_own_addresses
 from ..providers.own_address import note_server
 from ..state import Conversations, RateLimiter, open_store
 from ..version import __version__
-<<<<<<< HEAD
-from . import audio, catalog, chat, image_variations, images, media, messages, openai_responses, uploads
-=======
 from . import (
     audio,
     catalog,
     chat,
     completions_legacy,
     embeddings,
+    image_variations,
     images,
     media,
     messages,
     openai_responses,
     uploads,
 )
->>>>>>> main
 from .auth import AuthMiddleware, Keyring
 from .browser import BrowserGuard
 from .config import AppConfig

@@ -98,7 +98,7 @@ async def models_data(ignored: list[str] | tuple[str, ...] = ()) -> list[dict[st
         if name not in listed:
             route = current_routes().get(name) or []
             data.append(Model(name, "config.yaml", provider=route[0].provider if route else None).model_dump())
-<<<<<<< HEAD
+    data += offline_models(problems, ignored)  # offline transcription and embeddings, with their worth
     return data
 
 
@@ -122,10 +122,6 @@ async def list_models(request: Request) -> JSONResponse:
     if settings.provider:
         return await list_provider_models(request, settings.provider)
     return JSONResponse({"object": "list", "data": await models_data(settings.ignored_providers)})
-=======
-    data += offline_models(problems, ignored)  # offline transcription and embeddings, with their worth
-    return JSONResponse({"object": "list", "data": data})
->>>>>>> main
 
 
 async def get_model(request: Request, model_name: str) -> JSONResponse:

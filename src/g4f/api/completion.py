@@ -9,12 +9,9 @@ before anything was sent is a proper HTTP error; during a stream it is an in-ban
 from __future__ import annotations
 
 import asyncio
-<<<<<<< HEAD
+import contextlib
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
-=======
-import contextlib
->>>>>>> main
 from typing import Any
 
 import orjson

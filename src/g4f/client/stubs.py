@@ -155,31 +155,24 @@ class ChatCompletionMessage(_Stub):
         audio: dict | None = None,
     ) -> None:
         self.role, self.content, self.tool_calls, self.reasoning = role, content, tool_calls, reasoning
-<<<<<<< HEAD
         # DeepSeek's name for it, which clients (and gpt4free code) read: sent under both names.
         self.reasoning_content = reasoning
         self.refusal, self.annotations, self.audio = refusal, annotations, audio
-=======
-        self.refusal = None
 
     def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
-        if exclude_none or self.refusal is not None:
+        if exclude_none or self.refusal is not None or self.annotations is not None or self.audio is not None:
             return _Stub.model_dump(self, exclude_none)
         out: dict[str, Any] = {"role": self.role, "content": self.content}
         if self.tool_calls is not None:
             out["tool_calls"] = _clean(self.tool_calls)
         if self.reasoning is not None:
             out["reasoning"] = self.reasoning
+        if self.reasoning_content is not None:
+            out["reasoning_content"] = self.reasoning_content
         out["refusal"] = None
         return out
 
     dict = to_dict = model_dump
-
-    # gpt4free name for reasoning
-    @property
-    def reasoning_content(self) -> str | None:
-        return self.reasoning
->>>>>>> main
 
 
 class ChatCompletionChoice(_Stub):
@@ -279,28 +272,23 @@ class ChatCompletionDelta(_Stub):
         audio: dict | None = None,
     ) -> None:
         self.role, self.content, self.reasoning, self.tool_calls = role, content, reasoning, tool_calls
-<<<<<<< HEAD
         self.reasoning_content = reasoning  # as on the message
         self.refusal, self.audio = refusal, audio
-=======
 
     def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
-        if exclude_none:
-            return _Stub.model_dump(self, True)
+        if exclude_none or self.refusal is not None or self.audio is not None:
+            return _Stub.model_dump(self, exclude_none)
         out: dict[str, Any] = {} if self.role is None else {"role": self.role}
         out["content"] = self.content
         if self.reasoning is not None:
             out["reasoning"] = self.reasoning
+        if self.reasoning_content is not None:
+            out["reasoning_content"] = self.reasoning_content
         if self.tool_calls is not None:
             out["tool_calls"] = _clean(self.tool_calls)
         return out
 
     dict = to_dict = model_dump
-
-    @property
-    def reasoning_content(self) -> str | None:
-        return self.reasoning
->>>>>>> main
 
 
 class ChatCompletionDeltaChoice(_Stub):

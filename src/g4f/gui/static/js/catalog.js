@@ -92,7 +92,7 @@ export function fillProviderSelect(select, current) {
 function modelsFor(provider) {
   const p = catalog.provider(provider);
   // Audio models (whisper-1, tts-1) speak or listen: they are not offered for chat.
-  if (!p) return catalog.models.filter((m) => !m.audio).map((m) => ({ id: m.id, image: Boolean(m.image), vision: Boolean(m.vision), needs: modelNeeds(m) }));
+  if (!p) return catalog.models.filter((m) => !m.audio && !["transcription", "embedding"].includes(m.kind)).map((m) => ({ id: m.id, image: Boolean(m.image), vision: Boolean(m.vision), needs: modelNeeds(m) }));
   const image = new Set(ids(p.image_models));
   const vision = new Set(ids(p.vision_models));
   const audio = new Set(ids(p.audio_models));
