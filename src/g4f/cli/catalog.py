@@ -32,11 +32,11 @@ def _needs(item: dict[str, Any]) -> str:
 
 
 def _model_line(item: dict[str, Any]) -> str:
-    kind = (
+    kind = item.get("kind") or (
         "image" if item.get("image") else "audio" if item.get("audio") else "vision" if item.get("vision") else "chat"
     )
     needs = _needs(item)
-    return f"{item['id']:<40} {kind:<6} {item.get('provider') or '':<16} {needs}".rstrip()
+    return f"{item['id']:<40} {kind:<13} {item.get('provider') or '':<18} {needs}".rstrip()
 
 
 def _provider_line(item: dict[str, Any]) -> str:
