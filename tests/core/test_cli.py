@@ -76,7 +76,7 @@ def test_models_and_providers_list_what_the_server_lists():
     assert models.returncode == 0, models.stderr
     listed = json.loads(models.stdout)["data"]
     assert [m["id"] for m in listed] == [m["id"] for m in asyncio.run(catalog.models_data())]
-    assert {m["id"]: m["audio"] for m in listed}["whisper-1"] is True
+    assert {m["id"]: m.get("audio") for m in listed}["whisper-1"] is True
     text = g4f_cli("models")
     assert text.returncode == 0 and text.stdout.splitlines()[0].split()[:2] == [listed[0]["id"], "chat"]
     providers = g4f_cli("providers")

@@ -106,11 +106,16 @@ class Usage(_Stub):
     def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
         if exclude_none:
             return _Stub.model_dump(self, True)
-        return {
+        out: dict[str, Any] = {
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "total_tokens": self.total_tokens,
         }
+        if self.prompt_tokens_details is not None:
+            out["prompt_tokens_details"] = _clean(self.prompt_tokens_details)
+        if self.completion_tokens_details is not None:
+            out["completion_tokens_details"] = _clean(self.completion_tokens_details)
+        return out
 
     dict = to_dict = model_dump
 
@@ -252,6 +257,10 @@ class ChatCompletion(_Stub):
         }
         if self.conversation is not None:
             out["conversation"] = _clean(self.conversation)
+        if self.system_fingerprint is not None:
+            out["system_fingerprint"] = self.system_fingerprint
+        if self.service_tier is not None:
+            out["service_tier"] = self.service_tier
         return out
 
     dict = to_dict = model_dump
@@ -355,6 +364,10 @@ class ChatCompletionChunk(_Stub):
         }
         if self.usage is not None:
             out["usage"] = _dump(self.usage)
+        if self.system_fingerprint is not None:
+            out["system_fingerprint"] = self.system_fingerprint
+        if self.service_tier is not None:
+            out["service_tier"] = self.service_tier
         return out
 
     dict = to_dict = model_dump
