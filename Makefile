@@ -2,7 +2,7 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-SYSTEM := chromium espeak-ng ffmpeg redis-server wrk
+SYSTEM := alsa-utils chromium espeak-ng ffmpeg redis-server wrk
 
 .PHONY: install system-deps run test lint bench
 
@@ -16,9 +16,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -e ".[all,dev]"
 	rm -f $(VENV)/.installed-*; touch $@
 
-# Debian tools the tests drive for real (browser, speech, codecs, Redis, load generator).
+# Debian packages the tests drive for real (browser, speech, codecs, Redis, load generator, spoken samples).
 system-deps:
-	@missing=""; for t in $(SYSTEM); do command -v $$t >/dev/null || missing="$$missing $$t"; done; \
+	@missing=""; for p in $(SYSTEM); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

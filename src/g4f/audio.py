@@ -13,8 +13,7 @@ import os
 from typing import Any
 
 from . import config
-from .errors import InvalidRequestError, NoMediaResponseError
-from .image import to_bytes
+from .errors import InvalidRequestError, NoMediaResponseError, PayloadTooLargeError
 from .media import EXTENSIONS, sniff_type
 from .providers.response import AudioResponse
 
@@ -152,13 +151,61 @@ async def _download(url: str) -> tuple[bytes, str | None]:
 
 
 def read_audio(file: Any, filename: str | None = None) -> tuple[bytes, str, str]:
-    """An upload (bytes, path, file object, data URI) as (bytes, mime, filename), size-checked."""
-    data, mime = to_bytes(file, AUDIO_KINDS, limit=max_upload_bytes())
+    """An upload (bytes, path, file object, data URI) as (bytes, mime, filename), size-checked.
+
+    Nothing is refused for its format here: an upstream provider judges its own formats, and
+    ``LocalTranscription`` says so when ffmpeg cannot decode it. The mime is sniffed from the bytes,
+    else guessed from the name. Errors name the ``file`` field.
+    """
+    import mimetypes
+
+    data = _upload_bytes(file)
+    mime = sniff_type(data) or ""
     name = filename or getattr(file, "name", None)
     if isinstance(file, (str, os.PathLike)) and not str(file).startswith("data:"):
         name = name or os.fspath(file)
-    name = os.path.basename(name) if isinstance(name, str) and name else f"audio.{EXTENSIONS.get(mime, 'bin')}"
-    return data, mime, name
+    name = os.path.basename(name) if isinstance(name, str) and name else None
+    if not mime.startswith(AUDIO_KINDS):
+        mime = (mimetypes.guess_type(name)[0] if name else None) or "application/octet-stream"
+    return data, mime, name or f"audio.{EXTENSIONS.get(mime, 'bin')}"
+
+
+def _upload_bytes(file: Any) -> bytes:
+    """The bytes of an upload in any of the accepted shapes, within the size limit."""
+    from pathlib import Path
+
+    from .image import is_data_uri, parse_data_uri
+
+    limit = max_upload_bytes()
+    if is_data_uri(file):
+        try:
+            data, _ = parse_data_uri(file, ("",))
+        except InvalidRequestError as error:
+            raise InvalidRequestError(str(error), param="file") from None
+    elif isinstance(file, (bytes, bytearray, memoryview)):
+        data = bytes(file)
+    elif isinstance(file, (str, os.PathLike)):
+        path = Path(file).expanduser()
+        if not path.is_file():
+            raise InvalidRequestError(f"Audio file not found: {os.fspath(file)!s:.200}", param="file")
+        if path.stat().st_size > limit:
+            raise PayloadTooLargeError(f"The file {path.name} is over the audio limit of {limit} bytes.")
+        data = path.read_bytes()
+    elif hasattr(file, "read"):
+        data = file.read(limit + 1)
+        if not isinstance(data, bytes):
+            raise InvalidRequestError("The audio file object must be opened in binary mode ('rb').", param="file")
+    else:
+        raise InvalidRequestError(f"Unsupported audio input of type {type(file).__name__}.", param="file")
+    if len(data) > limit:
+        raise PayloadTooLargeError(f"The audio file is over the limit of {limit} bytes.")
+    if not data:
+        raise InvalidRequestError("The audio file is empty.", param="file")
+    return data
+
+
+#: Errors after which the offline engine answers instead: no usable keyed provider, or all failed upstream.
+_LOCAL_FALLBACK_ON = ("MissingAuthError", "ProviderNotWorkingError", "RetryProviderError", "ProviderError")
 
 
 async def transcribe(
@@ -177,7 +224,9 @@ async def transcribe(
 ) -> dict | str:
     """Transcribe an audio file: a dict for ``json``/``verbose_json``, the text for ``text``/``srt``/``vtt``.
 
-    The audio's type is read from its bytes; a declared ``content_type`` is not trusted.
+    The model's keyed providers come first (``whisper-1``: OpenaiAPI); when none has a key, or all
+    fail upstream, the offline ``LocalTranscription`` (pocketsphinx) answers. The audio's type is read
+    from its bytes (or name); a declared ``content_type`` is not trusted.
     """
     from .client.endpoints import call_endpoint
 
@@ -189,10 +238,7 @@ async def transcribe(
     if temperature is not None and not 0 <= temperature <= 1:
         raise InvalidRequestError("'temperature' must be from 0 to 1.", param="temperature")
     data, mime, name = read_audio(file, filename)
-    result, _ = await call_endpoint(
-        "create_transcription",
-        model or DEFAULT_TRANSCRIPTION_MODEL,
-        provider,
+    options = dict(
         file=(data, name),
         content_type=mime,
         language=language,
@@ -202,7 +248,19 @@ async def transcribe(
         api_key=api_key,
         **kwargs,
     )
+    model = model or DEFAULT_TRANSCRIPTION_MODEL
+    try:
+        result, _ = await call_endpoint("create_transcription", model, provider, **options)
+    except Exception as error:
+        if provider is not None or not _falls_back(error):
+            raise
+        result, _ = await call_endpoint("create_transcription", model, "LocalTranscription", **options)
     return transcription_result(result, response_format)
+
+
+def _falls_back(error: BaseException) -> bool:
+    """True when no keyed provider could answer (rather than the request being wrong)."""
+    return any(cls.__name__ in _LOCAL_FALLBACK_ON for cls in type(error).__mro__)
 
 
 def transcription_result(result: Any, response_format: str) -> dict | str:

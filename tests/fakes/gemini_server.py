@@ -89,12 +89,35 @@ class FakeGemini(ThreadedServer):
     def setup(self, app: web.Application) -> None:
         app.router.add_post("/v1beta/models/{target}", self.generate)
 
+    def embed(self, request: web.Request, entry: dict[str, Any], model: str, method: str) -> web.Response:
+        """``embedContent`` ({"embedding": {"values"}}) and ``batchEmbedContents`` ({"embeddings": [...]}),
+        with the vectors of the OpenAI fake; ``outputDimensionality`` shortens them."""
+        from .openai_server import embed_text
+
+        if request.headers.get("x-goog-api-key") != self.api_key:
+            return web.json_response(error_body(400, "INVALID_ARGUMENT", "API key not valid."), status=400)
+        body = entry["json"] or {}
+        requests = body.get("requests") if method == "batchEmbedContents" else [body]
+        values = []
+        for item in requests or []:
+            if item.get("model") not in (None, f"models/{model}"):
+                return web.json_response(error_body(400, "INVALID_ARGUMENT", "model mismatch"), status=400)
+            text = " ".join(p.get("text", "") for p in item.get("content", {}).get("parts", []))
+            vector = embed_text(text)
+            size = item.get("outputDimensionality")
+            values.append({"values": vector[:size] if size else vector})
+        if method == "embedContent":
+            return web.json_response({"embedding": values[0]})
+        return web.json_response({"embeddings": values})
+
     async def generate(self, request: web.Request) -> web.StreamResponse:
         try:
             entry = await self.record(request)
         except ValueError:
             return web.json_response(error_body(400, "INVALID_ARGUMENT", "Invalid JSON payload received."), status=400)
         model, _, method = request.match_info["target"].partition(":")
+        if method in ("embedContent", "batchEmbedContents"):
+            return self.embed(request, entry, model, method)
         if method not in ("generateContent", "streamGenerateContent"):
             return web.json_response(error_body(404, "NOT_FOUND", "Method not found."), status=404)
         key = request.headers.get("x-goog-api-key") or request.query.get("key")

@@ -28,6 +28,8 @@ from aiohttp import web
 from .threaded_server import ThreadedServer
 
 API_KEY = "sk-media-fake"
+#: The upload names OpenAI's transcription endpoint accepts.
+AUDIO_EXTENSIONS = frozenset({"flac", "m4a", "mp3", "mp4", "mpeg", "mpga", "oga", "ogg", "wav", "webm"})
 
 
 def make_png(width: int = 8, height: int = 8, rgb: tuple[int, int, int] = (200, 30, 60)) -> bytes:
@@ -199,6 +201,10 @@ class MediaServer(ThreadedServer):
             return web.json_response(
                 {"error": {"message": "file and model are required", "type": "invalid_request_error"}}, status=400
             )
+        extension = (getattr(upload, "filename", "") or "").rpartition(".")[2].lower()
+        if extension not in AUDIO_EXTENSIONS:  # OpenAI judges the upload by its file name
+            message = f"Invalid file format. Supported formats: {sorted(AUDIO_EXTENSIONS)}"
+            return web.json_response({"error": {"message": message, "type": "invalid_request_error"}}, status=400)
         fmt = fields.get("response_format", "json")
         text = self.transcript
         if fmt == "text":

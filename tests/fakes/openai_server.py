@@ -3,7 +3,9 @@
 Routes (also under ``/v1``): ``POST /chat/completions`` (whole ``chat.completion`` or SSE of
 ``chat.completion.chunk`` ending in ``data: [DONE]``, with the usage chunk when
 ``stream_options.include_usage``), ``GET /models``, ``POST /images/generations``,
-``POST /audio/speech``, ``POST /audio/transcriptions`` (multipart); Pollinations: ``POST /openai``,
+``POST /audio/speech``, ``POST /audio/transcriptions`` (multipart), ``POST /embeddings`` (unit
+vectors of hashed character trigrams, ``EMBEDDING_SIZE`` long; ``dimensions`` shortens those of
+``text-embedding-3-*`` and is refused for others, as OpenAI does); Pollinations: ``POST /openai``,
 ``GET /prompt/{prompt}`` (an image), ``GET /{text}?model=openai-audio`` (speech).
 
 With ``api_key`` set it wants ``Authorization: Bearer <key>`` (else 401, like OpenAI); with
@@ -45,6 +47,19 @@ PNG_1PX = bytes.fromhex(
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
 MP3_HEADER = b"ID3\x04\x00\x00\x00\x00\x00\x00"
+EMBEDDING_SIZE = 64
+
+
+def embed_text(text: str, size: int = EMBEDDING_SIZE) -> list[float]:
+    """A deterministic unit vector: hashed character trigrams (similar texts, similar vectors)."""
+    import zlib
+
+    vector = [0.0] * size
+    padded = f"  {text.lower()}  "
+    for i in range(len(padded) - 2):
+        vector[zlib.crc32(padded[i : i + 3].encode()) % size] += 1.0
+    norm = sum(x * x for x in vector) ** 0.5 or 1.0
+    return [x / norm for x in vector]
 
 
 def _user_text(messages: list[dict]) -> str:
@@ -83,6 +98,7 @@ class FakeOpenAI(ThreadedServer):
             app.router.add_post(f"{prefix}/images/generations", self.images)
             app.router.add_post(f"{prefix}/audio/speech", self.speech)
             app.router.add_post(f"{prefix}/audio/transcriptions", self.transcriptions)
+            app.router.add_post(f"{prefix}/embeddings", self.embeddings)
         app.router.add_post("/beta/chat/completions", self.chat)  # DeepSeek's beta features
         app.router.add_post("/openai", self.chat)  # Pollinations
         app.router.add_get("/prompt/{prompt}", self.pollinations_image)
@@ -368,6 +384,40 @@ class FakeOpenAI(ThreadedServer):
         if fields.get("response_format") == "text":
             return web.Response(text=text)
         return web.json_response({"text": text})
+
+    async def embeddings(self, request: web.Request) -> web.Response:
+        import base64
+        import struct
+
+        body = (await self.record(request))["json"] or {}
+        failed = await self.failure(request, self.next_reply()) or self.refuse(request)
+        if failed is not None:
+            return failed
+        model, items = body.get("model"), body.get("input")
+        if not model or items in (None, "", []):
+            return self.error(400, "'input' and 'model' are required", code="invalid_value")
+        if self.models is not None and model not in self.models:
+            return self.error(404, f"The model `{model}` does not exist", code="model_not_found")
+        if isinstance(items, str) or (isinstance(items, list) and all(isinstance(t, int) for t in items)):
+            items = [items]
+        dimensions = body.get("dimensions")
+        if dimensions is not None and not str(model).startswith("text-embedding-3"):
+            return self.error(400, "This model does not support specifying dimensions.")
+        data, tokens = [], 0
+        for index, item in enumerate(items):
+            text = item if isinstance(item, str) else " ".join(map(str, item))
+            tokens += len(item) if isinstance(item, list) else len(text.split())
+            vector = embed_text(text)
+            if dimensions:
+                vector = vector[:dimensions]
+                norm = sum(x * x for x in vector) ** 0.5 or 1.0
+                vector = [x / norm for x in vector]
+            encoded: Any = vector
+            if body.get("encoding_format") == "base64":
+                encoded = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+            data.append({"object": "embedding", "index": index, "embedding": encoded})
+        usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+        return web.json_response({"object": "list", "data": data, "model": model, "usage": usage})
 
     async def pollinations_image(self, request: web.Request) -> web.Response:
         await self.record(request)

@@ -195,8 +195,9 @@ def open_file(data: bytes):
 
 
 async def test_transcription_refusals(openai_env, monkeypatch):
-    with pytest.raises(InvalidRequestError, match="audio"):
-        await audio.transcribe(make_png(), provider="OpenaiAPI")
+    with pytest.raises(InvalidRequestError, match="Invalid file format"):  # the upstream judges its formats
+        await audio.transcribe(make_png(), "pic.png", provider="OpenaiAPI")
+    assert openai_env.uploads.pop()["filename"] == "pic.png"
     with pytest.raises(InvalidRequestError, match="response_format"):
         await audio.transcribe(b"RIFF", response_format="docx", provider="OpenaiAPI")
     monkeypatch.setenv("G4F_MAX_AUDIO_UPLOAD", "1000")

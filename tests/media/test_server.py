@@ -204,10 +204,11 @@ def test_transcription_refusals(sdk, server, openai_env):
             extra_body={"provider": "OpenaiAPI"},
         )
     assert info.value.status_code == 413
-    with pytest.raises(openai.BadRequestError):  # not audio
+    with pytest.raises(openai.BadRequestError, match="Invalid file format"):  # not audio: the upstream judges
         sdk.audio.transcriptions.create(
             model="whisper-1", file=("pic.png", make_png(), "image/png"), extra_body={"provider": "OpenaiAPI"}
         )
+    assert openai_env.uploads.pop()["filename"] == "pic.png"
     with pytest.raises(openai.BadRequestError):
         sdk.audio.transcriptions.create(
             model="whisper-1",

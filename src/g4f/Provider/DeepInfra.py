@@ -8,6 +8,13 @@ from ..providers.openai_compat import OpenaiTemplate
 class DeepInfra(OpenaiTemplate):
     url = "https://deepinfra.com"
     api_base = "https://api.deepinfra.com/v1/openai"
+    embeddings_models = [
+        "BAAI/bge-large-en-v1.5",
+        "BAAI/bge-base-en-v1.5",
+        "intfloat/e5-large-v2",
+        "sentence-transformers/all-MiniLM-L6-v2",
+        "Qwen/Qwen3-Embedding-8B",
+    ]
     api_key_env = "DEEPINFRA_API_KEY"
     needs_auth = True
     working = True

@@ -9,6 +9,8 @@ class Gemini(GeminiTemplate):
     url = "https://aistudio.google.com"
     api_base = "https://generativelanguage.googleapis.com"
     api_key_env = "GEMINI_API_KEY"
+    embeddings_models = ["gemini-embedding-001", "text-embedding-004"]
+    embeddings_dimensions_models = ["gemini-embedding-001", "text-embedding-004"]
     working = True
     needs_auth = True
     default_model = "gemini-2.5-flash"

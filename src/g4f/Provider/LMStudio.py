@@ -9,3 +9,4 @@ class LMStudio(LocalServer):
     label = "LM Studio"
     url = "https://lmstudio.ai"
     api_base = "http://127.0.0.1:1234/v1"
+    embeddings_models = ["text-embedding-nomic-embed-text-v1.5"]

@@ -11,6 +11,7 @@ from ..typing import Messages
 class Mistral(OpenaiTemplate):
     url = "https://console.mistral.ai"
     api_base = "https://api.mistral.ai/v1"
+    embeddings_models = ["mistral-embed"]
     api_key_env = "MISTRAL_API_KEY"
     needs_auth = True
     working = True

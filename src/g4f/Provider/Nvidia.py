@@ -8,6 +8,9 @@ from ..providers.openai_compat import OpenaiTemplate
 class Nvidia(OpenaiTemplate):
     url = "https://build.nvidia.com"
     api_base = "https://integrate.api.nvidia.com/v1"
+    embeddings_models = ["nvidia/nv-embedqa-e5-v5", "nvidia/llama-3.2-nv-embedqa-1b-v2", "baai/bge-m3"]
+    # NVIDIA's retrieval models need to know which side of a search the text is on.
+    embeddings_options = {"input_type": "query"}
     api_key_env = "NVIDIA_API_KEY"
     needs_auth = True
     working = True

@@ -9,6 +9,7 @@ from ._local_server import LocalServer
 class Ollama(LocalServer):
     url = "https://ollama.com"
     api_base = "http://127.0.0.1:11434/v1"
+    embeddings_models = ["nomic-embed-text", "all-minilm", "mxbai-embed-large"]
     default_model = "llama3.2"
     # Common tags; any pulled model is served by name (``get_models_async`` lists them).
     models = ["llama3.2", "llama3.1:8b", "mistral", "qwen2.5", "deepseek-r1", "gemma3", "phi4"]

@@ -9,6 +9,8 @@ class OpenaiAPI(OpenaiTemplate):
     label = "OpenAI API"
     url = "https://platform.openai.com"
     api_base = "https://api.openai.com/v1"
+    embeddings_models = ["text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002"]
+    embeddings_dimensions_models = ["text-embedding-3-small", "text-embedding-3-large"]
     api_key_env = "OPENAI_API_KEY"
     needs_auth = True
     working = True

@@ -8,6 +8,12 @@ from ..providers.openai_compat import OpenaiTemplate
 class Together(OpenaiTemplate):
     url = "https://www.together.ai"
     api_base = "https://api.together.xyz/v1"
+    embeddings_models = [
+        "BAAI/bge-large-en-v1.5",
+        "BAAI/bge-base-en-v1.5",
+        "togethercomputer/m2-bert-80M-8k-retrieval",
+        "intfloat/multilingual-e5-large-instruct",
+    ]
     api_key_env = "TOGETHER_API_KEY"
     needs_auth = True
     working = True

@@ -22,7 +22,18 @@ from ..providers.own_address import forget as forget_own_addresses
 from ..providers.own_address import note_server
 from ..state import Conversations, RateLimiter, open_store
 from ..version import __version__
-from . import audio, catalog, chat, images, media, messages, openai_responses, uploads
+from . import (
+    audio,
+    catalog,
+    chat,
+    completions_legacy,
+    embeddings,
+    images,
+    media,
+    messages,
+    openai_responses,
+    uploads,
+)
 from .auth import AuthMiddleware, Keyring
 from .browser import BrowserGuard
 from .config import AppConfig
@@ -196,6 +207,8 @@ def _routes(app: FastAPI, settings: AppConfig) -> None:
         openapi_extra=request_body_doc(SPEECH_SPEC, ("input",)),
     )
     route("/v1/audio/transcriptions", audio.create_transcription, methods=["POST"], tags=["audio"])
+    route("/v1/embeddings", embeddings.embeddings, methods=["POST"], tags=["embeddings"])
+    route("/v1/completions", completions_legacy.completions, methods=["POST"], tags=["completions"])
     route("/v1/upload_cookies", uploads.upload_cookies, methods=["POST"], tags=["cookies"])
     for prefix in ("/media", "/images"):
         route(prefix + "/{filename:path}", media.get_media, methods=["GET"], tags=["media"])

@@ -14,6 +14,7 @@ from ..models import ModelRegistry
 from ..routes_file import current_routes
 from ..routing import find_model, health
 from . import probe, readiness
+from .offline_models import offline_models
 from .responses import JSONResponse
 
 
@@ -86,6 +87,7 @@ async def list_models(request: Request) -> JSONResponse:
         if name not in listed:
             route = current_routes().get(name) or []
             data.append(Model(name, "config.yaml", provider=route[0].provider if route else None).model_dump())
+    data += offline_models(problems, ignored)  # offline transcription and embeddings, with their worth
     return JSONResponse({"object": "list", "data": data})
 
 

@@ -161,11 +161,17 @@ class Client(_Base):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.chat = _Chat(self, False)
+        from .audio import Audio
+        from .completions import Completions
+        from .embeddings import Embeddings
         from .images import Images
         from .models import ClientModels
 
         self.images = self.media = Images(self, is_async=False)
         self.models = ClientModels(self, is_async=False)
+        self.audio = Audio(self, is_async=False)
+        self.embeddings = Embeddings(self, is_async=False)
+        self.completions = Completions(self, is_async=False)
         self.responses = Responses(self, is_async=False)
 
 
@@ -175,11 +181,17 @@ class AsyncClient(_Base):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.chat = _Chat(self, True)
+        from .audio import Audio
+        from .completions import Completions
+        from .embeddings import Embeddings
         from .images import Images
         from .models import ClientModels
 
         self.images = self.media = Images(self, is_async=True)
         self.models = ClientModels(self, is_async=True)
+        self.audio = Audio(self, is_async=True)
+        self.embeddings = Embeddings(self, is_async=True)
+        self.completions = Completions(self, is_async=True)
         self.responses = Responses(self, is_async=True)
 
 

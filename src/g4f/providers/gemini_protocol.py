@@ -16,9 +16,10 @@ from typing import Any, ClassVar, cast
 from ..errors import InvalidRequestError, NotSupportedError, ResponseError
 from ..image import IMAGE_OR_AUDIO, is_url, prepare_media, resolve_image_urls, to_bytes
 from ..typing import MediaListType, Messages
+from . import transport
 from .gemini_schema import SCHEMA_KEYS, to_schema
 from .messages import add_turn, last_user_items, message_images, message_text
-from .protocol import ProtocolTemplate
+from .protocol import ProtocolTemplate, require_key, resolve_api_base
 from .response import FinishReason, ImageResponse, Reasoning, ToolCalls, Usage
 from .transport import loads, status_error
 
@@ -313,6 +314,8 @@ class GeminiTemplate(ProtocolTemplate):
 
     api_base: ClassVar[str] = "https://generativelanguage.googleapis.com"
     api_version: ClassVar[str] = "v1beta"
+    embeddings_models: ClassVar[list[str]] = []
+    embeddings_dimensions_models: ClassVar[list[str]] = []
 
     @classmethod
     def get_model(cls, model: str | None, **kwargs: Any) -> str:
@@ -343,6 +346,52 @@ class GeminiTemplate(ProtocolTemplate):
     @staticmethod
     def error_info(body: Any) -> tuple[str | None, int | None, float | None]:
         return error_info(body)
+
+    @classmethod
+    async def create_embeddings(
+        cls,
+        input: list[str] | list[list[int]],
+        model: str | None = None,
+        dimensions: int | None = None,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | None = None,
+        proxy: str | None = None,
+        http_client: Any = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """``embedContent`` for one text, ``batchEmbedContents`` for several: ``{"embeddings", "model"}``."""
+        if not all(isinstance(text, str) for text in input):
+            raise NotSupportedError(f"{cls.get_name()} embeds text, not token arrays.")
+        key = require_key(cls, api_key)
+        model = cls.get_model(model or (cls.embeddings_models[0] if cls.embeddings_models else None))
+        extra = {"outputDimensionality": dimensions} if dimensions is not None else {}
+        if kwargs.get("task_type"):
+            extra["taskType"] = kwargs["task_type"]
+        requests = [{"model": f"models/{model}", "content": {"parts": [{"text": text}]}, **extra} for text in input]
+        single = len(requests) == 1
+        base = f"{resolve_api_base(cls, api_base)}/{cls.api_version}/models/{model}"
+        async with transport.request(
+            cls.get_name(),
+            "POST",
+            f"{base}:embedContent" if single else f"{base}:batchEmbedContents",
+            headers=cls.auth_headers(key, False),
+            json=requests[0] if single else {"requests": requests},
+            timeout=timeout,
+            proxy=proxy,
+            secret=key,
+            http_client=http_client,
+            error_info=cls.error_info,
+        ) as call:
+            data = await call.json()
+        try:
+            items = [data["embedding"]] if single else data["embeddings"]
+            vectors = [[float(x) for x in item["values"]] for item in items]
+        except (KeyError, TypeError, ValueError) as error:
+            raise ResponseError(f"{cls.get_name()} answered embeddings without values") from error
+        if len(vectors) != len(input):
+            raise ResponseError(f"{cls.get_name()} returned {len(vectors)} embeddings for {len(input)} inputs")
+        return {"embeddings": vectors, "model": model, "usage": None}
 
 
 __all__ = ["GeminiTemplate", "build_request", "convert_messages", "to_schema", "ResponseParser", "SCHEMA_KEYS"]

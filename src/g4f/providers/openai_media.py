@@ -1,4 +1,4 @@
-"""Media over the OpenAI protocol: images (generations, variations), speech and transcription.
+"""Media over the OpenAI protocol: images (generations, variations), speech, transcription and embeddings.
 
 ``OpenaiMedia`` adds these endpoints to the chat configuration; a media model asked through the chat
 contract (an image model given to ``chat.completions``) is answered here too (``media_part``).
@@ -25,6 +25,12 @@ class OpenaiMedia(OpenaiChat):
     #: Image models with a variations endpoint (``POST /images/variations``).
     variation_models: ClassVar[list[str]] = []
     default_voice: ClassVar[str] = "alloy"
+    #: Models of ``POST /embeddings``; empty means none documented (``Custom``-like servers: any).
+    embeddings_models: ClassVar[list[str]] = []
+    #: Models whose output size ``dimensions`` may shorten (OpenAI: text-embedding-3-*).
+    embeddings_dimensions_models: ClassVar[list[str]] = []
+    #: Extra body fields the vendor's embeddings API needs (NVIDIA's retrieval models: ``input_type``).
+    embeddings_options: ClassVar[dict[str, Any]] = {}
 
     @classmethod
     async def media_part(
@@ -249,6 +255,50 @@ class OpenaiMedia(OpenaiChat):
             except (ValueError, KeyError, TypeError) as error:
                 raise ResponseError(f"{cls.get_name()} answered a transcription without text") from error
         return text
+
+    @classmethod
+    async def create_embeddings(
+        cls,
+        input: list[str] | list[list[int]],
+        model: str | None = None,
+        dimensions: int | None = None,
+        user: str | None = None,
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | None = None,
+        proxy: str | None = None,
+        http_client: Any = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """``POST /embeddings`` (floats asked for; the caller encodes): ``{"embeddings", "model", "usage"}``."""
+        model = cls.get_model(model or (cls.embeddings_models[0] if cls.embeddings_models else None))
+        body: dict[str, Any] = {**cls.embeddings_options, "input": input, "model": model, "encoding_format": "float"}
+        if dimensions is not None:
+            body["dimensions"] = dimensions
+        if user is not None:
+            body["user"] = user
+        if kwargs.get("input_type"):  # NVIDIA: "query" or "passage"
+            body["input_type"] = kwargs["input_type"]
+        async with cls.request(
+            "POST",
+            "/embeddings",
+            json=body,
+            api_key=cls.auth_key(api_key),
+            api_base=api_base,
+            timeout=timeout,
+            proxy=proxy,
+            http_client=http_client,
+        ) as call:
+            data = await call.json()
+        try:
+            items = sorted(data["data"], key=lambda item: item.get("index", 0))
+            vectors = [[float(x) for x in item["embedding"]] for item in items]
+        except (KeyError, TypeError, ValueError) as error:
+            raise ResponseError(f"{cls.get_name()} answered embeddings without vectors") from error
+        if len(vectors) != len(input):
+            raise ResponseError(f"{cls.get_name()} returned {len(vectors)} embeddings for {len(input)} inputs")
+        usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
+        return {"embeddings": vectors, "model": data.get("model") or model, "usage": usage}
 
 
 __all__ = ["OpenaiMedia"]
