@@ -29,12 +29,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def request(port: int, method: str, path: str, body: bytes | None = None, timeout: float = 10) -> tuple[int, bytes]:
+def request(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    timeout: float = 10,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, bytes]:
     """One plain HTTP request (no client library in the way); raises OSError when nobody listens."""
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        headers = {"Content-Type": "application/json", "Authorization": "Bearer x"} if body is not None else {}
-        conn.request(method, path, body=body, headers=headers)
+        sent = {"Content-Type": "application/json", "Authorization": "Bearer x"} if body is not None else {}
+        conn.request(method, path, body=body, headers={**sent, **(headers or {})})
         resp = conn.getresponse()
         return resp.status, resp.read()
     finally:

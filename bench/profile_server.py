@@ -4,6 +4,7 @@ upstream; prints where the server's time goes (inclusive and self, per function)
     .venv/bin/python bench/profile_server.py                 # non-streaming, 32 connections, 10 s
     .venv/bin/python bench/profile_server.py --stream --connections 1 --raw /tmp/g4f.txt
     .venv/bin/python bench/profile_server.py --target g4f-model --stream     # routed by model name
+    .venv/bin/python bench/profile_server.py --api responses --stream        # POST /v1/responses
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", choices=("g4f", "g4f-model", "reference"), default="g4f")
     parser.add_argument("--stream", action="store_true")
+    parser.add_argument("--api", choices=tuple(wrk.API_PATHS), default="chat", help="the API post.lua speaks")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rate", type=int, default=400, help="py-spy samples per second")
@@ -71,13 +73,15 @@ def main(argv: list[str] | None = None) -> None:
             server = servers.g4f_api(up.port, route="model" if args.target == "g4f-model" else "provider")
         with server:
             servers.check_chat(server, args.stream)
+            if args.api in servers.DOOR_CHECKS:
+                servers.DOOR_CHECKS[args.api](server)
             # Attached once the server is up and warm: the profile holds requests, not imports.
             seconds = max(1, round(args.seconds))
             cmd = [spy, "record", "-r", str(args.rate), "-f", "raw", "--threads", "-o", str(args.raw)]
             cmd += ["-d", str(seconds), "-p", str(server.server_pid)]
             spying = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             time.sleep(0.5)  # py-spy attaches
-            result = wrk.run(server.port, args.connections, seconds, args.stream, pid=server.server_pid)
+            result = wrk.run(server.port, args.connections, seconds, args.stream, pid=server.server_pid, api=args.api)
             _, err = spying.communicate(timeout=60)
             if spying.returncode != 0:
                 raise SystemExit(f"py-spy failed: {err.decode(errors='replace')[-500:]}")

@@ -75,3 +75,50 @@ def check_chat(server: Server, stream: bool) -> None:
         expected = STREAM_TEXT
     if text != expected:
         raise RuntimeError(f"{server.name}: unexpected answer {text[:200]!r}")
+
+
+def _events(server: Server, path: str, body: bytes, headers: dict[str, str] | None = None) -> list[dict]:
+    """The JSON ``data:`` events of one streamed answer through the server."""
+    status, raw = request(server.port, "POST", path, body, headers=headers)
+    if status != 200:
+        raise RuntimeError(f"{server.name}: {path}: HTTP {status}: {raw[:300]!r}")
+    events = [orjson.loads(line[6:]) for line in raw.split(b"\n") if line.startswith(b"data: ")]
+    if not events:
+        raise RuntimeError(f"{server.name}: {path}: no events in {raw[-200:]!r}")
+    return events
+
+
+def check_responses(server: Server) -> None:
+    """One streamed Responses answer (the body post.lua sends): it ends with ``response.completed`` and
+    its text deltas join to the upstream's stream."""
+    body = orjson.dumps({"model": "gpt-4o-mini", "input": "Say hello.", "stream": True, "store": False})
+    events = _events(server, "/v1/responses", body)
+    if events[-1].get("type") != "response.completed":
+        raise RuntimeError(f"{server.name}: /v1/responses ends with {events[-1].get('type')!r}")
+    text = "".join(e["delta"] for e in events if e.get("type") == "response.output_text.delta")
+    if text != STREAM_TEXT:
+        raise RuntimeError(f"{server.name}: /v1/responses: unexpected answer {text[:200]!r}")
+
+
+def check_messages(server: Server) -> None:
+    """One streamed Messages answer (the body post.lua sends): it ends with ``message_stop`` and its
+    ``text_delta``s join to the upstream's stream."""
+    body = orjson.dumps(
+        {
+            "model": "gpt-4o-mini",
+            "max_tokens": 64,
+            "messages": [{"role": "user", "content": "Say hello."}],
+            "stream": True,
+        }
+    )
+    events = _events(server, "/v1/messages", body, {"anthropic-version": "2023-06-01"})
+    if events[-1].get("type") != "message_stop":
+        raise RuntimeError(f"{server.name}: /v1/messages ends with {events[-1].get('type')!r}")
+    deltas = (e["delta"] for e in events if e.get("type") == "content_block_delta")
+    text = "".join(d["text"] for d in deltas if d.get("type") == "text_delta")
+    if text != STREAM_TEXT:
+        raise RuntimeError(f"{server.name}: /v1/messages: unexpected answer {text[:200]!r}")
+
+
+#: The streamed answer checks of the APIs beside chat completions, by post.lua's name for them.
+DOOR_CHECKS = {"responses": check_responses, "messages": check_messages}

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 from procs import BENCH, HOST, cpu_seconds
 
+#: The APIs post.lua can speak, with their routes.
+API_PATHS = {"chat": "/v1/chat/completions", "responses": "/v1/responses", "messages": "/v1/messages"}
+
 
 @dataclass
 class WrkResult:
@@ -71,13 +74,15 @@ def run(
     seconds: float,
     stream: bool,
     model: str = "gpt-4o-mini",
-    path: str = "/v1/chat/completions",
+    path: str | None = None,
     pid: int | None = None,
+    api: str = "chat",
 ) -> WrkResult:
     """One wrk run; one thread is plenty for 32 connections and leaves the other core to the servers.
 
     With ``pid``, the result also says that process's CPU time per request: unlike requests/s, it
-    hardly moves when other work shares the machine."""
+    hardly moves when other work shares the machine. ``api`` picks the body post.lua sends (one of
+    ``API_PATHS``) and, unless ``path`` says otherwise, the route."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed: make system-deps")
     cmd = [
@@ -90,10 +95,11 @@ def run(
         "10s",
         "-s",
         str(BENCH / "post.lua"),
-        f"http://{HOST}:{port}{path}",
+        f"http://{HOST}:{port}{path or API_PATHS[api]}",
         "--",
         "stream" if stream else "plain",
         model,
+        api,
     ]
     cpu = cpu_seconds(pid) if pid else 0.0
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30)

@@ -145,7 +145,9 @@ def create_app(config: AppConfig | dict[str, Any] | None = None) -> FastAPI:
     else:  # no key: keep web pages of other origins (and DNS rebinding) away
         guard = {"cors_origins": settings.cors_origins, "allowed_hosts": settings.allowed_hosts}
         app.outer.append((BrowserGuard, guard))
-    app.outer.append((chat.ChatLane, {}))  # innermost of ours: after CORS and auth, before FastAPI
+    # Innermost of ours: after CORS and auth, before FastAPI; the doors onto chat take the same lane.
+    lane = {"/v1/responses": openai_responses.create_response, "/v1/messages": messages.create_message}
+    app.outer.append((chat.ChatLane, {"routes": lane}))
     metrics.install(app)  # GET /metrics, and the outermost middleware counting every request
     return app
 

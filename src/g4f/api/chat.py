@@ -7,6 +7,7 @@ The request is checked here, then handed whole to the client core (routing, fall
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -272,25 +273,29 @@ async def conversation_chat_completions(request: Request, provider: str, convers
 
 
 class ChatLane:
-    """Pure-ASGI lane for ``POST /v1/chat/completions``, the hot path.
+    """Pure-ASGI lane for the generation routes (``POST /v1/chat/completions`` and the doors onto it),
+    the hot path.
 
-    It sits inside the auth and CORS middleware but before routing, so the busiest route skips the
+    It sits inside the auth and CORS middleware but before routing, so the busiest routes skip the
     router and FastAPI's per-request machinery (dependency solving, exit stacks). Errors take the
-    same single mapping as every other route. The FastAPI route stays for ``/docs``.
+    same single mapping as every other route (a handler answering in another format catches its own).
+    The FastAPI routes stay for ``/docs``.
     """
 
     PATH = "/v1/chat/completions"
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, routes: dict[str, Callable[[Request], Awaitable[Any]]] | None = None) -> None:
         self.app = app
+        self.routes = {self.PATH: chat_completions, **(routes or {})}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != self.PATH or scope["method"] != "POST":
+        handler = self.routes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
+        if handler is None:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
         try:
-            response = await chat_completions(request)
+            response = await handler(request)
         except Exception as error:
             response = error_response(error, (request.app.state.settings.g4f_api_key,))
         await response(scope, receive, send)
