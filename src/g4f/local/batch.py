@@ -19,6 +19,7 @@ put in the batch in slot order, as llama.cpp splits a multi-cache batch by conse
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidRequestError, ProviderNotWorkingError
 from .sampling import RepetitionGuard, SamplingParams, TextStream, sampler_chain
 from .settings import EngineSettings
+from .threadcount import ThreadCount, choices
 
 if TYPE_CHECKING:
     from .model import LoadedModel
@@ -112,6 +114,7 @@ class Batcher:
         self.n_batch = params.n_batch
         self.memory = lib.llama_get_memory(self.ctx)
         self.batch = lib.llama_batch_init(self.n_batch, 0, 1)
+        self.threads = ThreadCount(self.ctx, choices(settings.n_threads, settings.threads))
         self.free_slots = list(range(settings.parallel))
         self.cached: dict[int, list[int]] = {}  # the tokens in each free slot's cache, from position 0
         self.waiting: deque[Sequence] = deque()
@@ -217,7 +220,10 @@ class Batcher:
                 n, budget = n + take, budget - take
                 self.prompt_read += take
         self.batch.n_tokens = n
+        self.threads.before(n)
+        began = time.perf_counter()
         status = lib.llama_decode(self.ctx, self.batch)
+        self.threads.after(time.perf_counter() - began, n)
         self.steps += 1
         if status != 0:  # not expected: each slot has its own cells
             raise ProviderNotWorkingError(f"llama.cpp could not decode (status {status}).")
