@@ -134,7 +134,8 @@ def run(reps: int, time_limit: float = 90) -> Section:
         )
     section.notes.append(
         f"best of {len(runs['g4f'])} alternating runs each; tokens/s counts content chunks from request "
-        "start to the last token (prompt processing included)."
+        "start to the last token (prompt processing included); the direct side uses every core (llama-cpp-python's "
+        "default), Local chooses its thread count per step from measured decode times (g4f/local/threadcount.py)."
     )
     return section
 
@@ -252,7 +253,7 @@ def concurrency(reps: int, time_limit: float = 150) -> Section:
         f"{len(results[1])} rounds of 1, 2, 4 and 8 streams started together (G4F_LOCAL_PARALLEL slots, default 4: "
         "the 8-stream row queues half of them); aggregate = all tokens / first start to last token, best round; "
         f"first-token percentiles over every stream of every round; each prompt starts with its own tag; "
-        f"llama.cpp threads: {os.environ.get('G4F_LOCAL_THREADS') or 'every core'}; server CPU ms/token: the "
+        f"llama.cpp threads: {os.environ.get('G4F_LOCAL_THREADS') or 'chosen per step (every core or half)'}; server CPU ms/token: the "
         f"server process's user+system CPU over the round / tokens (median round; less load-sensitive than rates); "
         f"load average before: {load}, after: {_load()}."
     )

@@ -50,6 +50,19 @@ def test_prompt_steps_are_decoded_with_the_current_choice_and_not_measured():
     assert used == [2] * 50 and counter.cost == {}
 
 
+def test_calibration_starts_with_the_faster_choice():
+    counter = Recorded(None, (2, 1))
+    times = {2: 0.5, 1: 0.05}
+    counter.calibrate(lambda: times[counter.active])
+    assert counter.current == counter.active == 1 and counter.cost == times
+    assert run(counter, threadcount.FIRST_TRY, {2: 0.5, 1: 0.05}) == [1] * threadcount.FIRST_TRY
+
+
+def test_a_loaded_model_starts_calibrated(batcher):
+    counter = batcher.threads
+    assert set(counter.cost) == set(counter.choices) or len(counter.choices) == 1  # measured before any request
+
+
 def test_a_fixed_thread_count_is_kept():
     assert choices(2, 0) == (2, 1)
     assert choices(8, 3) == (3,)

@@ -13,6 +13,7 @@ other one for a couple of steps, less often the worse it was. The thread count c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 #: Steps with more tokens than this (prompts being read) are decoded with the current choice but not
@@ -44,6 +45,20 @@ class ThreadCount:
         self.trial_step = 0  # steps of the current try measured so far
         self.measuring = False
         self.set(self.active)
+
+    def calibrate(self, decode: Callable[[], float]) -> None:
+        """A first estimate of each choice before any request, so that the first prompt is not read with
+        the worse one: ``decode()`` decodes one token and returns the seconds it took (one warm-up,
+        then each choice twice, alternating)."""
+        if len(self.choices) < 2:
+            return
+        decode()  # the first decode pays for allocations and page faults: not a measure of threads
+        for threads in self.choices * 2:
+            self.set(threads)
+            seconds = decode()
+            self.cost[threads] = min(self.cost.get(threads, seconds), seconds)
+        self.current = min(self.choices, key=lambda c: self.cost[c])
+        self.set(self.current)
 
     def set(self, threads: int) -> None:
         import llama_cpp as lib
