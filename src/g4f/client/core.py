@@ -200,6 +200,13 @@ class _Collector:
         if kind is parts.FinishReason:
             self.finish_reason = part.reason
             return _NO_DELTA
+        if kind is parts.Usage:
+            self._usage(part)
+            return _NO_DELTA
+        if kind is parts.CompletionMeta:
+            self.meta = part
+            self._head = None
+            return _NO_DELTA
         if isinstance(part, parts.Sources):  # as gpt4free: the sources follow the text, as a quote
             return self.take(_sources_text(part))
         if isinstance(part, parts.Refusal):
@@ -224,13 +231,7 @@ class _Collector:
             self.tool_calls = (self.tool_calls or []) + calls
             return None, None, [{"index": i, **c} for i, c in enumerate(calls)]
         if isinstance(part, parts.Usage):
-            self.usage = Usage(
-                part.prompt_tokens,
-                part.completion_tokens,
-                part.total_tokens,
-                part.prompt_tokens_details,
-                part.completion_tokens_details,
-            )
+            self._usage(part)
         elif isinstance(part, parts.FinishReason):
             self.finish_reason = part.reason
         elif isinstance(part, parts.ProviderInfo):
@@ -245,6 +246,15 @@ class _Collector:
             self.text.append(text)
             return text, None, None
         return None, None, None
+
+    def _usage(self, part: parts.Usage) -> None:
+        self.usage = Usage(
+            part.prompt_tokens,
+            part.completion_tokens,
+            part.total_tokens,
+            part.prompt_tokens_details,
+            part.completion_tokens_details,
+        )
 
     def _audio(self, part: parts.AudioResponse) -> dict[str, Any]:
         """The chat audio so far (whole on the message) and this part's delta of it, OpenAI-shaped."""
