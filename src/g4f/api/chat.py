@@ -20,6 +20,7 @@ from ..errors import G4FError, InvalidRequestError, NotSupportedError
 from ..providers.response import JsonConversation
 from ..providers.types import configured_keys
 from ..state import StoreUnavailableError
+from ..state.limits import RateCheck
 from ..state.conversations import new_id
 from .auth import check_model, identity, rate_identity
 from .body import header, read_json
@@ -73,12 +74,21 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-async def check_rate(request: Request) -> None:
-    """One request against the caller's limit: the verified key's own, else the server's per address."""
+def begin_rate(request: Request) -> RateCheck | None:
+    """One request against the caller's limit (the verified key's own, else the server's per
+    address), begun: its store call travels while the body is read; await it before acting."""
     limiter = request.app.state.limiter
-    if limiter is not None:
-        client, limit = rate_identity(request)
-        await limiter.hit(client, limit)
+    if limiter is None:
+        return None
+    client, limit = rate_identity(request)
+    return limiter.begin(client, limit)
+
+
+async def check_rate(request: Request) -> None:
+    """``begin_rate`` and await at once."""
+    rate = begin_rate(request)
+    if rate is not None:
+        await rate
 
 
 def check_request_options(settings: AppConfig, params: dict[str, Any]) -> None:
@@ -134,12 +144,25 @@ def provider_api_key(request: Request, settings: AppConfig, params: dict[str, An
 async def build_job(request: Request, provider: str | None = None) -> tuple[ChatJob, str | None]:
     """The checked request as a job, and the server-side conversation it continues (if any)."""
     settings: AppConfig = request.app.state.settings
-    body = await read_json(request, settings.max_body_size)
-    check_chat_rules(body)  # OpenAI's cross-field rules: no provider sees a request OpenAI refuses
-    params = check(body, CHAT_SPEC, required=("messages",))
-    messages = validate_messages(params.pop("messages"))
-    check_request_options(settings, params)
-    await check_rate(request)
+    # The limit check leaves first and travels while the body is read and checked (a refused request
+    # is still never routed). Every request counts, a bad one too; past the limit the answer is 429.
+    rate = begin_rate(request)
+    try:
+        body = await read_json(request, settings.max_body_size)
+        check_chat_rules(body)  # OpenAI's cross-field rules: no provider sees a request OpenAI refuses
+        params = check(body, CHAT_SPEC, required=("messages",))
+        messages = validate_messages(params.pop("messages"))
+        check_request_options(settings, params)
+    except Exception:
+        if rate is not None:
+            await rate
+        raise
+    except BaseException:  # cancelled: nobody waits for the verdict
+        if rate is not None:
+            rate.close()
+        raise
+    if rate is not None:
+        await rate
 
     provider = provider or params.pop("provider", None) or settings.provider
     model = params.get("model") or settings.model or ""

@@ -1,0 +1,268 @@
+"""A small Redis client for the state store: RESP2 over an asyncio ``Protocol``, pipelined.
+
+A command is written the moment it is made, and its reply is the next one off the connection (a
+FIFO of futures): one persistent connection carries every concurrent call, so concurrent calls share
+round trips instead of queueing for pooled connections, and a call costs no task, timer, pool
+checkout or parser object. A connection that owes replies and has been silent for ``timeout``
+seconds is dropped, failing the calls on it (a frozen server holds nobody longer); the next call
+connects again, within ``connect_timeout``. There are no retries.
+
+Futures hold values, never exceptions: a reply (``bytes``, ``int``, ``None``, a list), a
+``ReplyError`` for an error reply, or an ``OSError`` when the connection failed; the caller raises.
+So a call whose caller left (a request that failed before it awaited its rate check) logs nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import ssl
+from collections import deque
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from ..clock import deadline
+
+Arg = bytes | str | int | float
+
+
+class ReplyError(Exception):
+    """An error reply: the command was refused (a bug or a misconfiguration, not an outage)."""
+
+
+#: Error replies that mean "not now" rather than "wrong": they count as the store being unavailable.
+_UNAVAILABLE = (b"LOADING", b"MASTERDOWN", b"BUSY ", b"TRYAGAIN")
+
+
+def command(*args: Arg) -> bytes:
+    """One command in RESP: an array of bulk strings."""
+    out = [b"*%d\r\n" % len(args)]
+    for arg in args:
+        if isinstance(arg, str):
+            arg = arg.encode()
+        elif isinstance(arg, int):
+            arg = b"%d" % arg
+        elif isinstance(arg, float):
+            arg = repr(arg).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
+    return b"".join(out)
+
+
+class Script:
+    """A Lua script, run by its SHA1 (``EVALSHA``); ``EVAL`` with the text when Redis lacks it."""
+
+    __slots__ = ("text", "sha")
+
+    def __init__(self, text: str) -> None:
+        self.text = text.encode()
+        self.sha = hashlib.sha1(self.text).hexdigest().encode()
+
+    def evalsha(self, keys: list[Arg], args: list[Arg]) -> bytes:
+        return command(b"EVALSHA", self.sha, len(keys), *keys, *args)
+
+    def eval(self, keys: list[Arg], args: list[Arg]) -> bytes:
+        return command(b"EVAL", self.text, len(keys), *keys, *args)
+
+
+_INCOMPLETE: Any = object()
+
+
+def parse(buf: bytes, pos: int) -> tuple[Any, int]:
+    """The reply in ``buf`` at ``pos`` and the position after it; ``_INCOMPLETE`` when it has not all come."""
+    end = buf.find(b"\r\n", pos)
+    if end < 0:
+        return _INCOMPLETE, pos
+    kind, line, after = buf[pos], buf[pos + 1 : end], end + 2
+    if kind == 36:  # $ bulk string
+        size = int(line)
+        if size < 0:
+            return None, after
+        if len(buf) < after + size + 2:
+            return _INCOMPLETE, pos
+        return buf[after : after + size], after + size + 2
+    if kind == 43:  # + simple string
+        return line, after
+    if kind == 58:  # : integer
+        return int(line), after
+    if kind == 45:  # - error
+        if line.startswith(_UNAVAILABLE):
+            return ConnectionError(f"Redis: {line[:80].decode(errors='replace')}"), after
+        return ReplyError(line.decode(errors="replace")), after
+    if kind == 42:  # * array
+        size = int(line)
+        if size < 0:
+            return None, after
+        items = []
+        for _ in range(size):
+            item, after = parse(buf, after)
+            if item is _INCOMPLETE:
+                return _INCOMPLETE, pos
+            items.append(item)
+        return items, after
+    raise ValueError(f"not RESP: {buf[pos : pos + 16]!r}")
+
+
+class Link(asyncio.Protocol):
+    """One connection: commands written in order, replies matched to them in order."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+        self.loop = loop
+        self.timeout = timeout
+        self.transport: asyncio.Transport | None = None
+        self.waiting: deque[asyncio.Future[Any]] = deque()
+        self.buffer = b""
+        self.quiet_since = 0.0  # when the connection last answered (or began to owe an answer)
+        self.alarm: asyncio.TimerHandle | None = None
+        self.lost = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def send(self, payload: bytes) -> asyncio.Future[Any]:
+        future = self.loop.create_future()
+        if not self.waiting:
+            self.quiet_since = self.loop.time()
+            if self.alarm is None:  # one watchdog per connection, re-armed only when it fires
+                self.alarm = self.loop.call_later(self.timeout, self._watch)
+        self.waiting.append(future)
+        self.transport.write(payload)  # type: ignore[union-attr]
+        return future
+
+    def data_received(self, data: bytes) -> None:
+        buf = self.buffer + data if self.buffer else data
+        pos, waiting = 0, self.waiting
+        try:
+            while waiting:
+                value, after = parse(buf, pos)
+                if value is _INCOMPLETE:
+                    break
+                pos = after
+                future = waiting.popleft()
+                if not future.done():
+                    future.set_result(value)
+        except ValueError as error:  # garbage on the wire: this connection is no use any more
+            self.fail(ConnectionError(f"Redis protocol error: {error}"))
+            return
+        self.buffer = buf[pos:]
+        self.quiet_since = self.loop.time()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.fail(ConnectionResetError("The connection to Redis was lost."))
+
+    def _watch(self) -> None:
+        self.alarm = None
+        if self.lost or not self.waiting:
+            return
+        left = self.quiet_since + self.timeout - self.loop.time()
+        if left > 0:
+            self.alarm = self.loop.call_later(left, self._watch)
+        else:
+            self.fail(TimeoutError(f"Redis did not answer within {self.timeout:g} s."))
+
+    def fail(self, error: OSError) -> None:
+        """Answer every waiting call with ``error`` and drop the connection."""
+        self.lost = True
+        while self.waiting:
+            future = self.waiting.popleft()
+            if not future.done():
+                future.set_result(error)
+        if self.alarm is not None:
+            self.alarm.cancel()
+            self.alarm = None
+        if self.transport is not None and not self.loop.is_closed():
+            self.transport.abort()
+
+
+class RedisClient:
+    """Calls to one Redis server over ``connections`` pipelined connections (round robin).
+
+    ``url``: ``redis://[[user]:password@]host[:port][/db]``, ``rediss://`` (TLS) or
+    ``unix:///path?db=N&password=...``.
+    """
+
+    def __init__(self, url: str, timeout: float = 2.0, connect_timeout: float = 1.0, connections: int = 1) -> None:
+        parts = urlsplit(url)
+        query = dict(parse_qsl(parts.query))
+        self.unix = parts.scheme == "unix"
+        self.host = parts.hostname or "localhost"
+        self.port = parts.port or 6379
+        self.path = unquote(parts.path)
+        self.ssl = ssl.create_default_context() if parts.scheme == "rediss" else None
+        self.username = unquote(parts.username) if parts.username else query.pop("username", None)
+        self.password = unquote(parts.password) if parts.password else query.pop("password", None)
+        db = query.pop("db", None) if self.unix else (self.path.strip("/") or query.pop("db", None))
+        self.db = int(db or 0)
+        if query:
+            raise ValueError(
+                f"Unknown Redis URL options: {', '.join(sorted(query))} (known: socket_timeout, "
+                "socket_connect_timeout, max_connections, db, username, password)"
+            )
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.links: list[Link | None] = [None] * max(1, connections)
+        self.opening: list[asyncio.Task[Link] | None] = [None] * len(self.links)
+        self.turn = 0
+
+    def _index(self) -> int:
+        if len(self.links) == 1:
+            return 0
+        self.turn = index = (self.turn + 1) % len(self.links)
+        return index
+
+    def send(self, payload: bytes) -> asyncio.Future[Any] | None:
+        """Write ``payload`` now on a live connection of the running loop: the future of its reply;
+        None when there is no such connection yet (then ``call`` makes one)."""
+        link = self.links[self._index()]
+        if link is None or link.lost or link.loop is not asyncio.get_running_loop():
+            return None
+        return link.send(payload)
+
+    async def call(self, payload: bytes) -> Any:
+        """The reply to ``payload`` (a value, ``ReplyError`` or ``OSError``, returned not raised);
+        connecting raises ``OSError`` / ``TimeoutError`` / ``ReplyError``."""
+        sent = self.send(payload)
+        if sent is None:
+            sent = (await self._connected(self._index())).send(payload)
+        return await sent
+
+    async def _connected(self, index: int) -> Link:
+        link = self.links[index]
+        loop = asyncio.get_running_loop()
+        if link is not None and not link.lost and link.loop is loop:
+            return link
+        opening = self.opening[index]
+        if opening is None or opening.done() or opening.get_loop() is not loop:
+            opening = self.opening[index] = loop.create_task(self._open(index))
+        return await asyncio.shield(opening)  # one connect for all who wait; a caller leaving does not stop it
+
+    async def _open(self, index: int) -> Link:
+        loop = asyncio.get_running_loop()
+        async with deadline(self.connect_timeout):
+            factory = lambda: Link(loop, self.timeout)  # noqa: E731
+            if self.unix:
+                _, link = await loop.create_unix_connection(factory, self.path)
+            else:
+                _, link = await loop.create_connection(factory, self.host, self.port, ssl=self.ssl)
+            hello = []
+            if self.password is not None:
+                auth = (self.username, self.password) if self.username else (self.password,)
+                hello.append(link.send(command(b"AUTH", *auth)))
+            if self.db:
+                hello.append(link.send(command(b"SELECT", self.db)))
+            for reply in await asyncio.gather(*hello):
+                if isinstance(reply, BaseException):
+                    link.fail(ConnectionAbortedError("Redis refused the connection's setup."))
+                    raise reply if isinstance(reply, OSError) else PermissionError(f"Redis: {reply}")
+        old, self.links[index] = self.links[index], link
+        if old is not None and not old.lost:
+            old.fail(ConnectionAbortedError("Replaced by a connection in another event loop."))
+        return link
+
+    async def close(self) -> None:
+        for index, link in enumerate(self.links):
+            if link is not None:
+                link.fail(ConnectionAbortedError("The Redis client was closed."))
+                self.links[index] = None
+
+
+__all__ = ["RedisClient", "ReplyError", "Script", "command", "parse"]
