@@ -110,6 +110,7 @@ class Link(asyncio.Protocol):
         self.timeout = timeout
         self.transport: asyncio.Transport | None = None
         self.waiting: deque[asyncio.Future[Any]] = deque()
+        self.outgoing: list[bytes] = []  # written at the end of this turn of the loop
         self.buffer = b""
         self.quiet_since = 0.0  # when the connection last answered (or began to owe an answer)
         self.alarm: asyncio.TimerHandle | None = None
@@ -119,14 +120,26 @@ class Link(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def send(self, payload: bytes) -> asyncio.Future[Any]:
+        """Write ``payload``: at once on an idle connection (the round trip starts now); else with
+        the others made in this turn of the event loop, in one write (under load, one system call
+        and one wake-up of Redis carry many commands)."""
         future = self.loop.create_future()
-        if not self.waiting:
+        if self.waiting:
+            if not self.outgoing:
+                self.loop.call_soon(self._flush)
+            self.outgoing.append(payload)
+        else:
             self.quiet_since = self.loop.time()
             if self.alarm is None:  # one watchdog per connection, re-armed only when it fires
                 self.alarm = self.loop.call_later(self.timeout, self._watch)
+            self.transport.write(payload)  # type: ignore[union-attr]
         self.waiting.append(future)
-        self.transport.write(payload)  # type: ignore[union-attr]
         return future
+
+    def _flush(self) -> None:
+        if self.outgoing and not self.lost:
+            self.transport.write(b"".join(self.outgoing))  # type: ignore[union-attr]
+        self.outgoing.clear()
 
     def data_received(self, data: bytes) -> None:
         buf = self.buffer + data if self.buffer else data
