@@ -20,8 +20,8 @@ from ..errors import G4FError, InvalidRequestError, NotSupportedError
 from ..providers.response import JsonConversation
 from ..providers.types import configured_keys
 from ..state import StoreUnavailableError
-from ..state.limits import RateCheck
 from ..state.conversations import new_id
+from ..state.limits import RateCheck
 from .auth import check_model, identity, rate_identity
 from .body import header, read_json
 from .completion import ChatJob, CompletionResponse

@@ -16,7 +16,7 @@ from collections.abc import Coroutine
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .base import Outage, Store, StoreUnavailableError
+from .base import Outage, Store
 from .resp import RedisClient, ReplyError, Script, command
 
 PREFIX = "g4f:"
@@ -134,7 +134,9 @@ class RedisStore(Store):
 
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
         ttl_ms = int(ttl * 1000) if ttl else 0
-        await self._do(command(b"SET", PREFIX + key, value, b"PX", ttl_ms) if ttl_ms else command(b"SET", PREFIX + key, value))
+        await self._do(
+            command(b"SET", PREFIX + key, value, b"PX", ttl_ms) if ttl_ms else command(b"SET", PREFIX + key, value)
+        )
 
     async def delete(self, key: str) -> None:
         await self._do(command(b"DEL", PREFIX + key))

@@ -18,6 +18,7 @@ import asyncio
 import hashlib
 import ssl
 from collections import deque
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -57,10 +58,10 @@ class Script:
         self.text = text.encode()
         self.sha = hashlib.sha1(self.text).hexdigest().encode()
 
-    def evalsha(self, keys: list[Arg], args: list[Arg]) -> bytes:
+    def evalsha(self, keys: Sequence[Arg], args: Sequence[Arg]) -> bytes:
         return command(b"EVALSHA", self.sha, len(keys), *keys, *args)
 
-    def eval(self, keys: list[Arg], args: list[Arg]) -> bytes:
+    def eval(self, keys: Sequence[Arg], args: Sequence[Arg]) -> bytes:
         return command(b"EVAL", self.text, len(keys), *keys, *args)
 
 
@@ -186,6 +187,11 @@ class Link(asyncio.Protocol):
             self.transport.abort()
 
 
+def _seen(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
 class RedisClient:
     """Calls to one Redis server over ``connections`` pipelined connections (round robin).
 
@@ -203,8 +209,8 @@ class RedisClient:
         self.ssl = ssl.create_default_context() if parts.scheme == "rediss" else None
         self.username = unquote(parts.username) if parts.username else query.pop("username", None)
         self.password = unquote(parts.password) if parts.password else query.pop("password", None)
-        db = query.pop("db", None) if self.unix else (self.path.strip("/") or query.pop("db", None))
-        self.db = int(db or 0)
+        db = query.pop("db", "")
+        self.db = int((db if self.unix else self.path.strip("/") or db) or 0)
         if query:
             raise ValueError(
                 f"Unknown Redis URL options: {', '.join(sorted(query))} (known: socket_timeout, "
@@ -246,6 +252,7 @@ class RedisClient:
         opening = self.opening[index]
         if opening is None or opening.done() or opening.get_loop() is not loop:
             opening = self.opening[index] = loop.create_task(self._open(index))
+            opening.add_done_callback(_seen)  # its error is each waiter's; with none left, nobody's
         return await asyncio.shield(opening)  # one connect for all who wait; a caller leaving does not stop it
 
     async def _open(self, index: int) -> Link:
