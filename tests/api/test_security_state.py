@@ -100,6 +100,41 @@ def test_server_made_conversation_ids(start_server, keys_file):
     assert_openai_error(items, 400, "not_supported", "items")
 
 
+def test_answers_name_their_conversation_and_new_asks_for_one(start_server, keys_file):
+    server = start_server(api_keys=keys_file)
+    extra = {"provider": "MockHistory"}
+    with openai.OpenAI(
+        base_url=server.url + "/v1", api_key="sk-carol-0123456789", max_retries=0, _strict_response_validation=True
+    ) as carol:
+        made = carol.conversations.create()
+        answer = carol.chat.completions.create(
+            model="m", messages=USER, extra_body={**extra, "conversation_id": made.id}
+        )
+        assert answer.conversation_id == made.id  # an extra field: the strict SDK keeps it
+        # "new": the server starts one and says which; the next turn continues it.
+        fresh = carol.chat.completions.create(model="m", messages=USER, extra_body={**extra, "conversation_id": "new"})
+        cid = fresh.conversation_id
+        assert cid.startswith("conv_") and cid not in (made.id, "new")
+        again = carol.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "more"}], extra_body={**extra, "conversation_id": cid}
+        )
+        assert again.choices[0].message.content == "3 messages: hi | more" and again.conversation_id == cid
+        # A stream names it in every chunk.
+        chunks = list(
+            carol.chat.completions.create(
+                model="m", messages=USER, stream=True, extra_body={**extra, "conversation_id": "new"}
+            )
+        )
+        streamed = {chunk.conversation_id for chunk in chunks}
+        assert len(streamed) == 1 and streamed.pop().startswith("conv_")
+        # Without a conversation, nothing is added.
+        plain = carol.chat.completions.create(model="m", messages=USER, extra_body=extra)
+        assert "conversation_id" not in (plain.model_extra or {})
+    # The new id is its creator's.
+    foreign = turn(server.url, "mine now?", cid, bearer("sk-alice-0123456789"))
+    assert_openai_error(foreign, 404, "conversation_not_found", "conversation_id")
+
+
 def test_without_keys_the_address_owns_the_conversation(start_server):
     server = start_server(forwarded_allow_ips=["127.0.0.1"])  # a trusted local reverse proxy names the client
     cid = "conv-" + secrets.token_hex(8)

@@ -67,6 +67,10 @@ PROVIDER_PARAMS = frozenset(
 )
 
 
+#: ``conversation_id`` asking the server to start a conversation (its id comes back with the answer).
+NEW_CONVERSATION = "new"
+
+
 def bearer_token(request: Request) -> str | None:
     auth = header(request, b"authorization")
     if auth and auth[:7].lower() == b"bearer ":
@@ -215,7 +219,10 @@ async def respond(request: Request, provider: str | None = None, conversation_id
     conversation_id = conversation_id or asked
     if not conversation_id:
         return CompletionResponse(job)
+    if conversation_id == NEW_CONVERSATION:
+        conversation_id = new_id()
     release = await _attach_conversation(request, job, provider or job.provider or "", conversation_id)
+    job.fields = {"conversation_id": conversation_id}  # the answer names its conversation (a new one: its id)
     return ConversationTurn(CompletionResponse(job), release)
 
 
