@@ -23,7 +23,7 @@ with warnings.catch_warnings():  # uvicorn points to the separate uvicorn-worker
 class Worker(UvicornWorker):
     def load_wsgi(self) -> None:
         super().load_wsgi()
-        app: Any = self.wsgi
+        app: Any = getattr(self, "wsgi")  # noqa: B009 - gunicorn is untyped
         if getattr(app, "state", None) is None:  # the factory (g4f.api:create_app): made here, not by uvicorn,
             try:  # so that its settings are known before the server starts
                 app = self.wsgi = app()
