@@ -84,6 +84,9 @@ return {n, redis.call('PTTL', KEYS[1])}
 """)
 
 
+_UNSENT: Any = object()
+
+
 class RedisStore(Store):
     def __init__(self, url: str) -> None:
         self.url = url
@@ -95,6 +98,7 @@ class RedisStore(Store):
         own = urlunsplit(parts._replace(query=urlencode(query)))
         self._client = RedisClient(own, timeout, connect_timeout, connections)
         self._outage = Outage()
+        self._rate_commands: dict[tuple[str, int, float], bytes] = {}
 
     def _settled(self, reply: Any) -> Any:
         """A reply as a value: an outage raises ``StoreUnavailableError``, an error reply ``ReplyError``."""
@@ -115,11 +119,11 @@ class RedisStore(Store):
             reply = error
         return self._settled(reply)
 
-    async def _run(self, script: Script, keys: list[Any], args: list[Any], sent: Any = None) -> Any:
-        """``script`` (its reply to ``sent`` when that was already written); loaded again when Redis
-        lost it (a restart or ``SCRIPT FLUSH``): one round trip otherwise."""
+    async def _run(self, script: Script, keys: list[Any], args: list[Any], reply: Any = _UNSENT) -> Any:
+        """``script`` (given the ``reply`` to its ``EVALSHA`` when that was sent already); loaded
+        again when Redis lost it (a restart or ``SCRIPT FLUSH``): one round trip otherwise."""
         try:
-            return self._settled(await sent) if sent is not None else await self._do(script.evalsha(keys, args))
+            return self._settled(reply) if reply is not _UNSENT else await self._do(script.evalsha(keys, args))
         except ReplyError as error:
             if not str(error).startswith("NOSCRIPT"):
                 raise
@@ -153,19 +157,27 @@ class RedisStore(Store):
         return int(await self._do(command(b"GET", f"{PREFIX}count:{key}")) or 0)
 
     async def throttle(self, key: str, limit: int, period: float) -> float:
-        return float(await self._run(_THROTTLE, [f"{PREFIX}rate:{key}"], [limit, period]))
+        return await self.throttle_soon(key, limit, period)
 
     def throttle_soon(self, key: str, limit: int, period: float) -> Coroutine[Any, Any, float]:
-        """``throttle`` with its command written now, on a live connection outside an outage: it
+        """``throttle`` with its command written now (on a live connection, outside an outage): it
         travels while the caller goes on reading its request."""
-        keys, args = [f"{PREFIX}rate:{key}"], [limit, period]
-        sent = None if self._outage.until else self._client.send(_THROTTLE.evalsha(keys, args))
-        if sent is None:
-            return self.throttle(key, limit, period)
-        return self._throttled(keys, args, sent)
+        payload = self._rate_commands.get((key, limit, period))
+        if payload is None:  # the same few callers come again and again: their commands are kept made
+            if len(self._rate_commands) >= 4096:
+                self._rate_commands.clear()
+            payload = self._rate_commands[(key, limit, period)] = _THROTTLE.evalsha(
+                [f"{PREFIX}rate:{key}"], [limit, period]
+            )
+        return self._throttled(key, limit, period, None if self._outage.until else self._client.send(payload))
 
-    async def _throttled(self, keys: list[Any], args: list[Any], sent: Any) -> float:
-        return float(await self._run(_THROTTLE, keys, args, sent))
+    async def _throttled(self, key: str, limit: int, period: float, sent: Any) -> float:
+        if sent is not None:
+            reply = await sent
+            if type(reply) is bytes and not self._outage.down:  # the usual answer, at once
+                return float(reply)
+        keys, args = [f"{PREFIX}rate:{key}"], [limit, period]
+        return float(await self._run(_THROTTLE, keys, args, reply if sent is not None else _UNSENT))
 
     async def claim(self, key: str, value: bytes, ttl: float | None = None) -> bytes:
         return bytes(await self._run(_CLAIM, [PREFIX + key], [value, int(ttl * 1000) if ttl else 0]))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import ssl
+import threading
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -116,6 +117,7 @@ class Link(asyncio.Protocol):
         self.quiet_since = 0.0  # when the connection last answered (or began to owe an answer)
         self.alarm: asyncio.TimerHandle | None = None
         self.lost = False
+        self.thread = threading.get_ident()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -232,7 +234,9 @@ class RedisClient:
         """Write ``payload`` now on a live connection of the running loop: the future of its reply;
         None when there is no such connection yet (then ``call`` makes one)."""
         link = self.links[self._index()]
-        if link is None or link.lost or link.loop is not asyncio.get_running_loop():
+        # The link's loop runs in this thread, so it is the running one (get_running_loop() would
+        # cost a getpid() system call on every call).
+        if link is None or link.lost or link.thread != threading.get_ident() or not link.loop.is_running():
             return None
         return link.send(payload)
 
