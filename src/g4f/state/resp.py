@@ -278,15 +278,25 @@ class RedisClient:
                     link.fail(ConnectionAbortedError("Redis refused the connection's setup."))
                     raise reply if isinstance(reply, OSError) else PermissionError(f"Redis: {reply}")
         old, self.links[index] = self.links[index], link
-        if old is not None and not old.lost:
-            old.fail(ConnectionAbortedError("Replaced by a connection in another event loop."))
+        if old is not None:
+            _drop(old, ConnectionAbortedError("Replaced by a connection in another event loop."))
         return link
 
     async def close(self) -> None:
         for index, link in enumerate(self.links):
             if link is not None:
-                link.fail(ConnectionAbortedError("The Redis client was closed."))
+                _drop(link, ConnectionAbortedError("The Redis client was closed."))
                 self.links[index] = None
+
+
+def _drop(link: Link, error: OSError) -> None:
+    """Fail ``link`` from any thread: its calls belong to its own loop (gone with a closed loop)."""
+    if link.lost or link.loop.is_closed():
+        return
+    if link.thread == threading.get_ident():
+        link.fail(error)
+    else:
+        link.loop.call_soon_threadsafe(link.fail, error)
 
 
 __all__ = ["RedisClient", "ReplyError", "Script", "command", "parse"]
