@@ -305,6 +305,30 @@ def test_redis_failing_mid_load(own_redis, tmp_path, caplog, failure):
             restarted.stop()
 
 
+def test_redis_limit_checked_while_the_body_is_read_still_guards_the_provider(own_redis):
+    # The check leaves before the body is read (its round trip overlaps the parsing) and is awaited
+    # before anything is routed: a refused request never reaches the provider; a bad one counts too.
+    server = ThreadedUvicorn({"state_url": own_redis.url, "rate_limit": 2}).start()
+    url = server.url + "/v1/chat/completions"
+    mocks.MockEcho.calls.clear()
+    try:
+        bad = httpx.post(url, json={"provider": "MockEcho", "messages": "not a list"}, timeout=10)
+        assert_openai_error(bad, 422, "validation_error", "messages")
+        with openai.OpenAI(
+            base_url=server.url + "/v1", api_key="unused", max_retries=0, _strict_response_validation=True
+        ) as client:
+            assert client.chat.completions.create(model="echo-1", messages=USER, extra_body={"provider": "MockEcho"})
+            with pytest.raises(openai.RateLimitError) as refused:
+                client.chat.completions.create(model="echo-1", messages=USER, extra_body={"provider": "MockEcho"})
+        assert int(refused.value.response.headers["retry-after"]) >= 1
+        assert refused.value.body["code"] == "rate_limit_exceeded"
+        assert len(mocks.MockEcho.calls) == 1
+        over = httpx.post(url, json={"provider": "MockEcho", "messages": "not a list"}, timeout=10)
+        assert_openai_error(over, 429, "rate_limit_exceeded")  # past the limit, the limit answers first
+    finally:
+        server.stop()
+
+
 def test_a_small_redis_pool_makes_requests_wait_not_fail(own_redis):
     # 64 concurrent clients over a pool of 2 (the default is 64 for 256 and more): a pool that raised
     # when empty (redis-py's default) failed most of these; the blocking pool makes them wait.

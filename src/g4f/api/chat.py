@@ -338,6 +338,7 @@ __all__ = [
     "conversation_chat_completions",
     "create_conversation",
     "check_rate",
+    "begin_rate",
     "check_request_options",
     "provider_api_key",
     "bearer_token",
