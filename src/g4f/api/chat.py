@@ -146,17 +146,14 @@ def provider_api_key(request: Request, settings: AppConfig, params: dict[str, An
 
 
 async def build_job(request: Request, provider: str | None = None) -> tuple[ChatJob, str | None]:
-    """The checked request as a job, and the server-side conversation it continues (if any)."""
-    settings: AppConfig = request.app.state.settings
-    # The limit check leaves first and travels while the body is read and checked (a refused request
-    # is still never routed). Every request counts, a bad one too; past the limit the answer is 429.
+    """The checked request as a job, and the server-side conversation it continues (if any).
+
+    The limit check leaves first and travels while the body is read and checked and the job made;
+    its verdict comes before the job goes anywhere (a refused request never reaches a provider).
+    Every request counts, a bad one too; past the limit the answer is 429."""
     rate = begin_rate(request)
     try:
-        body = await read_json(request, settings.max_body_size)
-        check_chat_rules(body)  # OpenAI's cross-field rules: no provider sees a request OpenAI refuses
-        params = check(body, CHAT_SPEC, required=("messages",))
-        messages = validate_messages(params.pop("messages"))
-        check_request_options(settings, params)
+        made = await _make_job(request, provider)
     except Exception:
         if rate is not None:
             await rate
@@ -167,6 +164,16 @@ async def build_job(request: Request, provider: str | None = None) -> tuple[Chat
         raise
     if rate is not None:
         await rate
+    return made
+
+
+async def _make_job(request: Request, provider: str | None) -> tuple[ChatJob, str | None]:
+    settings: AppConfig = request.app.state.settings
+    body = await read_json(request, settings.max_body_size)
+    check_chat_rules(body)  # OpenAI's cross-field rules: no provider sees a request OpenAI refuses
+    params = check(body, CHAT_SPEC, required=("messages",))
+    messages = validate_messages(params.pop("messages"))
+    check_request_options(settings, params)
 
     provider = provider or params.pop("provider", None) or settings.provider
     model = params.get("model") or settings.model or ""
