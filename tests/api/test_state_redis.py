@@ -120,3 +120,34 @@ async def test_a_frozen_server_fails_calls_after_the_timeout_then_recovers(tmp_p
         os.kill(server.process.pid, signal.SIGCONT)
         await store.close()
         server.stop()
+
+
+async def test_tls_with_the_servers_own_ca(tmp_path):
+    import shutil
+    import subprocess
+
+    from .server import free_port
+
+    if shutil.which("openssl") is None:
+        raise RuntimeError("openssl is needed for this test (make system-deps)")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert)]
+        + ["-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+        check=True,
+        capture_output=True,
+    )
+    tls_port = free_port()
+    tls = ("--tls-port", str(tls_port), "--tls-cert-file", str(cert), "--tls-key-file", str(key))
+    server = RedisServer(tmp_path, extra=(*tls, "--tls-ca-cert-file", str(cert), "--tls-auth-clients", "no"))
+    try:
+        trusted = open_store(f"rediss://localhost:{tls_port}/0?ssl_ca_certs={cert}")
+        await trusted.set("over", b"tls")
+        assert await trusted.get("over") == b"tls"
+        await trusted.close()
+        untrusted = open_store(f"rediss://localhost:{tls_port}/0")  # a self-signed certificate: refused
+        with pytest.raises(StoreUnavailableError):
+            await untrusted.get("over")
+        await untrusted.close()
+    finally:
+        server.stop()

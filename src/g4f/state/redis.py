@@ -6,7 +6,8 @@ this process's CPU. What must be atomic is one Lua script, one round trip: a rat
 costs exactly one. A call that gets no answer within ``socket_timeout`` (default 2 s) fails, and the
 outage rules of ``base.Outage`` apply; there are no retries. URL options: ``socket_timeout``,
 ``socket_connect_timeout`` (1 s), ``max_connections`` (connections to Redis, default 1), ``db``,
-``username``, ``password``.
+``username``, ``password``; TLS with ``rediss://`` (``ssl_ca_certs``, ``ssl_cert_reqs``,
+``ssl_certfile``, ``ssl_keyfile``).
 """
 
 from __future__ import annotations

@@ -189,6 +189,23 @@ class Link(asyncio.Protocol):
             self.transport.abort()
 
 
+def _tls(query: dict[str, str]) -> ssl.SSLContext:
+    """The TLS context of a ``rediss://`` URL: the system's CAs (or ``ssl_ca_certs``), certificate
+    and host name checked unless ``ssl_cert_reqs`` says ``none`` or ``optional``; a client
+    certificate from ``ssl_certfile`` / ``ssl_keyfile``."""
+    context = ssl.create_default_context(cafile=query.pop("ssl_ca_certs", None))
+    required = query.pop("ssl_cert_reqs", "required").lower()
+    if required not in ("required", "optional", "none"):
+        raise ValueError("ssl_cert_reqs is one of required, optional, none")
+    if required != "required":
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE if required == "none" else ssl.CERT_OPTIONAL
+    certfile = query.pop("ssl_certfile", None)
+    if certfile:
+        context.load_cert_chain(certfile, query.pop("ssl_keyfile", None))
+    return context
+
+
 def _seen(task: asyncio.Task[Any]) -> None:
     if not task.cancelled():
         task.exception()
@@ -208,7 +225,7 @@ class RedisClient:
         self.host = parts.hostname or "localhost"
         self.port = parts.port or 6379
         self.path = unquote(parts.path)
-        self.ssl = ssl.create_default_context() if parts.scheme == "rediss" else None
+        self.ssl = _tls(query) if parts.scheme == "rediss" else None
         self.username = unquote(parts.username) if parts.username else query.pop("username", None)
         self.password = unquote(parts.password) if parts.password else query.pop("password", None)
         db = query.pop("db", "")
@@ -216,7 +233,8 @@ class RedisClient:
         if query:
             raise ValueError(
                 f"Unknown Redis URL options: {', '.join(sorted(query))} (known: socket_timeout, "
-                "socket_connect_timeout, max_connections, db, username, password)"
+                "socket_connect_timeout, max_connections, db, username, password; with rediss://: "
+                "ssl_ca_certs, ssl_cert_reqs, ssl_certfile, ssl_keyfile)"
             )
         self.timeout = timeout
         self.connect_timeout = connect_timeout
