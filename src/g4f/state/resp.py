@@ -279,22 +279,31 @@ class RedisClient:
 
     async def _open(self, index: int) -> Link:
         loop = asyncio.get_running_loop()
-        async with deadline(self.connect_timeout):
-            factory = lambda: Link(loop, self.timeout)  # noqa: E731
-            if self.unix:
-                _, link = await loop.create_unix_connection(factory, self.path)
-            else:
-                _, link = await loop.create_connection(factory, self.host, self.port, ssl=self.ssl)
-            hello = []
-            if self.password is not None:
-                auth = (self.username, self.password) if self.username else (self.password,)
-                hello.append(link.send(command(b"AUTH", *auth)))
-            if self.db:
-                hello.append(link.send(command(b"SELECT", self.db)))
-            for reply in await asyncio.gather(*hello):
-                if isinstance(reply, BaseException):
-                    link.fail(ConnectionAbortedError("Redis refused the connection's setup."))
-                    raise reply if isinstance(reply, OSError) else PermissionError(f"Redis: {reply}")
+        made: list[Link] = []
+
+        def factory() -> Link:
+            made.append(Link(loop, self.timeout))
+            return made[0]
+
+        try:
+            async with deadline(self.connect_timeout):
+                if self.unix:
+                    _, link = await loop.create_unix_connection(factory, self.path)
+                else:
+                    _, link = await loop.create_connection(factory, self.host, self.port, ssl=self.ssl)
+                hello = []
+                if self.password is not None:
+                    auth = (self.username, self.password) if self.username else (self.password,)
+                    hello.append(link.send(command(b"AUTH", *auth)))
+                if self.db:
+                    hello.append(link.send(command(b"SELECT", self.db)))
+                for reply in await asyncio.gather(*hello):
+                    if isinstance(reply, BaseException):
+                        raise reply if isinstance(reply, OSError) else PermissionError(f"Redis: {reply}")
+        except BaseException:  # refused, too slow, or setup failed: no half-made connection stays open
+            for half in made:
+                half.fail(ConnectionAbortedError("The connection to Redis was not set up."))
+            raise
         old, self.links[index] = self.links[index], link
         if old is not None:
             _drop(old, ConnectionAbortedError("Replaced by a connection in another event loop."))
