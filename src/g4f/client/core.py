@@ -332,12 +332,13 @@ async def create_completion(
     """A whole (non-streaming) completion."""
     collector = _Collector(model, messages, stop, _max_parts(kwargs))
     agen = await open_parts(model, messages, provider, stream=False, stop=stop, **kwargs)
+    take, stop, limited = collector.take, collector.stop, collector.max_parts is not None
     try:
         async for part in agen:
-            if collector.capped and _answers(part):  # the provider overran max_tokens: cut it here
+            if limited and collector.capped and _answers(part):  # the provider overran max_tokens: cut it here
                 break
-            collector.take(part)
-            if collector.stop.stopped:
+            take(part)
+            if stop.stopped:
                 break
     finally:
         await agen.aclose()
