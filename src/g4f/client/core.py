@@ -9,6 +9,7 @@ from typing import Any
 from ..config import get as get_setting
 from ..errors import InvalidRequestError
 from ..image import prepare_media, resolve_image_urls
+from ..models import Model, ModelRegistry
 from ..providers import response as parts
 from ..providers.attempts import run_attempts
 from ..routing import route
@@ -123,8 +124,6 @@ async def open_parts(
 
 def _refuse_audio_model(model: Any) -> None:
     """An audio-only model (whisper-1, tts-1) does not chat: say where it belongs instead of an empty answer."""
-    from ..models import Model, ModelRegistry
-
     registered = model if isinstance(model, Model) else ModelRegistry.get(model) if isinstance(model, str) else None
     if registered is not None and registered.kind == "audio":
         raise InvalidRequestError(
