@@ -19,7 +19,7 @@ import asyncio
 import socket
 import ssl
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -37,7 +37,7 @@ BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
 SAFE_PATH = "/%:@!$&'()*+,;=-._~"
 
 
-@lru_cache(maxsize=None)
+@cache
 def ssl_context() -> ssl.SSLContext:
     """The system's trust store, made once (it takes milliseconds)."""
     return ssl.create_default_context()
