@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import zlib
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import httptools
@@ -47,15 +47,20 @@ class ConnectError(aiohttp.ClientOSError):
     """The connection could not be opened (refused, unreachable, TLS handshake failed)."""
 
 
-def _decoder(encoding: str) -> Callable[[bytes], bytes] | None:
-    """A function decoding the body's bytes as they come, for a Content-Encoding; ``None``: kept as sent."""
+class Decoder(Protocol):
+    def decompress(self, data: bytes) -> bytes: ...
+    def flush(self) -> bytes: ...
+
+
+def _decoder(encoding: str) -> Decoder | None:
+    """The decoder of a Content-Encoding; ``None``: the body is kept as sent (identity, unknown)."""
     encoding = encoding.strip().lower()
     if encoding in ("gzip", "x-gzip"):
-        return zlib.decompressobj(wbits=16 + zlib.MAX_WBITS).decompress
+        return zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     if encoding == "deflate":
-        return _Deflate().decompress
+        return _Deflate()
     if encoding == "br" and _brotli is not None:
-        return _brotli.Decompressor().process  # type: ignore[no-any-return]
+        return _Brotli()
     return None
 
 
@@ -77,6 +82,19 @@ class _Deflate:
         return self.inner.flush() if self.inner is not None else b""  # type: ignore[no-any-return]
 
 
+class _Brotli:
+    __slots__ = ("inner",)
+
+    def __init__(self) -> None:
+        self.inner = _brotli.Decompressor()
+
+    def decompress(self, data: bytes) -> bytes:
+        return self.inner.process(data)  # type: ignore[no-any-return]
+
+    def flush(self) -> bytes:
+        return b""
+
+
 class Connection(asyncio.Protocol):
     """One keep-alive connection; the state of the answer being read (one at a time)."""
 
@@ -96,13 +114,14 @@ class Connection(asyncio.Protocol):
 
     def _begin(self) -> None:
         self.status = 0
-        self.raw_headers: list[tuple[str, str]] = []
+        self.raw_headers: list[tuple[bytes, bytes]] = []  # decoded only if someone reads them
+        self.content_type: bytes | None = None
         self.headers_done = False
         self.complete = False
         self.keep_alive = False
         self.until_close = False  # the body ends when the connection does (no length, not chunked)
         self.got_bytes = False
-        self.decode: Callable[[bytes], bytes] | None = None
+        self.decoder: Decoder | None = None
         self.buffer: list[bytes] = []
         self.size = 0
         self.paused = False
@@ -217,7 +236,7 @@ class Connection(asyncio.Protocol):
     # --- httptools callbacks ----------------------------------------------------------------------
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        self.raw_headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        self.raw_headers.append((name, value))
 
     def on_headers_complete(self) -> None:
         self.status = status = self.parser.get_status_code()
@@ -228,21 +247,23 @@ class Connection(asyncio.Protocol):
         chunked = length = False
         for name, value in self.raw_headers:
             lower = name.lower()
-            if lower == "content-encoding":
-                self.decode = _decoder(value)
-            elif lower == "content-length":
+            if lower == b"content-type":
+                self.content_type = value
+            elif lower == b"content-encoding":
+                self.decoder = _decoder(value.decode("latin-1"))
+            elif lower == b"content-length":
                 length = True
-            elif lower == "transfer-encoding":
-                chunked = "chunked" in value.lower()
+            elif lower == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
         self.until_close = not (length or chunked or status in NO_BODY)
         self._wake()
 
     def on_body(self, body: bytes) -> None:
         if self.exc is not None:
             return
-        if self.decode is not None:
+        if self.decoder is not None:
             try:
-                body = self.decode(body)
+                body = self.decoder.decompress(body)
             except Exception as error:  # zlib.error, brotli.error
                 self._fail(PayloadError(f"Cannot decode the body: {error}"))
                 self.transport.close()  # type: ignore[union-attr]
@@ -259,13 +280,15 @@ class Connection(asyncio.Protocol):
     def on_message_complete(self) -> None:
         if self.status < 200:
             return
-        if self.decode is not None and self.exc is None:
-            tail = getattr(getattr(self.decode, "__self__", None), "flush", None)
-            if tail is not None:
-                rest = tail()
-                if rest:
-                    self.buffer.append(rest)
-                    self.size += len(rest)
+        if self.decoder is not None and self.exc is None:
+            try:
+                rest = self.decoder.flush()
+            except Exception as error:  # zlib.error
+                self._fail(PayloadError(f"Cannot decode the body: {error}"))
+                return
+            if rest:
+                self.buffer.append(rest)
+                self.size += len(rest)
         self.keep_alive = not self.lost and not self.until_close and self.parser.should_keep_alive()
         self.complete = True
         self._wake()
@@ -274,16 +297,36 @@ class Connection(asyncio.Protocol):
 class Response:
     """The answer, with the members of ``aiohttp.ClientResponse`` that g4f uses and their meaning."""
 
-    __slots__ = ("conn", "status", "headers", "release_to", "_body", "_ctype", "_charset")
+    __slots__ = (
+        "conn",
+        "status",
+        "raw_headers",
+        "raw_content_type",
+        "release_to",
+        "_headers",
+        "_body",
+        "_ctype",
+        "_charset",
+    )
 
     def __init__(self, conn: Connection, release_to: Callable[[Connection], None]) -> None:
         self.conn: Connection | None = conn
         self.status = conn.status
-        self.headers: CIMultiDictProxy[str] = CIMultiDictProxy(CIMultiDict(conn.raw_headers))
+        self.raw_headers = conn.raw_headers
+        self.raw_content_type = conn.content_type
+        self._headers: CIMultiDictProxy[str] | None = None
         self.release_to = release_to
         self._body: bytes | None = None
         self._ctype: str | None = None
         self._charset: str | None = None
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str]:
+        """The answer's headers; ``get(name)`` in any case (aiohttp's ``CIMultiDictProxy``)."""
+        if self._headers is None:
+            decoded = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in self.raw_headers]
+            self._headers = CIMultiDictProxy(CIMultiDict(decoded))
+        return self._headers
 
     @property
     def content(self) -> Response:
@@ -309,11 +352,10 @@ class Response:
         return int(value) if value and value.isdigit() else None
 
     def _parse_content_type(self) -> None:
-        raw = self.headers.get("content-type")
-        if raw is None:
+        if self.raw_content_type is None:
             self._ctype = "application/octet-stream"
             return
-        media, *params = raw.split(";")
+        media, *params = self.raw_content_type.decode("latin-1").split(";")
         self._ctype = media.strip().lower()
         for param in params:
             key, _, value = param.partition("=")

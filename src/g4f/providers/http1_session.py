@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -60,28 +60,27 @@ def _target(url: str) -> tuple[Key, str, str] | None:
     return (scheme, parts.hostname, port or (443 if scheme == "https" else 80)), parts.netloc, path
 
 
-def _head(method: str, host: str, target: str, headers: Mapping[str, Any] | None, body: bytes | None) -> bytes:
-    """The request line and headers; the caller's headers win over the defaults (any case)."""
+@lru_cache(maxsize=1024)
+def _head(method: str, host: str, target: str, headers: tuple[tuple[str, Any], ...], kind: str | None) -> bytes:
+    """The request line and headers but the length (the same for every request of a provider, so
+    cached); the caller's headers win over the defaults, in any case. ``kind``: the body's default
+    Content-Type (``None``: no body)."""
     fields = {
         "host": ("Host", host),
         "accept": ("Accept", "*/*"),
         "accept-encoding": ("Accept-Encoding", ACCEPT_ENCODING),
         "user-agent": ("User-Agent", USER_AGENT),
     }
-    if headers:
-        for name, value in headers.items():
-            value = str(value)
-            if "\r" in name or "\n" in name or "\r" in value or "\n" in value:
-                raise ValueError("Newline or carriage return character detected in HTTP header")
-            fields[name.lower()] = (name, value)
-    if body is not None:
-        fields["content-length"] = ("Content-Length", str(len(body)))
-        if "content-type" not in fields:
-            fields["content-type"] = ("Content-Type", "application/octet-stream")
-    elif method in BODY_METHODS:
-        fields["content-length"] = ("Content-Length", "0")
-    lines = [f"{method} {target} HTTP/1.1", *(f"{name}: {value}" for name, value in fields.values())]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
+    for name, value in headers:
+        value = str(value)
+        if "\r" in name or "\n" in name or "\r" in value or "\n" in value:
+            raise ValueError("Newline or carriage return character detected in HTTP header")
+        fields[name.lower()] = (name, value)
+    fields.pop("content-length", None)  # the body's own length is sent
+    if kind is not None and "content-type" not in fields:
+        fields["content-type"] = ("Content-Type", kind)
+    lines = [f"{method} {target} HTTP/1.1\r\n", *(f"{name}: {value}\r\n" for name, value in fields.values())]
+    return "".join(lines).encode("utf-8")
 
 
 class Http1Session:
@@ -116,17 +115,17 @@ class Http1Session:
         return await self._send(key, payload, options.get("timeout"))
 
     def _plan(self, method: str, url: str, options: dict[str, Any]) -> tuple[Key, bytes] | None:
+        """``(pool key, request bytes)`` of a request the lean client sends; ``None``: aiohttp's."""
+        method = method.upper()
         if options.get("proxy") or not LEAN_OPTIONS.issuperset(options) or method == "HEAD":
             return None
         timeout = options.get("timeout")
         if timeout is not None and (timeout.total is not None or timeout.sock_read is not None):
             return None  # aiohttp's clocks; the transport keeps its own
         data = options.get("data")
-        headers = options.get("headers")
+        kind = "application/octet-stream"  # aiohttp's Content-Type for a body the caller did not type
         if isinstance(data, str):
-            data = data.encode("utf-8")
-            if not headers or not any(name.lower() == "content-type" for name in headers):
-                headers = {**(headers or {}), "Content-Type": "text/plain; charset=utf-8"}
+            data, kind = data.encode("utf-8"), "text/plain; charset=utf-8"
         elif isinstance(data, (bytearray, memoryview)):
             data = bytes(data)
         elif data is not None and not isinstance(data, bytes):
@@ -138,8 +137,11 @@ class Http1Session:
         params = options.get("params")
         if params:
             path += ("&" if "?" in path else "?") + urlencode(params)
-        head = _head(method.upper(), host, path, headers, data)
-        return key, head + data if data else head
+        headers = options.get("headers")
+        head = _head(method, host, path, tuple(headers.items()) if headers else (), kind if data is not None else None)
+        if data is not None:
+            return key, b"%sContent-Length: %d\r\n\r\n%s" % (head, len(data), data)
+        return key, head + (b"Content-Length: 0\r\n\r\n" if method in BODY_METHODS else b"\r\n")
 
     async def _send(self, key: Key, payload: bytes, timeout: Any) -> Response:
         conn = self._reuse(key)
