@@ -224,6 +224,24 @@ async def test_a_connection_the_server_dropped_while_idle_is_retried_once():
     assert answered == 3 and server.connections == 3
 
 
+async def test_an_idle_connection_the_server_closes_leaves_the_pool():
+    async def answer_then_close(reader, writer):
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+
+    async with Raw(answer_then_close) as server:
+        async with transport.request("T", "GET", server.url) as call:
+            assert await call.read() == b"ok"
+        session = get_session()
+        assert sum(map(len, session.idle.values())) == 1
+        await asyncio.sleep(0.05)  # the server's close arrives while the connection waits in the pool
+        assert sum(map(len, session.idle.values())) == 0 and session.open == set()
+        async with transport.request("T", "GET", server.url) as call:
+            assert await call.read() == b"ok"
+    assert server.connections == 2
+
+
 async def test_a_fresh_connection_closed_unanswered_is_an_error_not_a_retry():
     async def drop(reader, writer):
         await read_request(reader)

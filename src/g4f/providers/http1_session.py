@@ -136,7 +136,7 @@ class Http1Session:
         key, host, path = target
         params = options.get("params")
         if params:
-            path += ("&" if "?" in path else "?") + urlencode(params)
+            path += ("&" if "?" in path else "?") + (params if isinstance(params, str) else urlencode(params))
         headers = options.get("headers")
         head = _head(method, host, path, tuple(headers.items()) if headers else (), kind if data is not None else None)
         if data is not None:
