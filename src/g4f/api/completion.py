@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ..client.core import create_completion, stream_completion
-from ..client.stubs import ChatCompletion, ChatCompletionChunk, Usage
+from ..client.stubs import ChatCompletion, ChatCompletionChunk, ChatCompletionDelta, TextChunk, Usage
 from ..errors import G4FError, ProviderTimeoutError
 from .errors import error_body, error_payload, error_response
 from .guard import Guard
@@ -148,10 +148,16 @@ class CompletionResponse(Response):
             text: list[str] | None = [] if job.on_done is not None else None
             _collect(text, first)
             include_usage = bool((job.kwargs.get("stream_options") or {}).get("include_usage"))
+            frames = TextFrames()
             try:
                 async for chunk in chunks:
-                    _collect(text, chunk)
                     try:
+                        if type(chunk) is TextChunk and chunk.text is not None:  # most of a stream
+                            if text is not None:
+                                text.append(chunk.text)
+                            await send({"type": "http.response.body", "body": frames(chunk), "more_body": True})
+                            continue
+                        _collect(text, chunk)
                         for event in _usage_apart(chunk, include_usage):
                             await send({"type": "http.response.body", "body": event, "more_body": True})
                     except OSError:  # the client went away while we wrote
@@ -177,6 +183,36 @@ class CompletionResponse(Response):
 
 def _event(chunk: Any) -> bytes:
     return b"data: " + orjson.dumps(chunk.model_dump()) + b"\n\n"
+
+
+_MARK = "\x00g4f-text\x00"
+_MARK_JSON = orjson.dumps(_MARK)
+
+
+class TextFrames:
+    """The events of a stream's ``TextChunk``s: what ``_event`` writes, from a template around the
+    text alone, made once per ``head`` (again when a failover names another provider)."""
+
+    __slots__ = ("head", "before", "after")
+
+    def __init__(self) -> None:
+        self.head: ChatCompletionChunk | None = None
+        self.before = self.after = b""
+
+    def __call__(self, chunk: TextChunk) -> bytes:
+        head = chunk.head
+        if head is not self.head:
+            model = ChatCompletionChunk(
+                ChatCompletionDelta(_MARK, None),
+                completion_id=head.id,
+                created=head.created,
+                model=head.model,
+                provider=head.provider,
+            )
+            model.system_fingerprint, model.service_tier = head.system_fingerprint, head.service_tier
+            self.before, self.after = _event(model).split(_MARK_JSON)
+            self.head = head
+        return self.before + orjson.dumps(chunk.text) + self.after
 
 
 def _usage_apart(chunk: Any, include_usage: bool) -> tuple[bytes, ...]:
