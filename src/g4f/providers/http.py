@@ -1,5 +1,6 @@
-"""Outbound HTTP sessions: one pooled aiohttp session per event loop, shared by every provider,
-or the caller's own (``http_client=``).
+"""Outbound HTTP sessions: one pooled session per event loop, shared by every provider (the lean
+HTTP/1.1 client of ``http1_session``, which hands aiohttp what it does not do), or the caller's own
+aiohttp session (``http_client=``).
 
 ``http_client`` is an ``aiohttp.ClientSession`` (used as it is, on the loop it belongs to) or a
 function returning one, called once per event loop that makes requests (the sync ``Client`` runs
@@ -22,24 +23,31 @@ _made: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Callable[[], An
 
 
 def get_session(http_client: Any = None) -> Any:
-    """The session for a request on the running loop: the caller's (``http_client``), else the pooled one."""
+    """The session for a request on the running loop: the caller's (``http_client``), else the pooled one
+    (``http1_session.Http1Session``: the lean HTTP/1.1 client, aiohttp for what it does not do)."""
     if http_client is not None:
         return _callers_session(http_client)
     loop = asyncio.get_running_loop()
     session = _sessions.get(loop)
     if session is None or session.closed:
-        import aiohttp
+        from .http1_session import Http1Session
 
-        connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300, enable_cleanup_closed=True)
-        session = aiohttp.ClientSession(
-            connector=connector,
-            # Per-request timeouts are set by the caller; the session has none of its own.
-            timeout=aiohttp.ClientTimeout(total=None),
-            auto_decompress=True,
-            trust_env=False,
-        )
-        _sessions[loop] = session
+        session = _sessions[loop] = Http1Session(_pooled_aiohttp)
     return session
+
+
+def _pooled_aiohttp() -> Any:
+    """The loop's pooled aiohttp session (made by the lean session when a request needs aiohttp)."""
+    import aiohttp
+
+    connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, ttl_dns_cache=300, enable_cleanup_closed=True)
+    return aiohttp.ClientSession(
+        connector=connector,
+        # Per-request timeouts are set by the caller; the session has none of its own.
+        timeout=aiohttp.ClientTimeout(total=None),
+        auto_decompress=True,
+        trust_env=False,
+    )
 
 
 def _callers_session(http_client: Any) -> Any:

@@ -1,0 +1,404 @@
+"""A lean HTTP/1.1 connection: one ``asyncio.Protocol`` per socket, parsed by ``httptools`` (llhttp, C).
+
+The upstream request is the hot path of ``g4f api``; aiohttp's client spends about a third of the
+server's CPU per request on it. This is what the transport needs and no more: one request at a time
+per connection, the answer's head, then its body as it arrives (``readany``), decoded (gzip,
+deflate, br when ``brotli`` is importable), with flow control. The pool and the session that picks
+this or aiohttp for a request are in ``http1_session``.
+
+Errors are aiohttp's classes (subclassed), so whoever classifies aiohttp's errors classifies these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import aiohttp
+import httptools
+from multidict import CIMultiDict, CIMultiDictProxy
+
+try:  # br only when the module is there; then it is advertised too
+    import brotli as _brotli  # type: ignore[import-not-found]
+except ImportError:  # pragma: no cover - depends on the environment
+    _brotli = None
+
+ACCEPT_ENCODING = "gzip, deflate, br" if _brotli is not None else "gzip, deflate"
+HIGH_WATER = 256 * 1024  # unread body bytes before the socket stops being read
+NO_BODY = (204, 304)
+
+
+class ServerDisconnected(aiohttp.ServerDisconnectedError):
+    """The connection closed before the answer's head was complete."""
+
+
+class StaleConnection(ServerDisconnected):
+    """A reused connection closed before any byte of the answer: the server dropped it while idle
+    (safe to send again on a fresh connection: nothing of this request was answered)."""
+
+
+class PayloadError(aiohttp.ClientPayloadError):
+    """The body was cut short or could not be decoded: never a clean end."""
+
+
+class ConnectError(aiohttp.ClientOSError):
+    """The connection could not be opened (refused, unreachable, TLS handshake failed)."""
+
+
+class Decoder(Protocol):
+    def decompress(self, data: bytes) -> bytes: ...
+    def flush(self) -> bytes: ...
+
+
+def _decoder(encoding: str) -> Decoder | None:
+    """The decoder of a Content-Encoding; ``None``: the body is kept as sent (identity, unknown)."""
+    encoding = encoding.strip().lower()
+    if encoding in ("gzip", "x-gzip"):
+        return zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    if encoding == "deflate":
+        return _Deflate()
+    if encoding == "br" and _brotli is not None:
+        return _Brotli()
+    return None
+
+
+class _Deflate:
+    """``deflate`` as servers send it: zlib-wrapped (RFC 9110) or, often, raw."""
+
+    __slots__ = ("inner",)
+
+    def __init__(self) -> None:
+        self.inner: Any = None
+
+    def decompress(self, data: bytes) -> bytes:
+        if self.inner is None:
+            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            self.inner = zlib.decompressobj(wbits=zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+        return self.inner.decompress(data)  # type: ignore[no-any-return]
+
+    def flush(self) -> bytes:
+        return self.inner.flush() if self.inner is not None else b""  # type: ignore[no-any-return]
+
+
+class _Brotli:
+    __slots__ = ("inner",)
+
+    def __init__(self) -> None:
+        self.inner = _brotli.Decompressor()
+
+    def decompress(self, data: bytes) -> bytes:
+        return self.inner.process(data)  # type: ignore[no-any-return]
+
+    def flush(self) -> bytes:
+        return b""
+
+
+class Connection(asyncio.Protocol):
+    """One keep-alive connection; the state of the answer being read (one at a time)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.lost = False
+        self.reused = False  # it answered before: a failure with no byte back is a stale connection
+        self.idle_since = 0.0
+        self.parking: list[Connection] | None = None  # the pool's idle list while it waits there
+        self.on_lost: Callable[[Connection], None] | None = None
+        self.busy = False
+        self.key: Any = None  # the pool's (scheme, host, port)
+        self.waiter: asyncio.Future[None] | None = None
+        self._begin()
+
+    def _begin(self) -> None:
+        self.status = 0
+        self.raw_headers: list[tuple[bytes, bytes]] = []  # decoded only if someone reads them
+        self.content_type: bytes | None = None
+        self.headers_done = False
+        self.complete = False
+        self.keep_alive = False
+        self.until_close = False  # the body ends when the connection does (no length, not chunked)
+        self.got_bytes = False
+        self.decoder: Decoder | None = None
+        self.buffer: list[bytes] = []
+        self.size = 0
+        self.paused = False
+        self.exc: BaseException | None = None
+
+    # --- the request ------------------------------------------------------------------------------
+
+    def send(self, data: bytes) -> None:
+        """Write a request (its head and body, as one bytes object) and expect its answer."""
+        if self.paused and not self.lost:  # the last answer ended with its buffer full
+            self.transport.resume_reading()  # type: ignore[union-attr]
+        self._begin()
+        self.busy = True
+        if self.lost or self.transport is None:
+            self.exc = (StaleConnection if self.reused else ServerDisconnected)("Server disconnected")
+            return
+        self.transport.write(data)
+
+    async def head(self) -> None:
+        """Wait for the answer's status line and headers (or raise why they will not come)."""
+        while not self.headers_done:
+            if self.exc is not None:
+                raise self.exc
+            await self._wait()
+
+    def close(self) -> None:
+        self.busy = False
+        if self.transport is not None and not self.lost:
+            self.transport.close()
+
+    # --- the body, read by the response -----------------------------------------------------------
+
+    def take(self, limit: int = -1) -> bytes:
+        """What is buffered (at most ``limit`` bytes when given); reading resumes once drained."""
+        buffer = self.buffer
+        data = buffer[0] if len(buffer) == 1 else b"".join(buffer)
+        if 0 <= limit < len(data):
+            data, rest = data[:limit], data[limit:]
+            self.buffer, self.size = [rest], len(rest)
+        else:
+            self.buffer, self.size = [], 0
+        if self.paused and self.size < HIGH_WATER and not self.lost:
+            self.paused = False
+            self.transport.resume_reading()  # type: ignore[union-attr]  # paused implies connected
+        return data
+
+    async def next(self, limit: int = -1) -> bytes:
+        """The next bytes of the body, ``b""`` at its end; its error once what came before is read."""
+        while True:
+            if self.buffer:
+                return self.take(limit)
+            if self.exc is not None:
+                raise self.exc
+            if self.complete:
+                return b""
+            await self._wait()
+
+    async def _wait(self) -> None:
+        waiter = self.waiter = self.loop.create_future()
+        try:
+            await waiter
+        finally:
+            self.waiter = None
+
+    def _wake(self) -> None:
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # --- asyncio.Protocol -------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # a stream transport: create_connection
+
+    def data_received(self, data: bytes) -> None:
+        if not self.busy or self.complete:  # nothing asked for it (an idle connection talking): drop it
+            self.transport.close()  # type: ignore[union-attr]
+            return
+        self.got_bytes = True
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError as error:
+            self._fail(PayloadError(f"Invalid HTTP answer: {error}"))
+            self.transport.close()  # type: ignore[union-attr]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
+        if self.parking is not None:
+            self.parking.remove(self)
+            self.parking = None
+        if self.on_lost is not None:
+            self.on_lost(self)
+        if not self.busy or self.complete or self.exc is not None:
+            self._wake()
+            return
+        reason = f": {exc}" if exc else ""
+        if not self.got_bytes:
+            kind = StaleConnection if self.reused else ServerDisconnected
+            self._fail(kind(f"Server disconnected{reason}"))
+        elif not self.headers_done:
+            self._fail(ServerDisconnected(f"Server disconnected in the answer's head{reason}"))
+        elif self.until_close and exc is None:
+            self.on_message_complete()  # a body delimited by the connection's end has ended
+        else:
+            self._fail(PayloadError(f"Response payload is not completed{reason or ': connection closed'}"))
+
+    def _fail(self, error: BaseException) -> None:
+        if self.exc is None:
+            self.exc = error
+        self._wake()
+
+    # --- httptools callbacks ----------------------------------------------------------------------
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self.raw_headers.append((name, value))
+
+    def on_headers_complete(self) -> None:
+        self.status = status = self.parser.get_status_code()
+        if status < 200:  # 1xx: an interim answer; its final one follows
+            self.raw_headers = []
+            return
+        self.headers_done = True
+        chunked = length = False
+        for name, value in self.raw_headers:
+            lower = name.lower()
+            if lower == b"content-type":
+                self.content_type = value
+            elif lower == b"content-encoding":
+                self.decoder = _decoder(value.decode("latin-1"))
+            elif lower == b"content-length":
+                length = True
+            elif lower == b"transfer-encoding":
+                chunked = b"chunked" in value.lower()
+        self.until_close = not (length or chunked or status in NO_BODY)
+        self._wake()
+
+    def on_body(self, body: bytes) -> None:
+        if self.exc is not None:
+            return
+        if self.decoder is not None:
+            try:
+                body = self.decoder.decompress(body)
+            except Exception as error:  # zlib.error, brotli.error
+                self._fail(PayloadError(f"Cannot decode the body: {error}"))
+                self.transport.close()  # type: ignore[union-attr]
+                return
+            if not body:
+                return
+        self.buffer.append(body)
+        self.size += len(body)
+        if self.size > HIGH_WATER and not self.paused and not self.lost:
+            self.paused = True
+            self.transport.pause_reading()  # type: ignore[union-attr]
+        self._wake()
+
+    def on_message_complete(self) -> None:
+        if self.status < 200:
+            return
+        if self.decoder is not None and self.exc is None:
+            try:
+                rest = self.decoder.flush()
+            except Exception as error:  # zlib.error
+                self._fail(PayloadError(f"Cannot decode the body: {error}"))
+                return
+            if rest:
+                self.buffer.append(rest)
+                self.size += len(rest)
+        self.keep_alive = not self.lost and not self.until_close and self.parser.should_keep_alive()
+        self.complete = True
+        self._wake()
+
+
+class Response:
+    """The answer, with the members of ``aiohttp.ClientResponse`` that g4f uses and their meaning."""
+
+    __slots__ = (
+        "conn",
+        "status",
+        "raw_headers",
+        "raw_content_type",
+        "release_to",
+        "_headers",
+        "_body",
+        "_ctype",
+        "_charset",
+    )
+
+    def __init__(self, conn: Connection, release_to: Callable[[Connection], None]) -> None:
+        self.conn: Connection | None = conn
+        self.status = conn.status
+        self.raw_headers = conn.raw_headers
+        self.raw_content_type = conn.content_type
+        self._headers: CIMultiDictProxy[str] | None = None
+        self.release_to = release_to
+        self._body: bytes | None = None
+        self._ctype: str | None = None
+        self._charset: str | None = None
+
+    @property
+    def headers(self) -> CIMultiDictProxy[str]:
+        """The answer's headers; ``get(name)`` in any case (aiohttp's ``CIMultiDictProxy``)."""
+        if self._headers is None:
+            decoded = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in self.raw_headers]
+            self._headers = CIMultiDictProxy(CIMultiDict(decoded))
+        return self._headers
+
+    @property
+    def content(self) -> Response:
+        """The body as a stream: ``readany()``, ``read(n)``, ``iter_chunked(n)`` (aiohttp's ``content``)."""
+        return self
+
+    @property
+    def content_type(self) -> str:
+        """The media type without its parameters, lowercase; ``application/octet-stream`` when not said."""
+        if self._ctype is None:
+            self._parse_content_type()
+        return self._ctype  # type: ignore[return-value]  # set by the parse
+
+    @property
+    def charset(self) -> str | None:
+        if self._ctype is None:
+            self._parse_content_type()
+        return self._charset
+
+    @property
+    def content_length(self) -> int | None:
+        value = self.headers.get("content-length")
+        return int(value) if value and value.isdigit() else None
+
+    def _parse_content_type(self) -> None:
+        if self.raw_content_type is None:
+            self._ctype = "application/octet-stream"
+            return
+        media, *params = self.raw_content_type.decode("latin-1").split(";")
+        self._ctype = media.strip().lower()
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "charset":
+                self._charset = value.strip().strip('"') or None
+
+    async def readany(self) -> bytes:
+        """Whatever of the body has arrived (waiting for some); ``b""`` at its end."""
+        return b"" if self.conn is None else await self.conn.next()
+
+    async def read(self, n: int = -1) -> bytes:
+        """The whole body (``n < 0``), else at most ``n`` bytes of it as soon as some are there."""
+        if n >= 0:
+            return b"" if self.conn is None or n == 0 else await self.conn.next(n)
+        if self._body is None:
+            chunks = []
+            while chunk := await self.readany():
+                chunks.append(chunk)
+            self._body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        return self._body
+
+    async def iter_chunked(self, n: int) -> Any:
+        while chunk := await self.read(n):
+            yield chunk
+
+    def release(self) -> None:
+        """Give the connection back: to the pool when the answer was received whole, else closed."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            self.release_to(conn)
+
+    def close(self) -> None:
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            conn.close()
+
+
+__all__ = [
+    "ACCEPT_ENCODING",
+    "Connection",
+    "ConnectError",
+    "PayloadError",
+    "Response",
+    "ServerDisconnected",
+    "StaleConnection",
+]
