@@ -265,6 +265,10 @@ def completion_parts(name: str, data: Any) -> list[Any]:
     return parts
 
 
+#: The keys of a delta that carries only text: such a chunk takes ``ChunkParser.feed``'s short path.
+_PLAIN_DELTA = frozenset(("content", "role"))
+
+
 class ChunkParser:
     """The data of each ``chat.completion.chunk`` event as parts; tool calls, usage and finish come at ``end``."""
 
@@ -280,15 +284,44 @@ class ChunkParser:
         self.done = False
 
     def feed(self, data: str) -> list[Any]:
-        if data == "[DONE]" or data.strip() == "[DONE]":
+        if data == "[DONE]":
             self.done = True
             return []
         try:
             chunk = loads(data)
         except ValueError as error:
+            if data.strip() == "[DONE]":
+                self.done = True
+                return []
             raise ResponseError(f"{self.name} sent a malformed event: {data[:200]!r}") from error
-        if not isinstance(chunk, dict):
-            raise ResponseError(f"{self.name} sent a malformed event: {data[:200]!r}")
+        if type(chunk) is not dict:
+            if not isinstance(chunk, dict):
+                raise ResponseError(f"{self.name} sent a malformed event: {data[:200]!r}")
+        elif (
+            not chunk.get("error")
+            and not chunk.get("usage")
+            and (self.meta or not (chunk.get("system_fingerprint") or chunk.get("service_tier")))
+        ):
+            # The common chunk: one choice whose delta is text (and the role), nothing else to read.
+            choices = chunk.get("choices")
+            if type(choices) is list and len(choices) == 1:
+                choice = choices[0]
+                delta = choice.get("delta") if type(choice) is dict else None
+                if (
+                    type(delta) is dict
+                    and delta.keys() <= _PLAIN_DELTA
+                    and not choice.get("logprobs")
+                    and choice.get("index", 0) == 0
+                ):
+                    self.finish = choice.get("finish_reason") or self.finish
+                    content = delta.get("content")
+                    if not content:
+                        return []
+                    return [content] if self.think.state == "text" else self.think.feed(content)
+        return self._parts(chunk)
+
+    def _parts(self, chunk: dict) -> list[Any]:
+        """Every part of one chunk, whatever it carries."""
         if chunk.get("error"):
             raise status_error(self.name, error_status(chunk["error"]), error_message(chunk) or "")
         parts: list[Any] = []
