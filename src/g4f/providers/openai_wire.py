@@ -12,6 +12,8 @@ import json
 import uuid
 from typing import Any
 
+import orjson
+
 from ..errors import ResponseError
 from .messages import message_text
 from .response import (
@@ -265,8 +267,7 @@ def completion_parts(name: str, data: Any) -> list[Any]:
     return parts
 
 
-#: The keys of a delta that carries only text: such a chunk takes ``ChunkParser.feed``'s short path.
-_PLAIN_DELTA = frozenset(("content", "role"))
+_orjson_loads = orjson.loads
 
 
 class ChunkParser:
@@ -288,12 +289,11 @@ class ChunkParser:
             self.done = True
             return []
         try:
-            chunk = loads(data)
-        except ValueError as error:
-            if data.strip() == "[DONE]":
-                self.done = True
+            chunk = _orjson_loads(data)
+        except ValueError:
+            chunk = self._loads(data)
+            if chunk is None:
                 return []
-            raise ResponseError(f"{self.name} sent a malformed event: {data[:200]!r}") from error
         if type(chunk) is not dict:
             if not isinstance(chunk, dict):
                 raise ResponseError(f"{self.name} sent a malformed event: {data[:200]!r}")
@@ -309,7 +309,7 @@ class ChunkParser:
                 delta = choice.get("delta") if type(choice) is dict else None
                 if (
                     type(delta) is dict
-                    and delta.keys() <= _PLAIN_DELTA
+                    and len(delta) == ("content" in delta) + ("role" in delta)
                     and not choice.get("logprobs")
                     and choice.get("index", 0) == 0
                 ):
@@ -319,6 +319,17 @@ class ChunkParser:
                         return []
                     return [content] if self.think.state == "text" else self.think.feed(content)
         return self._parts(chunk)
+
+    def _loads(self, data: str) -> Any:
+        """What orjson refused: NaN and the like (the standard library reads them), a spaced
+        ``[DONE]`` (then None), else a malformed event."""
+        if data.strip() == "[DONE]":
+            self.done = True
+            return None
+        try:
+            return loads(data)
+        except ValueError as error:
+            raise ResponseError(f"{self.name} sent a malformed event: {data[:200]!r}") from error
 
     def _parts(self, chunk: dict) -> list[Any]:
         """Every part of one chunk, whatever it carries."""
