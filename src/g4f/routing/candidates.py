@@ -131,9 +131,7 @@ def get_candidates(
     Order: an explicit provider; else the model's providers that are working, not ignored and
     have the credentials they need, keyless and local first, then by health.
     """
-    model_name, candidates, _model = _select(
-        model, provider, stream, ignored, ignore_working, ignore_stream, api_key
-    )
+    model_name, candidates, _model = _select(model, provider, stream, ignored, ignore_working, ignore_stream, api_key)
     return model_name, candidates
 
 
