@@ -373,18 +373,18 @@ def load(overrides: Mapping[str, Any] | None = None) -> Settings:
 
 
 _ENCODING = sys.getfilesystemencoding()
-_POSIX = os.name == "posix"
+_ENVIRON = os.environ
+#: ``os.environ``'s own store on POSIX: a dict of encoded names that its every change updates.
+_ENV_DATA: dict[bytes, bytes] | None = getattr(_ENVIRON, "_data", None) if os.name == "posix" else None
 _env_keys: dict[str, bytes] = {}
 
 
 def env(name: str) -> str | None:
     """``os.environ.get(name)``, for the hot path: read each time (tests change the environment
     between requests), but without ``os.environ``'s own lookup, which raises and catches a
-    ``KeyError`` for every unset variable (~3 us; the router reads several per request). On POSIX
-    ``os.environ`` keeps its values in ``_data``, a dict of encoded names that its every change
-    updates; elsewhere this is ``os.environ.get``."""
-    data = os.environ.__dict__.get("_data") if _POSIX else None
-    if type(data) is not dict:
+    ``KeyError`` for every unset variable (~3 us; the router reads several per request)."""
+    data = _ENV_DATA
+    if data is None or os.environ is not _ENVIRON or type(data) is not dict:
         return os.environ.get(name)
     key = _env_keys.get(name)
     if key is None:
@@ -403,7 +403,7 @@ def get(name: str) -> Any:
     if name in _configured:
         return _configured[name]
     setting = SETTINGS[name]
-    file = _file_layer()
+    file = _file[1] if _file is not None else _file_layer()  # the file is read once
     if name in file:
         return file[name]
     text = env(setting.env)

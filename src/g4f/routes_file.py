@@ -322,9 +322,10 @@ ROUTES_FILE = "config.yaml"
 #: Seconds between looks at the file's modification time.
 RECHECK = 1.0
 _cache: tuple[str, float, Routes, float] | None = None
-#: (``routes_file`` setting, cookies directory) -> the file's path as text: both may change between
-#: two requests, so they are looked at each time, but the path is built once per pair.
-_paths: dict[tuple[Any, Path | None], str] = {}
+#: The last (``routes_file`` setting, cookies directory, path as text): both may change between two
+#: requests, so they are looked at each time, but the path is built only when one did. The directory
+#: is compared by identity (``get_cookies_dir`` keeps its ``Path``; hashing one costs more than the rest).
+_path: tuple[Any, Path | None, str] | None = None
 
 
 def routes_path() -> Path:
@@ -339,15 +340,15 @@ def routes_path() -> Path:
 
 def _path_text() -> str:
     """``str(routes_path())``, without building a ``Path`` per request."""
+    global _path
     named = config.get("routes_file")
     folder = None if named else cookies.get_cookies_dir()
-    key = (named, folder)
-    path = _paths.get(key)
-    if path is None:
-        if len(_paths) > 64:
-            _paths.clear()
-        path = _paths[key] = str(Path(named) if named else folder / ROUTES_FILE)  # type: ignore[operator]
-    return path
+    last = _path
+    if last is not None and last[1] is folder and last[0] == named:
+        return last[2]
+    text = str(Path(named) if named else folder / ROUTES_FILE)  # type: ignore[operator]
+    _path = (named, folder, text)
+    return text
 
 
 def current_routes() -> Routes:

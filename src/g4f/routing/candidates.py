@@ -14,7 +14,7 @@ from ..errors import (
     RetryProviderError,
     StreamNotSupportedError,
 )
-from ..models import Model, ModelRegistry, default
+from ..models import Model, ModelRegistry, default, provider_registry
 from ..providers.attempts import provider_name
 from ..providers.retry_provider import IterListProvider
 from .hooks import HOOKS
@@ -27,9 +27,7 @@ DEFAULT_NAMES = (None, "", "default", "auto")
 def resolve_provider(provider: Any) -> Any:
     """A provider class or instance from a class, an instance, or a name."""
     if isinstance(provider, str):
-        from .. import Provider
-
-        return Provider.get(provider)
+        return provider_registry().get(provider)
     if provider is None or not hasattr(provider, "create_async_generator"):
         raise ProviderNotFoundError(f"Not a provider: {provider!r}")
     return provider
