@@ -134,7 +134,8 @@ def run(reps: int, time_limit: float = 90) -> Section:
         )
     section.notes.append(
         f"best of {len(runs['g4f'])} alternating runs each; tokens/s counts content chunks from request "
-        "start to the last token (prompt processing included)."
+        "start to the last token (prompt processing included); the direct side uses every core (llama-cpp-python's "
+        "default), Local chooses its thread count per step from measured decode times (g4f/local/threadcount.py)."
     )
     return section
 
@@ -149,7 +150,22 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]  # nearest rank
 
 
-def _concurrent(port: int, n: int, tag: str) -> dict[str, Any]:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its descendants so far (from /proc)."""
+    ticks, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = open(f"/proc/{current}/stat").read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+            for task in os.listdir(f"/proc/{current}/task"):
+                todo += [int(c) for c in open(f"/proc/{current}/task/{task}/children").read().split()]
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _concurrent(port: int, n: int, tag: str, pid: int | None = None) -> dict[str, Any]:
     """``n`` streams started together: aggregate tokens/s, each stream's first-token time and rate.
 
     Each prompt begins with its own tag, as different users' questions do: the engine's prompt cache
@@ -167,12 +183,16 @@ def _concurrent(port: int, n: int, tag: str) -> dict[str, Any]:
 
     with ThreadPoolExecutor(n) as pool:
         futures = [pool.submit(one, i) for i in range(n)]
+        cpu = _cpu_seconds(pid) if pid else 0.0
         ready.wait()
         runs = [f.result() for f in futures]
+    cpu = _cpu_seconds(pid) - cpu if pid else 0.0
     began = min(start for start, _ in runs)
     ended = max(stamps[-1] for _, stamps in runs if stamps)
+    tokens = sum(len(stamps) for _, stamps in runs)
     return {
-        "tokens": sum(len(stamps) for _, stamps in runs),
+        "tokens": tokens,
+        "cpu_ms_per_token": cpu * 1e3 / tokens if tokens else 0.0,
         "aggregate": sum(len(stamps) for _, stamps in runs) / (ended - began),
         "first": [stamps[0] - start for start, stamps in runs if stamps],
         "per_stream": [_timing(start, stamps)["tps"] for start, stamps in runs],
@@ -193,6 +213,7 @@ def concurrency(reps: int, time_limit: float = 150) -> Section:
             "first token p50 ms",
             "first token p95 ms",
             "per-stream tokens/s (median)",
+            "server CPU ms/token",
             "budget",
             "result",
         ],
@@ -205,7 +226,7 @@ def concurrency(reps: int, time_limit: float = 150) -> Section:
             if rep and time.monotonic() - began > time_limit:
                 break  # a busy machine slows llama.cpp tenfold: keep `make bench` bounded
             for n in LEVELS:
-                results[n].append(_concurrent(g4f.port, n, f"r{rep}n{n}"))
+                results[n].append(_concurrent(g4f.port, n, f"r{rep}n{n}", g4f.proc.pid if g4f.proc else None))
     single = max(r["aggregate"] for r in results[1])
     for n in LEVELS:
         best = max(results[n], key=lambda r: r["aggregate"])
@@ -224,6 +245,7 @@ def concurrency(reps: int, time_limit: float = 150) -> Section:
             f"{_percentile(firsts, 0.5) * 1e3:.0f}",
             f"{p95 * 1e3:.0f}",
             f"{sorted(best['per_stream'])[len(best['per_stream']) // 2]:.1f}",
+            f"{sorted(r['cpu_ms_per_token'] for r in results[n])[len(results[n]) // 2]:.1f}",
             budget,
             verdict(ok),
         )
@@ -231,7 +253,9 @@ def concurrency(reps: int, time_limit: float = 150) -> Section:
         f"{len(results[1])} rounds of 1, 2, 4 and 8 streams started together (G4F_LOCAL_PARALLEL slots, default 4: "
         "the 8-stream row queues half of them); aggregate = all tokens / first start to last token, best round; "
         f"first-token percentiles over every stream of every round; each prompt starts with its own tag; "
-        f"llama.cpp threads: {os.environ.get('G4F_LOCAL_THREADS') or 'every core'}; load average before: {load}."
+        f"llama.cpp threads: {os.environ.get('G4F_LOCAL_THREADS') or 'chosen per step (every core or half)'}; server CPU ms/token: the "
+        f"server process's user+system CPU over the round / tokens (median round; less load-sensitive than rates); "
+        f"load average before: {load}, after: {_load()}."
     )
     return section
 

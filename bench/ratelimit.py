@@ -23,6 +23,8 @@ from report import Section, short, verdict
 LIMIT = 1_000_000_000  # requests per minute and client: never reached, always counted
 REDIS_SHARE = 0.85  # Redis >= 85% of memory's requests/s ("within 15%")
 CONNS = (1, 32)
+#: Rounds of every cell, the best kept: on a shared machine a cell is slowed by others' work, never sped up.
+ROUNDS = 2
 BACKENDS = ("no limit", "memory", "sqlite", "redis")
 
 
@@ -83,9 +85,13 @@ def run(seconds: float) -> Section:
             except (RuntimeError, OSError, KeyError, ValueError) as error:
                 for conns in CONNS:
                     results[(backend, conns)] = short(error)
-        for conns in CONNS:  # backends take turns, so that the machine's drift hits all alike
-            for backend, server in targets.items():
-                results[(backend, conns)] = wrk.run(server.port, conns, seconds, False, pid=server.server_pid)
+        for _ in range(ROUNDS):
+            for conns in CONNS:  # backends take turns, so that the machine's drift hits all alike
+                for backend, server in targets.items():
+                    result = wrk.run(server.port, conns, seconds, False, pid=server.server_pid)
+                    kept = results.get((backend, conns))
+                    if not isinstance(kept, wrk.WrkResult) or result.rps > kept.rps:
+                        results[(backend, conns)] = result
     return _table(results, seconds)
 
 
@@ -130,7 +136,7 @@ def _table(results: dict[tuple[str, int], wrk.WrkResult | str], seconds: float) 
                 verdict(ok) if r.ok else f"FAIL: {r.errors} errors",
             )
     section.notes.append(
-        f"{seconds:.0f} s per cell, wrk -t1 with bench/post.lua, one bearer key for every request (one counter); "
+        f"{seconds:.0f} s per cell, best of {ROUNDS} rounds taking turns, wrk -t1 with bench/post.lua, one bearer key for every request (one counter); "
         f"--rate-limit {LIMIT:,} so that nothing is refused; redis-server on loopback, no persistence; "
         "SQLite in a temporary file."
     )

@@ -194,7 +194,9 @@ class Settings:
         None, "folder searched for GGUF models", group="local", shown_default="`models` in the user data dir"
     )
     local_n_ctx: int = _setting(4096, "context length of the embedded engine in tokens", group="local")
-    local_threads: int = _setting(0, "CPU threads of the embedded engine; 0: every core", group="local")
+    local_threads: int = _setting(
+        0, "CPU threads of the embedded engine; 0: chosen per step (every core, or half when busy)", group="local"
+    )
     local_parallel: int = _setting(
         4,
         "sequences the embedded engine decodes together; more requests wait",

@@ -12,8 +12,9 @@ from .server import free_port
 
 
 class RedisServer:
-    def __init__(self, folder: Path, port: int | None = None) -> None:
-        """``port``: a given one (to restart a stopped server where its clients look for it)."""
+    def __init__(self, folder: Path, port: int | None = None, extra: tuple[str, ...] = ()) -> None:
+        """``port``: a given one (to restart a stopped server where its clients look for it);
+        ``extra``: more redis-server flags (``--requirepass``, ...)."""
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (make system-deps installs it)")
@@ -32,6 +33,7 @@ class RedisServer:
                 "no",
                 "--dir",
                 str(folder),
+                *extra,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -41,7 +43,7 @@ class RedisServer:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
                     s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
+                    if s.recv(16).startswith((b"+PONG", b"-NOAUTH")):  # up (with a password: asks for it)
                         return
             except OSError:
                 pass

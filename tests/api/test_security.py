@@ -390,3 +390,84 @@ def test_cli_flags_reach_the_server(tmp_path):
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_gunicorn_worker_guards_connections_like_g4f_api(upstream, tmp_path):
+    """``--worker-class g4f.api.worker.Worker``: the deadlines, the per-address cap, the keep-alive and
+    the trusted proxies of the app's settings, as under ``g4f api`` (uvicorn's own worker has none)."""
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from .server import free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "G4F_PROVIDER": "Custom",
+        "G4F_HEADER_TIMEOUT": "0.5",
+        "G4F_BODY_TIMEOUT": "0.5",
+        "G4F_KEEP_ALIVE_TIMEOUT": "0.5",
+        "G4F_MAX_CONNECTIONS_PER_IP": "3",
+        "G4F_RATE_LIMIT": "3",
+        "G4F_MEDIA_DIR": str(tmp_path / "media"),
+    }
+    env.pop("G4F_API_KEY", None)
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    args = [str(gunicorn), "g4f.api:create_app", "--workers", "1", "--worker-class", "g4f.api.worker.Worker"]
+    args += ["--bind", f"127.0.0.1:{port}", "--graceful-timeout", "2"]
+    log = tmp_path / "gunicorn.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+            try:
+                if httpx.get(url + "/health/live", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        with openai.OpenAI(
+            base_url=url + "/v1", api_key="unused", max_retries=0, _strict_response_validation=True
+        ) as client:
+            answer = client.chat.completions.create(model="m", messages=USER)
+            assert answer.choices[0].message.content
+            # X-Forwarded-For from a peer that is no trusted proxy changes nobody's identity: every
+            # request counts against 127.0.0.1 (uvicorn's worker believed any local peer).
+            for i in range(2):
+                client.chat.completions.create(
+                    model="m", messages=USER, extra_headers={"x-forwarded-for": f"203.0.113.{i}"}
+                )
+            with pytest.raises(openai.RateLimitError):
+                client.chat.completions.create(
+                    model="m", messages=USER, extra_headers={"x-forwarded-for": "198.51.100.9"}
+                )
+        with socket.create_connection(("127.0.0.1", port)) as sock:  # a dripping head: 408, closed
+            sock.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            data, took = _read_until_closed(sock, 3)
+            assert data.startswith(b"HTTP/1.1 408") and took < 2
+        with socket.create_connection(("127.0.0.1", port)) as idle:  # keep-alive ends after 0.5 s idle
+            idle.sendall(b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            data, took = _read_until_closed(idle, 3)
+            assert data.startswith(b"HTTP/1.1 200") and took < 2
+        held = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+        try:
+            for sock in held:
+                sock.sendall(b"GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                assert sock.recv(4096).startswith(b"HTTP/1.1 200")
+            with socket.create_connection(("127.0.0.1", port)) as extra:
+                data, _ = _read_until_closed(extra, 2)
+                assert data.startswith(b"HTTP/1.1 503") and b"too_many_connections" in data
+        finally:
+            for sock in held:
+                sock.close()
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)  # our own gunicorn's process group
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(5)

@@ -100,6 +100,41 @@ def test_server_made_conversation_ids(start_server, keys_file):
     assert_openai_error(items, 400, "not_supported", "items")
 
 
+def test_answers_name_their_conversation_and_new_asks_for_one(start_server, keys_file):
+    server = start_server(api_keys=keys_file)
+    extra = {"provider": "MockHistory"}
+    with openai.OpenAI(
+        base_url=server.url + "/v1", api_key="sk-carol-0123456789", max_retries=0, _strict_response_validation=True
+    ) as carol:
+        made = carol.conversations.create()
+        answer = carol.chat.completions.create(
+            model="m", messages=USER, extra_body={**extra, "conversation_id": made.id}
+        )
+        assert answer.conversation_id == made.id  # an extra field: the strict SDK keeps it
+        # "new": the server starts one and says which; the next turn continues it.
+        fresh = carol.chat.completions.create(model="m", messages=USER, extra_body={**extra, "conversation_id": "new"})
+        cid = fresh.conversation_id
+        assert cid.startswith("conv_") and cid not in (made.id, "new")
+        again = carol.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "more"}], extra_body={**extra, "conversation_id": cid}
+        )
+        assert again.choices[0].message.content == "3 messages: hi | more" and again.conversation_id == cid
+        # A stream names it in every chunk.
+        chunks = list(
+            carol.chat.completions.create(
+                model="m", messages=USER, stream=True, extra_body={**extra, "conversation_id": "new"}
+            )
+        )
+        streamed = {chunk.conversation_id for chunk in chunks}
+        assert len(streamed) == 1 and streamed.pop().startswith("conv_")
+        # Without a conversation, nothing is added.
+        plain = carol.chat.completions.create(model="m", messages=USER, extra_body=extra)
+        assert "conversation_id" not in (plain.model_extra or {})
+    # The new id is its creator's.
+    foreign = turn(server.url, "mine now?", cid, bearer("sk-alice-0123456789"))
+    assert_openai_error(foreign, 404, "conversation_not_found", "conversation_id")
+
+
 def test_without_keys_the_address_owns_the_conversation(start_server):
     server = start_server(forwarded_allow_ips=["127.0.0.1"])  # a trusted local reverse proxy names the client
     cid = "conv-" + secrets.token_hex(8)
@@ -270,9 +305,33 @@ def test_redis_failing_mid_load(own_redis, tmp_path, caplog, failure):
             restarted.stop()
 
 
-def test_a_small_redis_pool_makes_requests_wait_not_fail(own_redis):
-    # 64 concurrent clients over a pool of 2 (the default is 64 for 256 and more): a pool that raised
-    # when empty (redis-py's default) failed most of these; the blocking pool makes them wait.
+def test_redis_limit_checked_while_the_body_is_read_still_guards_the_provider(own_redis):
+    # The check leaves before the body is read (its round trip overlaps the parsing) and is awaited
+    # before anything is routed: a refused request never reaches the provider; a bad one counts too.
+    server = ThreadedUvicorn({"state_url": own_redis.url, "rate_limit": 2}).start()
+    url = server.url + "/v1/chat/completions"
+    mocks.MockEcho.calls.clear()
+    try:
+        bad = httpx.post(url, json={"provider": "MockEcho", "messages": "not a list"}, timeout=10)
+        assert_openai_error(bad, 422, "validation_error", "messages")
+        with openai.OpenAI(
+            base_url=server.url + "/v1", api_key="unused", max_retries=0, _strict_response_validation=True
+        ) as client:
+            assert client.chat.completions.create(model="echo-1", messages=USER, extra_body={"provider": "MockEcho"})
+            with pytest.raises(openai.RateLimitError) as refused:
+                client.chat.completions.create(model="echo-1", messages=USER, extra_body={"provider": "MockEcho"})
+        assert int(refused.value.response.headers["retry-after"]) >= 1
+        assert refused.value.body["code"] == "rate_limit_exceeded"
+        assert len(mocks.MockEcho.calls) == 1
+        over = httpx.post(url, json={"provider": "MockEcho", "messages": "not a list"}, timeout=10)
+        assert_openai_error(over, 429, "rate_limit_exceeded")  # past the limit, the limit answers first
+    finally:
+        server.stop()
+
+
+def test_many_concurrent_requests_over_few_redis_connections_all_answer(own_redis):
+    # 72 concurrent requests over 2 connections (the default is one): a pool that raised when empty
+    # (redis-py's default) failed most of these; pipelined connections carry them all.
     server = ThreadedUvicorn({"state_url": own_redis.url + "?max_connections=2", "rate_limit": 100_000}).start()
 
     async def burst() -> list[int]:

@@ -20,7 +20,7 @@ async def store(request, tmp_path):
         url = request.getfixturevalue("redis_url")
     store = open_store(url)
     if request.param == "redis":
-        await store._redis.flushdb()
+        await store.command("FLUSHDB")
     yield store
     await store.close()
 

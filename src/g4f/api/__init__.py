@@ -2,7 +2,7 @@
 
 ``from g4f.api import run_api, AppConfig, create_app``. Importing this package does no work:
 FastAPI loads when ``create_app`` or ``run_api`` is first used, so ``gunicorn g4f.api:create_app
---worker-class uvicorn.workers.UvicornWorker`` and ``uvicorn --factory g4f.api:create_app`` both work.
+--worker-class g4f.api.worker.Worker`` and ``uvicorn --factory g4f.api:create_app`` both work.
 """
 
 from __future__ import annotations

@@ -82,6 +82,12 @@ class G4FApp(FastAPI):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             note_server(scope.get("server"))  # so no provider is pointed back at this server
+            if not self.root_path:  # what FastAPI's and Starlette's calls do (no telemetry set up), two frames fewer
+                scope["app"] = self
+                if self.middleware_stack is None:
+                    self.middleware_stack = self.build_middleware_stack()
+                await self.middleware_stack(scope, receive, send)
+                return
         await super().__call__(scope, receive, send)
 
     def build_middleware_stack(self) -> Any:

@@ -66,6 +66,7 @@ class BrowserGuard:
         self.any_origin = "*" in origins
         self.origins = frozenset(origins)
         self.hosts = LOOPBACK_NAMES | {h.lower() for h in allowed_hosts}
+        self.known: dict[bytes, bool] = {}
 
     def _refusal(self, scope: Scope) -> tuple[int, bytes] | None:
         host = origin = content_type = fetch_site = None
@@ -79,10 +80,8 @@ class BrowserGuard:
             elif name == b"sec-fetch-site":
                 fetch_site = value
         server = scope.get("server")
-        if server and is_loopback(server[0]):
-            name = host_name(host or b"")
-            if name not in self.hosts and not is_loopback(name):
-                return FOREIGN_HOST
+        if server and is_loopback(server[0]) and not self._host_allowed(host or b""):
+            return FOREIGN_HOST
         if origin is not None or fetch_site == b"cross-site":
             own = f"{scope.get('scheme', 'http')}://{(host or b'').decode('latin-1').lower()}"
             presented = origin.decode("latin-1").rstrip("/").lower() if origin is not None else "null"
@@ -93,6 +92,16 @@ class BrowserGuard:
             if kind != b"application/json" and not kind.endswith(b"+json"):
                 return NOT_JSON
         return None
+
+    def _host_allowed(self, host: bytes) -> bool:
+        """Whether a loopback-bound server answers to ``host`` (a few values per server: kept)."""
+        allowed = self.known.get(host)
+        if allowed is None:
+            name = host_name(host)
+            allowed = name in self.hosts or is_loopback(name)
+            if len(self.known) < 256:
+                self.known[host] = allowed
+        return allowed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -21,6 +21,7 @@ from ..providers.response import JsonConversation
 from ..providers.types import configured_keys
 from ..state import StoreUnavailableError
 from ..state.conversations import new_id
+from ..state.limits import RateCheck
 from .auth import check_model, identity, rate_identity
 from .body import header, read_json
 from .completion import ChatJob, CompletionResponse
@@ -66,6 +67,10 @@ PROVIDER_PARAMS = frozenset(
 )
 
 
+#: ``conversation_id`` asking the server to start a conversation (its id comes back with the answer).
+NEW_CONVERSATION = "new"
+
+
 def bearer_token(request: Request) -> str | None:
     auth = header(request, b"authorization")
     if auth and auth[:7].lower() == b"bearer ":
@@ -73,12 +78,21 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-async def check_rate(request: Request) -> None:
-    """One request against the caller's limit: the verified key's own, else the server's per address."""
+def begin_rate(request: Request) -> RateCheck | None:
+    """One request against the caller's limit (the verified key's own, else the server's per
+    address), begun: its store call travels while the body is read; await it before acting."""
     limiter = request.app.state.limiter
-    if limiter is not None:
-        client, limit = rate_identity(request)
-        await limiter.hit(client, limit)
+    if limiter is None:
+        return None
+    client, limit = rate_identity(request)
+    return limiter.begin(client, limit)
+
+
+async def check_rate(request: Request) -> None:
+    """``begin_rate`` and await at once."""
+    rate = begin_rate(request)
+    if rate is not None:
+        await rate
 
 
 def check_request_options(settings: AppConfig, params: dict[str, Any]) -> None:
@@ -132,14 +146,34 @@ def provider_api_key(request: Request, settings: AppConfig, params: dict[str, An
 
 
 async def build_job(request: Request, provider: str | None = None) -> tuple[ChatJob, str | None]:
-    """The checked request as a job, and the server-side conversation it continues (if any)."""
+    """The checked request as a job, and the server-side conversation it continues (if any).
+
+    The limit check leaves first and travels while the body is read and checked and the job made;
+    its verdict comes before the job goes anywhere (a refused request never reaches a provider).
+    Every request counts, a bad one too; past the limit the answer is 429."""
+    rate = begin_rate(request)
+    try:
+        made = await _make_job(request, provider)
+    except Exception:
+        if rate is not None:
+            await rate
+        raise
+    except BaseException:  # cancelled: nobody waits for the verdict
+        if rate is not None:
+            rate.close()
+        raise
+    if rate is not None:
+        await rate
+    return made
+
+
+async def _make_job(request: Request, provider: str | None) -> tuple[ChatJob, str | None]:
     settings: AppConfig = request.app.state.settings
     body = await read_json(request, settings.max_body_size)
     check_chat_rules(body)  # OpenAI's cross-field rules: no provider sees a request OpenAI refuses
     params = check(body, CHAT_SPEC, required=("messages",))
     messages = validate_messages(params.pop("messages"))
     check_request_options(settings, params)
-    await check_rate(request)
 
     provider = provider or params.pop("provider", None) or settings.provider
     model = params.get("model") or settings.model or ""
@@ -192,7 +226,10 @@ async def respond(request: Request, provider: str | None = None, conversation_id
     conversation_id = conversation_id or asked
     if not conversation_id:
         return CompletionResponse(job)
+    if conversation_id == NEW_CONVERSATION:
+        conversation_id = new_id()
     release = await _attach_conversation(request, job, provider or job.provider or "", conversation_id)
+    job.fields = {"conversation_id": conversation_id}  # the answer names its conversation (a new one: its id)
     return ConversationTurn(CompletionResponse(job), release)
 
 
@@ -308,6 +345,7 @@ __all__ = [
     "conversation_chat_completions",
     "create_conversation",
     "check_rate",
+    "begin_rate",
     "check_request_options",
     "provider_api_key",
     "bearer_token",

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ..client.core import create_completion, stream_completion
-from ..client.stubs import ChatCompletion, ChatCompletionChunk, Usage
+from ..client.stubs import ChatCompletion, ChatCompletionChunk, ChatCompletionDelta, TextChunk, Usage
 from ..errors import G4FError, ProviderTimeoutError
 from .errors import error_body, error_payload, error_response
 from .guard import Guard
@@ -54,6 +54,7 @@ class ChatJob:
         "stream_timeout",
         "secrets",
         "on_done",
+        "fields",
     )
 
     def __init__(
@@ -76,6 +77,8 @@ class ChatJob:
             kwargs["stream_timeout"] = stream_timeout
         #: ``async (reply_text, provider_state) -> None`` saving the conversation, when one is kept.
         self.on_done: Any = None
+        #: Top-level fields added to the answer and to each chunk (``conversation_id``), when any.
+        self.fields: dict[str, Any] | None = None
 
 
 def as_timeout_error(error: BaseException, seconds: float | None, what: str = "No answer") -> BaseException:
@@ -127,7 +130,10 @@ class CompletionResponse(Response):
         except Exception as error:
             await error_response(error, job.secrets)(scope, receive, send)
             return
-        body = orjson.dumps(completion.model_dump())
+        data = completion.model_dump()
+        if job.fields:
+            data.update(job.fields)
+        body = orjson.dumps(data)
         headers = [*JSON_HEADERS, (b"content-length", str(len(body)).encode())]
         if completion.provider:
             headers.append((b"x-g4f-providers", completion.provider.encode()))
@@ -144,15 +150,21 @@ class CompletionResponse(Response):
                 await error_response(error, job.secrets)(scope, receive, send)
                 return
             await send({"type": "http.response.start", "status": 200, "headers": SSE_HEADERS})
-            await send({"type": "http.response.body", "body": _event(first), "more_body": True})
+            await send({"type": "http.response.body", "body": _event(first, job.fields), "more_body": True})
             text: list[str] | None = [] if job.on_done is not None else None
             _collect(text, first)
             include_usage = bool((job.kwargs.get("stream_options") or {}).get("include_usage"))
+            frames = TextFrames(job.fields)
             try:
                 async for chunk in chunks:
-                    _collect(text, chunk)
                     try:
-                        for event in _usage_apart(chunk, include_usage):
+                        if type(chunk) is TextChunk and chunk.text is not None:  # most of a stream
+                            if text is not None:
+                                text.append(chunk.text)
+                            await send({"type": "http.response.body", "body": frames(chunk), "more_body": True})
+                            continue
+                        _collect(text, chunk)
+                        for event in _usage_apart(chunk, include_usage, job.fields):
                             await send({"type": "http.response.body", "body": event, "more_body": True})
                     except OSError:  # the client went away while we wrote
                         return
@@ -175,26 +187,60 @@ class CompletionResponse(Response):
             await chunks.aclose()
 
 
-def _event(chunk: Any) -> bytes:
-    return b"data: " + orjson.dumps(chunk.model_dump()) + b"\n\n"
+def _event(chunk: Any, fields: dict[str, Any] | None = None) -> bytes:
+    data = chunk.model_dump()
+    if fields:
+        data.update(fields)
+    return b"data: " + orjson.dumps(data) + b"\n\n"
 
 
-def _usage_apart(chunk: Any, include_usage: bool) -> tuple[bytes, ...]:
+_MARK = "\x00g4f-text\x00"
+_MARK_JSON = orjson.dumps(_MARK)
+
+
+class TextFrames:
+    """The events of a stream's ``TextChunk``s: what ``_event`` writes, from a template around the
+    text alone, made once per ``head`` (again when a failover names another provider)."""
+
+    __slots__ = ("head", "before", "after", "fields")
+
+    def __init__(self, fields: dict[str, Any] | None = None) -> None:
+        self.head: ChatCompletionChunk | None = None
+        self.before = self.after = b""
+        self.fields = fields  # the job's own top-level fields (``conversation_id``)
+
+    def __call__(self, chunk: TextChunk) -> bytes:
+        head = chunk.head
+        if head is not self.head:
+            model = ChatCompletionChunk(
+                ChatCompletionDelta(_MARK, None),
+                completion_id=head.id,
+                created=head.created,
+                model=head.model,
+                provider=head.provider,
+            )
+            model.system_fingerprint, model.service_tier = head.system_fingerprint, head.service_tier
+            self.before, self.after = _event(model, self.fields).split(_MARK_JSON)
+            self.head = head
+        return self.before + orjson.dumps(chunk.text) + self.after
+
+
+def _usage_apart(chunk: Any, include_usage: bool, fields: dict[str, Any] | None = None) -> tuple[bytes, ...]:
     """As OpenAI streams: usage only when ``stream_options.include_usage`` asks for it, in a chunk
     of its own with ``choices: []`` after the one with ``finish_reason``."""
     usage = chunk.usage
     if usage is None:
-        return (_event(chunk),)
+        return (_event(chunk, fields),)
     if not chunk.choices:  # already a chunk of its own
-        return (_event(chunk),) if include_usage else ()
+        return (_event(chunk, fields),) if include_usage else ()
     chunk.usage = None
     if not include_usage:
-        return (_event(chunk),)
+        return (_event(chunk, fields),)
     choices, chunk.choices = chunk.choices, []
     chunk.usage = usage
-    last = _event(chunk)
+    last = _event(chunk, fields)
     chunk.choices, chunk.usage = choices, None
-    return (_event(chunk), last)
+    return (_event(chunk, fields), last)
 
 
 async def _choices(job: ChatJob) -> AsyncGenerator[ChatCompletionChunk, None]:

@@ -86,7 +86,7 @@ async def door_job(
 ) -> ChatJob:
     """A chat job from a door's translated request, with the chat route's checks and defaults."""
     settings: AppConfig = request.app.state.settings
-    validate_messages(messages)
+    messages = validate_messages(messages)
     check_request_options(settings, params)
     await check_rate(request)
     provider = provider or params.pop("provider", None) or settings.provider

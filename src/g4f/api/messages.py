@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..client.core import estimate_tokens
-from ..client.stubs import ChatCompletion, ChatCompletionChunk
+from ..client.stubs import ChatCompletion, ChatCompletionChunk, TextChunk
 from ..errors import InvalidRequestError, NotSupportedError
 from .body import read_json
 from .config import AppConfig
@@ -277,6 +277,8 @@ class MessageBuilder:
         return events
 
     def feed(self, chunk: ChatCompletionChunk) -> list[Event]:
+        if type(chunk) is TextChunk and chunk.text is not None:  # most of a stream: text alone
+            return self.add_text(chunk.text)
         if chunk.usage is not None:
             self.response["usage"] = {
                 "input_tokens": chunk.usage.prompt_tokens,

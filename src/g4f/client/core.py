@@ -9,6 +9,7 @@ from typing import Any
 from ..config import get as get_setting
 from ..errors import InvalidRequestError
 from ..image import prepare_media, resolve_image_urls
+from ..models import Model, ModelRegistry
 from ..providers import response as parts
 from ..providers.attempts import run_attempts
 from ..routing import route
@@ -17,6 +18,7 @@ from .stubs import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionDelta,
+    TextChunk,
     ToolCall,
     Usage,
     new_completion_id,
@@ -95,7 +97,7 @@ async def open_parts(
 
     Returned rather than wrapped, so the hot path has one generator layer fewer; the caller closes it.
     """
-    validate_messages(messages)
+    messages = validate_messages(messages)
     _refuse_audio_model(model)
     if kwargs.get("proxy") is None:
         kwargs["proxy"] = get_setting("proxy")
@@ -122,8 +124,6 @@ async def open_parts(
 
 def _refuse_audio_model(model: Any) -> None:
     """An audio-only model (whisper-1, tts-1) does not chat: say where it belongs instead of an empty answer."""
-    from ..models import Model, ModelRegistry
-
     registered = model if isinstance(model, Model) else ModelRegistry.get(model) if isinstance(model, str) else None
     if registered is not None and registered.kind == "audio":
         raise InvalidRequestError(
@@ -131,6 +131,9 @@ def _refuse_audio_model(model: Any) -> None:
             "/v1/audio/transcriptions (client.audio), or choose a chat model (GET /v1/models).",
             param="model",
         )
+
+
+_NO_DELTA: tuple[None, None, None] = (None, None, None)
 
 
 class _Collector:
@@ -161,6 +164,18 @@ class _Collector:
         self.count = 0
         #: The extra delta fields (refusal, audio) of the part ``take`` saw last.
         self.extra: dict[str, Any] | None = None
+        self._head: ChatCompletionChunk | None = None
+
+    def head(self) -> ChatCompletionChunk:
+        """The fields every chunk of this stream shares (id, model, provider, ...), as a chunk without
+        choices; made again when a part changes them (a failover names another provider)."""
+        head = self._head
+        if head is None:
+            head = ChatCompletionChunk(
+                None, completion_id=self.id, created=self.created, model=self.model, provider=self.provider
+            )
+            head = self._head = self.finish(head)
+        return head
 
     @property
     def capped(self) -> bool:
@@ -169,11 +184,28 @@ class _Collector:
     def take(self, part: Any) -> tuple[str | None, str | None, list | None]:
         """Record a part; return the (text, reasoning, tool_calls) delta it adds (``extra`` the rest)."""
         self.extra = None
-        if isinstance(part, str):
-            text = self.stop.feed(part)
+        kind = type(part)
+        if kind is str or isinstance(part, str):
+            text = self.stop.feed(part) if self.stop.stops else part
             self.text.append(text)
             self.count += 1
             return text or None, None, None
+        # The bookkeeping every answer carries, by exact type first (the cascade below is for the rest).
+        if kind is parts.ProviderInfo:
+            self.provider = part.name
+            self.model = part.model or self.model
+            self._head = None
+            return _NO_DELTA
+        if kind is parts.FinishReason:
+            self.finish_reason = part.reason
+            return _NO_DELTA
+        if kind is parts.Usage:
+            self._usage(part)
+            return _NO_DELTA
+        if kind is parts.CompletionMeta:
+            self.meta = part
+            self._head = None
+            return _NO_DELTA
         if isinstance(part, parts.Sources):  # as gpt4free: the sources follow the text, as a quote
             return self.take(_sources_text(part))
         if isinstance(part, parts.Refusal):
@@ -189,6 +221,7 @@ class _Collector:
             self.logprobs["refusal"] += part.refusal or []
         elif isinstance(part, parts.CompletionMeta):
             self.meta = part
+            self._head = None
         if isinstance(part, parts.Reasoning):
             self.reasoning.append(part.token)
             return None, part.token or None, None
@@ -197,18 +230,13 @@ class _Collector:
             self.tool_calls = (self.tool_calls or []) + calls
             return None, None, [{"index": i, **c} for i, c in enumerate(calls)]
         if isinstance(part, parts.Usage):
-            self.usage = Usage(
-                part.prompt_tokens,
-                part.completion_tokens,
-                part.total_tokens,
-                part.prompt_tokens_details,
-                part.completion_tokens_details,
-            )
+            self._usage(part)
         elif isinstance(part, parts.FinishReason):
             self.finish_reason = part.reason
         elif isinstance(part, parts.ProviderInfo):
             self.provider = part.name
             self.model = part.model or self.model
+            self._head = None
         elif isinstance(part, parts.JsonConversation):
             self.conversation = part.data
         elif isinstance(part, parts.MediaResponse):
@@ -217,6 +245,15 @@ class _Collector:
             self.text.append(text)
             return text, None, None
         return None, None, None
+
+    def _usage(self, part: parts.Usage) -> None:
+        self.usage = Usage(
+            part.prompt_tokens,
+            part.completion_tokens,
+            part.total_tokens,
+            part.prompt_tokens_details,
+            part.completion_tokens_details,
+        )
 
     def _audio(self, part: parts.AudioResponse) -> dict[str, Any]:
         """The chat audio so far (whole on the message) and this part's delta of it, OpenAI-shaped."""
@@ -294,12 +331,13 @@ async def create_completion(
     """A whole (non-streaming) completion."""
     collector = _Collector(model, messages, stop, _max_parts(kwargs))
     agen = await open_parts(model, messages, provider, stream=False, stop=stop, **kwargs)
+    take, stop, limited = collector.take, collector.stop, collector.max_parts is not None
     try:
         async for part in agen:
-            if collector.capped and _answers(part):  # the provider overran max_tokens: cut it here
+            if limited and collector.capped and _answers(part):  # the provider overran max_tokens: cut it here
                 break
-            collector.take(part)
-            if collector.stop.stopped:
+            take(part)
+            if stop.stopped:
                 break
     finally:
         await agen.aclose()
@@ -342,8 +380,14 @@ async def stream_completion(
         )
 
     first = True
+    plain = c.max_parts is None and not c.stop.stops  # text goes out as it comes
     try:
         async for part in agen:
+            if plain and type(part) is str and not first:  # most of a stream: ``take`` and a TextChunk, inlined
+                c.text.append(part)
+                c.count += 1
+                yield TextChunk(part, c._head or c.head())
+                continue
             if c.capped and _answers(part):  # the provider overran max_tokens: cut it here
                 break
             text, reasoning, tool_calls = c.take(part)
@@ -357,9 +401,12 @@ async def stream_completion(
                 if c.stop.stopped:
                     break
                 continue
-            yield chunk(
-                ChatCompletionDelta(text, "assistant" if first else None, reasoning, tool_calls, **(extra or {}))
-            )
+            if not first and reasoning is None and tool_calls is None and extra is None:
+                yield TextChunk(text, c.head())  # type: ignore[arg-type]
+            else:
+                yield chunk(
+                    ChatCompletionDelta(text, "assistant" if first else None, reasoning, tool_calls, **(extra or {}))
+                )
             first = False
             if c.stop.stopped:
                 break

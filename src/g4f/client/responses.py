@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from .responses_input import chat_request, new_id
-from .stubs import ChatCompletion, ChatCompletionChunk
+from .stubs import ChatCompletion, ChatCompletionChunk, TextChunk
 
 Event = dict[str, Any]
 
@@ -189,6 +189,10 @@ class ResponseBuilder:
         return events
 
     def feed(self, chunk: ChatCompletionChunk) -> list[Event]:
+        if type(chunk) is TextChunk and chunk.text is not None:  # most of a stream: text alone
+            if chunk.head.model:
+                self.response["model"] = chunk.head.model
+            return self.add_text(chunk.text)
         if chunk.usage is not None:
             self.usage = chunk.usage
         if chunk.model:

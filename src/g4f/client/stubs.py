@@ -373,6 +373,31 @@ class ChatCompletionChunk(_Stub):
     dict = to_dict = model_dump
 
 
+class TextChunk(ChatCompletionChunk):
+    """A chunk that only adds text, as most of a stream does, made cheaply: its other fields are
+    read from ``head`` (the stream's shared ones) until set, and its ``choices`` are made when first
+    read. Until then the server writes it from a per-stream template (``text`` is the delta's
+    content, ``None`` once ``choices`` exist and may have been changed)."""
+
+    __slots__ = ("text", "head")
+
+    def __init__(self, text: str, head: ChatCompletionChunk) -> None:  # no super(): see __getattr__
+        self.text: str | None = text
+        self.head = head
+
+    def __getattr__(self, name: str) -> Any:  # only for a slot not yet set
+        if name == "choices":
+            self.choices = [ChatCompletionDeltaChoice(ChatCompletionDelta(self.text, None), None)]
+            self.text = None
+            return self.choices
+        if name in _CHUNK_FIELDS:
+            return getattr(self.head, name)
+        raise AttributeError(name)
+
+
+_CHUNK_FIELDS = frozenset(ChatCompletionChunk.__slots__)
+
+
 class Model(_Stub):
     __slots__ = ("id", "object", "created", "owned_by", "image", "vision", "provider")
     _optional = ("provider",)
@@ -420,6 +445,7 @@ __all__ = [
     "ChatCompletionChunk",
     "ChatCompletionDelta",
     "ChatCompletionDeltaChoice",
+    "TextChunk",
     "Model",
     "Image",
     "ImagesResponse",

@@ -69,12 +69,21 @@ def _check_tool_calls(calls: Any, where: str) -> None:
     check_depth(calls, f"{where}.tool_calls")
 
 
+class CheckedMessages(list):
+    """Messages ``validate_messages`` has passed: the core does not check them again (the server
+    checks a request's messages first, to answer 400 before anything else runs)."""
+
+    __slots__ = ()
+
+
 def validate_messages(messages: Any) -> Messages:
     """Check the shape of ``messages`` (every field's type, and its depth); the error names the field.
 
     What would make every provider fail is a client error here (400), before routing, so it never
-    counts against a provider's health.
+    counts against a provider's health. Returns them as ``CheckedMessages``.
     """
+    if type(messages) is CheckedMessages:
+        return messages
     if not isinstance(messages, list):
         raise _invalid(f"'messages' must be a list of messages, not {type(messages).__name__}.", "messages")
     if not messages:
@@ -96,7 +105,7 @@ def validate_messages(messages: Any) -> Messages:
                     raise _invalid(f"{where}.{field} must be a string.", f"{where}.{field}")
             if message.get("tool_calls") is not None:
                 _check_tool_calls(message["tool_calls"], where)
-    return messages
+    return CheckedMessages(messages)
 
 
 def check_params(kwargs: dict[str, Any]) -> None:
@@ -106,4 +115,4 @@ def check_params(kwargs: dict[str, Any]) -> None:
             check_depth(value, name)
 
 
-__all__ = ["ROLES", "MAX_DEPTH", "check_depth", "check_params", "validate_messages"]
+__all__ = ["CheckedMessages", "ROLES", "MAX_DEPTH", "check_depth", "check_params", "validate_messages"]

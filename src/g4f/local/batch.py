@@ -19,6 +19,7 @@ put in the batch in slot order, as llama.cpp splits a multi-cache batch by conse
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidRequestError, ProviderNotWorkingError
 from .sampling import RepetitionGuard, SamplingParams, TextStream, sampler_chain
 from .settings import EngineSettings
+from .threadcount import ThreadCount, choices
 
 if TYPE_CHECKING:
     from .model import LoadedModel
@@ -112,6 +114,8 @@ class Batcher:
         self.n_batch = params.n_batch
         self.memory = lib.llama_get_memory(self.ctx)
         self.batch = lib.llama_batch_init(self.n_batch, 0, 1)
+        self.threads = ThreadCount(self.ctx, choices(settings.n_threads, settings.threads))
+        self.threads.calibrate(self._one_token)
         self.free_slots = list(range(settings.parallel))
         self.cached: dict[int, list[int]] = {}  # the tokens in each free slot's cache, from position 0
         self.waiting: deque[Sequence] = deque()
@@ -217,7 +221,10 @@ class Batcher:
                 n, budget = n + take, budget - take
                 self.prompt_read += take
         self.batch.n_tokens = n
+        self.threads.before(n)
+        began = time.perf_counter()
         status = lib.llama_decode(self.ctx, self.batch)
+        self.threads.after(time.perf_counter() - began, n)
         self.steps += 1
         if status != 0:  # not expected: each slot has its own cells
             raise ProviderNotWorkingError(f"llama.cpp could not decode (status {status}).")
@@ -227,6 +234,20 @@ class Batcher:
                 token = lib.llama_sampler_sample(seq.sampler, self.ctx, seq.out_index)
                 seq.out_index = -1
                 self._advance(seq, token)
+
+    def _one_token(self) -> float:
+        """Seconds to decode one token in slot 0, which is left empty again (the threads' calibration)."""
+        import llama_cpp as lib
+
+        self._put(0, max(0, lib.llama_vocab_bos(self.model.vocab)), 0, 0, True)
+        self.batch.n_tokens = 1
+        began = time.perf_counter()
+        status = lib.llama_decode(self.ctx, self.batch)
+        seconds = time.perf_counter() - began
+        lib.llama_memory_seq_rm(self.memory, 0, -1, -1)
+        if status != 0:
+            raise ProviderNotWorkingError(f"llama.cpp could not decode (status {status}).")
+        return seconds
 
     def _put(self, i: int, token: int, pos: int, slot: int, logits: bool) -> None:
         batch = self.batch

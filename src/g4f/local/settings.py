@@ -12,7 +12,7 @@ class EngineSettings:
     n_ctx: int = 4096
     #: Sequences decoded together; requests beyond them wait in arrival order.
     parallel: int = 4
-    #: CPU threads for llama.cpp (0: every core).
+    #: CPU threads for llama.cpp (0: chosen step by step, every core or half of them: see threadcount.py).
     threads: int = 0
     #: Output limit when a request gives no ``max_tokens``: a chat answer, never a runaway.
     max_tokens: int = 512

@@ -156,8 +156,24 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[tuple[str, str]]:
         """The complete ``(event, data)`` pairs this chunk finishes."""
-        self.buffer += chunk
-        *lines, self.buffer = self.buffer.split(b"\n")
+        buffer = self.buffer + chunk if self.buffer else chunk
+        if self.data or self.event or b"\r" in buffer:
+            self.buffer = b""
+            return self._lines(buffer)
+        # Most streams: whole events of one ``data:`` line each, taken an event at a time.
+        *blocks, rest = buffer.split(b"\n\n")
+        events = []
+        for block in blocks:
+            if block[:6] == b"data: " and b"\n" not in block:
+                events.append(("message", block[6:].decode("utf-8", "replace")))
+            else:
+                events += self._lines(block + b"\n\n")
+        self.buffer = rest
+        return events
+
+    def _lines(self, buffer: bytes) -> list[tuple[str, str]]:
+        """Any SSE, a line at a time (fields, comments, CRLF, events split across chunks)."""
+        *lines, self.buffer = buffer.split(b"\n")
         events = []
         for raw in lines:
             line = raw.decode("utf-8", errors="replace").rstrip("\r")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Coroutine
+from typing import Any
 
 from .. import debug
 from ..errors import G4FError
@@ -96,6 +98,12 @@ class Store(ABC):
         """One request against ``limit`` per ``period`` seconds for ``key`` (GCRA, a token bucket
         of ``limit`` tokens refilled evenly), atomically: 0.0 when allowed (and counted), else the
         seconds until one more would be allowed (and nothing counted)."""
+
+    def throttle_soon(self, key: str, limit: int, period: float) -> Coroutine[Any, Any, float]:
+        """``throttle``, begun now where the backend can (Redis writes its command at once, so the
+        round trip overlaps the caller's own work until it awaits); else begun when awaited. A caller
+        that no longer wants the answer closes the coroutine."""
+        return self.throttle(key, limit, period)
 
     @abstractmethod
     async def claim(self, key: str, value: bytes, ttl: float | None = None) -> bytes:

@@ -1,28 +1,34 @@
 """``redis://host:port/db``: state in Redis, shared by every instance behind a load balancer.
 
-Connections come from a blocking pool (a request waits for one rather than failing at a burst);
-each call, the wait for a connection included, is bounded by ``socket_timeout`` (default 2 s) on
-the loop's coarse clock (redis-py's own socket timeouts cost a timer and a task per command); there
-are no retries; what must be atomic is one Lua script: one round trip per rate-limited request.
-Other options in the URL's query (``max_connections``, ``socket_connect_timeout``, ...) go to redis-py.
+Calls go through g4f's own small pipelined client (``resp.py``): concurrent requests share one
+persistent connection (nobody waits for a pooled one), and a call costs a few microseconds of
+this process's CPU. What must be atomic is one Lua script, one round trip: a rate-limited request
+costs exactly one. A call that gets no answer within ``socket_timeout`` (default 2 s) fails, and the
+outage rules of ``base.Outage`` apply; there are no retries. URL options: ``socket_timeout``,
+``socket_connect_timeout`` (1 s), ``max_connections`` (connections to Redis, default 1), ``db``,
+``username``, ``password``; TLS with ``rediss://`` (``ssl_ca_certs``, ``ssl_cert_reqs``,
+``ssl_certfile``, ``ssl_keyfile``).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ..clock import deadline
-from .base import Outage, Store, StoreUnavailableError
+from .base import Outage, Store
+from .resp import RedisClient, ReplyError, Script, command
 
 PREFIX = "g4f:"
-#: Seconds a call may take, waiting for a pooled connection included (``?socket_timeout=``).
+#: Seconds a call may wait for its answer (``?socket_timeout=``).
 TIMEOUT = 2.0
-#: Defaults for the connection pool; the URL's query may override them.
-POOL = {"max_connections": 64, "socket_connect_timeout": 1.0}
+#: Seconds to connect (``?socket_connect_timeout=``).
+CONNECT_TIMEOUT = 1.0
+#: Connections to Redis (``?max_connections=``): one carries any number of concurrent calls.
+CONNECTIONS = 1
 
-_PUT_BOUNDED = """
+_PUT_BOUNDED = Script("""
 if tonumber(ARGV[2]) > 0 then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 else
@@ -41,9 +47,9 @@ if over > 0 then
   for _, k in ipairs(old) do redis.call('DEL', ARGV[5] .. k) end
 end
 return 0
-"""
+""")
 # GCRA on the server's clock (instances with skewed clocks agree); floats travel as strings.
-_THROTTLE = """
+_THROTTLE = Script("""
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local period = tonumber(ARGV[2])
@@ -54,8 +60,8 @@ local over = new - now - period
 if over > 0 then return tostring(over) end
 redis.call('SET', KEYS[1], string.format('%.6f', new), 'PX', math.max(1, math.ceil((new - now) * 1000)))
 return '0'
-"""
-_CLAIM = """
+""")
+_CLAIM = Script("""
 local held = redis.call('GET', KEYS[1])
 if held and held ~= ARGV[1] then return held end
 if tonumber(ARGV[2]) > 0 then
@@ -64,105 +70,131 @@ else
   redis.call('SET', KEYS[1], ARGV[1])
 end
 return ARGV[1]
-"""
-_RELEASE = """
+""")
+_RELEASE = Script("""
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
-"""
+""")
+
+
+# A fixed-window counter: created with its window, counted, and its time left, atomically.
+_INCR = Script("""
+redis.call('SET', KEYS[1], 0, 'PX', ARGV[1], 'NX')
+local n = redis.call('INCRBY', KEYS[1], ARGV[2])
+return {n, redis.call('PTTL', KEYS[1])}
+""")
+
+
+_UNSENT: Any = object()
 
 
 class RedisStore(Store):
     def __init__(self, url: str) -> None:
-        try:
-            from redis.asyncio import BlockingConnectionPool, Redis
-            from redis.backoff import NoBackoff
-            from redis.exceptions import ConnectionError as RedisConnectionError
-            from redis.exceptions import TimeoutError as RedisTimeoutError
-            from redis.retry import Retry
-        except ImportError as error:
-            raise ImportError("redis:// state needs the redis package: pip install 'g4f[state]'") from error
         self.url = url
-        # Unreachable, slow or out of connections; other errors are bugs and stay visible.
-        self._errors = (RedisConnectionError, RedisTimeoutError, OSError, TimeoutError, asyncio.TimeoutError)
-        self._outage = Outage()
         parts = urlsplit(url)
         query = dict(parse_qsl(parts.query))
-        self.timeout = float(query.pop("socket_timeout", TIMEOUT))
+        timeout = float(query.pop("socket_timeout", TIMEOUT))
+        connect_timeout = float(query.pop("socket_connect_timeout", CONNECT_TIMEOUT))
+        connections = int(query.pop("max_connections", CONNECTIONS))
         own = urlunsplit(parts._replace(query=urlencode(query)))
-        options = {**POOL, "timeout": None, "socket_timeout": None, "retry": Retry(NoBackoff(), 0)}
-        pool = BlockingConnectionPool.from_url(own, **options)
-        self._pool = pool
-        self._redis = Redis(connection_pool=pool)
-        self._put_bounded = self._redis.register_script(_PUT_BOUNDED)
-        self._throttle = self._redis.register_script(_THROTTLE)
-        self._release = self._redis.register_script(_RELEASE)
-        self._claim = self._redis.register_script(_CLAIM)
+        self._client = RedisClient(own, timeout, connect_timeout, connections)
+        self._outage = Outage()
+        self._rate_commands: dict[tuple[str, int, float], bytes] = {}
 
-    async def _do(self, call: Any) -> Any:
-        """Await one Redis call (an awaitable made by the caller) with the outage rules."""
-        try:
-            self._outage.check(self.url)
-        except StoreUnavailableError:
-            call.close()  # the coroutine was made but never awaited
-            raise
-        try:
-            async with deadline(self.timeout):
-                result = await call
-        except self._errors as error:
-            raise self._outage.failed(self.url, error) from error
-        if self._outage.down:
+    def _settled(self, reply: Any) -> Any:
+        """A reply as a value: an outage raises ``StoreUnavailableError``, an error reply ``ReplyError``."""
+        if isinstance(reply, OSError):
+            raise self._outage.failed(self.url, reply) from reply
+        if self._outage.down:  # any answer, an error reply too, says Redis is back
             self._outage.ok(self.url)
-        return result
+        if isinstance(reply, ReplyError):
+            raise reply
+        return reply
+
+    async def _do(self, payload: bytes) -> Any:
+        """One call with the outage rules (unreachable, slow or refusing connections)."""
+        self._outage.check(self.url)
+        try:
+            reply = await self._client.call(payload)
+        except (OSError, asyncio.TimeoutError) as error:  # connecting failed
+            reply = error
+        return self._settled(reply)
+
+    async def _run(self, script: Script, keys: list[Any], args: list[Any], reply: Any = _UNSENT) -> Any:
+        """``script`` (given the ``reply`` to its ``EVALSHA`` when that was sent already); loaded
+        again when Redis lost it (a restart or ``SCRIPT FLUSH``): one round trip otherwise."""
+        try:
+            return self._settled(reply) if reply is not _UNSENT else await self._do(script.evalsha(keys, args))
+        except ReplyError as error:
+            if not str(error).startswith("NOSCRIPT"):
+                raise
+        return await self._do(script.eval(keys, args))
+
+    async def command(self, *args: Any) -> Any:
+        """Any Redis command, with the outage rules (``FLUSHDB`` in tests, for one)."""
+        return await self._do(command(*args))
 
     async def get(self, key: str) -> bytes | None:
-        return await self._do(self._redis.get(PREFIX + key))
+        return await self._do(command(b"GET", PREFIX + key))
 
     async def set(self, key: str, value: bytes, ttl: float | None = None) -> None:
-        await self._do(self._redis.set(PREFIX + key, value, px=int(ttl * 1000) if ttl else None))
+        ttl_ms = int(ttl * 1000) if ttl else 0
+        await self._do(
+            command(b"SET", PREFIX + key, value, b"PX", ttl_ms) if ttl_ms else command(b"SET", PREFIX + key, value)
+        )
 
     async def delete(self, key: str) -> None:
-        await self._do(self._redis.delete(PREFIX + key))
+        await self._do(command(b"DEL", PREFIX + key))
 
     async def put_bounded(self, group: str, key: str, value: bytes, limit: int, ttl: float | None = None) -> None:
         keys = [PREFIX + key, f"{PREFIX}group:{group}"]
-        args: list[bytes | str | int] = [value, int(ttl * 1000) if ttl else 0, limit, key, PREFIX]
-        await self._do(self._put_bounded(keys=keys, args=args))
-
-    async def _incr(self, key: str, window: float, amount: int) -> tuple[int, float]:
-        full = f"{PREFIX}count:{key}"
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(full, 0, px=int(window * 1000), nx=True)
-            pipe.incrby(full, amount)
-            pipe.pttl(full)
-            _, count, pttl = await pipe.execute()
-        return int(count), max(pttl, 0) / 1000
+        await self._run(_PUT_BOUNDED, keys, [value, int(ttl * 1000) if ttl else 0, limit, key, PREFIX])
 
     async def incr(self, key: str, window: float, amount: int = 1) -> tuple[int, float]:
-        return await self._do(self._incr(key, window, amount))
+        count, pttl = await self._run(_INCR, [f"{PREFIX}count:{key}"], [max(1, int(window * 1000)), amount])
+        return int(count), max(pttl, 0) / 1000
 
     async def count(self, key: str) -> int:
-        return int(await self._do(self._redis.get(f"{PREFIX}count:{key}")) or 0)
+        return int(await self._do(command(b"GET", f"{PREFIX}count:{key}")) or 0)
 
     async def throttle(self, key: str, limit: int, period: float) -> float:
-        return float(await self._do(self._throttle(keys=[f"{PREFIX}rate:{key}"], args=[limit, period])))
+        return await self.throttle_soon(key, limit, period)
+
+    def throttle_soon(self, key: str, limit: int, period: float) -> Coroutine[Any, Any, float]:
+        """``throttle`` with its command written now (on a live connection, outside an outage): it
+        travels while the caller goes on reading its request."""
+        payload = self._rate_commands.get((key, limit, period))
+        if payload is None:  # the same few callers come again and again: their commands are kept made
+            if len(self._rate_commands) >= 4096:
+                self._rate_commands.clear()
+            payload = self._rate_commands[(key, limit, period)] = _THROTTLE.evalsha(
+                [f"{PREFIX}rate:{key}"], [limit, period]
+            )
+        return self._throttled(key, limit, period, None if self._outage.until else self._client.send(payload))
+
+    async def _throttled(self, key: str, limit: int, period: float, sent: Any) -> float:
+        if sent is not None:
+            reply = await sent
+            if type(reply) is bytes and not self._outage.down:  # the usual answer, at once
+                return float(reply)
+        keys, args = [f"{PREFIX}rate:{key}"], [limit, period]
+        return float(await self._run(_THROTTLE, keys, args, reply if sent is not None else _UNSENT))
 
     async def claim(self, key: str, value: bytes, ttl: float | None = None) -> bytes:
-        args: list[bytes | int] = [value, int(ttl * 1000) if ttl else 0]
-        return bytes(await self._do(self._claim(keys=[PREFIX + key], args=args)))
+        return bytes(await self._run(_CLAIM, [PREFIX + key], [value, int(ttl * 1000) if ttl else 0]))
 
     async def acquire(self, key: str, token: str, ttl: float) -> bool:
-        call = self._redis.set(f"{PREFIX}lock:{key}", token, px=max(1, int(ttl * 1000)), nx=True)
-        return bool(await self._do(call))
+        call = command(b"SET", f"{PREFIX}lock:{key}", token, b"PX", max(1, int(ttl * 1000)), b"NX")
+        return await self._do(call) is not None
 
     async def release(self, key: str, token: str) -> None:
-        await self._do(self._release(keys=[f"{PREFIX}lock:{key}"], args=[token]))
+        await self._run(_RELEASE, [f"{PREFIX}lock:{key}"], [token])
 
     async def ping(self) -> bool:
-        return bool(await self._do(self._redis.ping()))
+        return await self._do(command(b"PING")) == b"PONG"
 
     async def close(self) -> None:
-        await self._redis.aclose()
-        await self._pool.disconnect()
+        await self._client.close()
 
 
 __all__ = ["RedisStore"]
