@@ -374,18 +374,54 @@ def load(overrides: Mapping[str, Any] | None = None) -> Settings:
     return Settings(**layers(overrides))
 
 
+_ENCODING = sys.getfilesystemencoding()
+_ENVIRON = os.environ
+#: ``os.environ``'s own store on POSIX: a dict of encoded names that its every change updates.
+_ENV_DATA: dict[bytes, bytes] | None = getattr(_ENVIRON, "_data", None) if os.name == "posix" else None
+_env_keys: dict[str, bytes] = {}
+
+
+def env(name: str) -> str | None:
+    """``os.environ.get(name)``, for the hot path: read each time (tests change the environment
+    between requests), but without ``os.environ``'s own lookup, which raises and catches a
+    ``KeyError`` for every unset variable (~3 us; the router reads several per request)."""
+    data = _ENV_DATA
+    if data is None or os.environ is not _ENVIRON or type(data) is not dict:
+        return os.environ.get(name)
+    key = _env_keys.get(name)
+    if key is None:
+        key = _env_keys[name] = name.encode(_ENCODING, "surrogateescape")
+    value = data.get(key)
+    return None if value is None else value.decode(_ENCODING, "surrogateescape")
+
+
+#: Environment text -> its parsed value, per setting: the router asks on every request, and the
+#: environment may change between two (tests do), so the text is read each time but parsed once.
+_parsed: dict[tuple[str, str], Any] = {}
+
+
 def get(name: str) -> Any:
     """The current value of one setting; cheap enough to call per request."""
     if name in _configured:
         return _configured[name]
     setting = SETTINGS[name]
-    file = _file_layer()
+    file = _file[1] if _file is not None else _file_layer()  # the file is read once
     if name in file:
         return file[name]
-    text = os.environ.get(setting.env)
-    if text and text.strip():
-        return parse_text(setting, text, setting.env)
-    return setting.default
+    text = env(setting.env)
+    if not text:
+        return setting.default
+    key = (name, text)
+    try:
+        value = _parsed[key]
+    except KeyError:
+        if not text.strip():
+            return setting.default
+        value = parse_text(setting, text, setting.env)
+        if len(_parsed) > 256:  # bounded: a long-lived process whose environment keeps changing
+            _parsed.clear()
+        _parsed[key] = value
+    return list(value) if isinstance(value, list) else value  # a caller may change its list
 
 
 def secret_values() -> set[str]:
@@ -396,12 +432,23 @@ def secret_values() -> set[str]:
 def provider_env(name: str) -> str | None:
     """A provider's own variable (``GROQ_API_KEY``, ``OLLAMA_HOST``, ``<NAME>_API_BASE``): the
     environment, else a ``.env`` file in the cookies directory. Empty counts as unset."""
-    value = os.environ.get(name)
+    value = env(name)
     if value:
         return value
-    from .cookies import get_api_key
+    return _cookies().get_api_key(name) or None
 
-    return get_api_key(name) or None
+
+def _cookies() -> Any:
+    """``g4f.cookies`` (it reads settings: imported on first use, then kept)."""
+    global _cookies_module
+    if _cookies_module is None:
+        from . import cookies
+
+        _cookies_module = cookies
+    return _cookies_module
+
+
+_cookies_module: Any = None
 
 
 def settings_table() -> str:
@@ -434,6 +481,7 @@ __all__ = [
     "Setting",
     "Settings",
     "configure",
+    "env",
     "environment_values",
     "file_values",
     "get",

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
+from . import config
 from .typing import Cookies
 
 _cookies: dict[str, Cookies] = {}
@@ -19,17 +21,28 @@ _cookies_dir: Path | None = None
 _loaded = False
 
 
+#: The setting's text (or, for the default, the variables the user's config directory follows) ->
+#: its ``Path``. The router asks per request and either may change between two: only the conversion is kept.
+_dirs: dict[Any, Path] = {}
+
+
 def get_cookies_dir() -> Path:
     if _cookies_dir is not None:
         return _cookies_dir
-    from . import config
-
     named = config.get("cookies_dir")
-    if named:
-        return Path(named)
-    import platformdirs
+    key = named or (None, config.env("XDG_CONFIG_HOME"), config.env("HOME"))
+    path = _dirs.get(key)
+    if path is None:
+        if named:
+            path = Path(named)
+        else:
+            import platformdirs
 
-    return Path(platformdirs.user_config_dir("g4f")) / "cookies"
+            path = Path(platformdirs.user_config_dir("g4f")) / "cookies"
+        if len(_dirs) > 64:
+            _dirs.clear()
+        _dirs[key] = path
+    return path
 
 
 def set_cookies_dir(path: str | os.PathLike) -> None:

@@ -94,15 +94,15 @@ class Model:
     @property
     def providers(self) -> list[type]:
         """The provider classes, resolved by name; names not installed are skipped."""
-        from . import Provider
-
+        get = (_registry or provider_registry()).get
+        given = self._given
         result = []
         for name in self.provider_names:
-            if name in self._given:
-                result.append(self._given[name])
+            if name in given:
+                result.append(given[name])
                 continue
             try:
-                result.append(Provider.get(name))
+                result.append(get(name))
             except Exception:
                 continue
         return result
@@ -120,6 +120,19 @@ class Model:
 
             self._best = IterListProvider(self.providers)
         return self._best
+
+
+_registry: Any = None
+
+
+def provider_registry() -> Any:
+    """``g4f.Provider``, imported on first use (no vendor code at import) and kept: the router
+    resolves a model's providers on every request."""
+    global _registry
+    from . import Provider
+
+    _registry = Provider
+    return Provider
 
 
 def _members(best_provider: Any) -> list[Any]:

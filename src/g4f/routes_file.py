@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import config
+from . import config, cookies
 
 #: Names a condition may use, and what the router supplies for each (missing numbers count as 0).
 NAMES: dict[str, str] = {
@@ -322,6 +322,10 @@ ROUTES_FILE = "config.yaml"
 #: Seconds between looks at the file's modification time.
 RECHECK = 1.0
 _cache: tuple[str, float, Routes, float] | None = None
+#: The last (``routes_file`` setting, cookies directory, path as text): both may change between two
+#: requests, so they are looked at each time, but the path is built only when one did. The directory
+#: is compared by identity (``get_cookies_dir`` keeps its ``Path``; hashing one costs more than the rest).
+_path: tuple[Any, Path | None, str] | None = None
 
 
 def routes_path() -> Path:
@@ -334,11 +338,24 @@ def routes_path() -> Path:
     return get_cookies_dir() / ROUTES_FILE
 
 
+def _path_text() -> str:
+    """``str(routes_path())``, without building a ``Path`` per request."""
+    global _path
+    named = config.get("routes_file")
+    folder = None if named else cookies.get_cookies_dir()
+    last = _path
+    if last is not None and last[1] is folder and last[0] == named:
+        return last[2]
+    text = str(Path(named) if named else folder / ROUTES_FILE)  # type: ignore[operator]
+    _path = (named, folder, text)
+    return text
+
+
 def current_routes() -> Routes:
     """The routes of ``routes_path()``, read again when the file changes (looked at no more than
     once a second: the router asks on every request); empty when there is none."""
     global _cache
-    path = str(routes_path())
+    path = _path_text()
     now = time.monotonic()
     if _cache is not None and _cache[0] == path and now - _cache[3] < RECHECK:
         return _cache[2]

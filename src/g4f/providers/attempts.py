@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator
-from contextlib import aclosing
 from typing import Any
 
 from .. import debug
@@ -94,11 +93,12 @@ class _Timer:
         self.fired = False
 
     def arm(self, seconds: float) -> None:
-        self.task = asyncio.current_task()  # a sync caller's bridge may step each part in a new task
+        loop = self.clock.loop
+        self.task = asyncio.current_task(loop)  # a sync caller's bridge may step each part in a new task
         if self.alarm is None:
             self.alarm = self.clock.call_later(seconds, self._fire)
         else:
-            self.alarm.when = self.clock.loop.time() + seconds
+            self.alarm.when = loop.time() + seconds
 
     def park(self) -> None:
         if self.alarm is not None:
@@ -173,46 +173,52 @@ async def run_attempts(
         shown = answered = False
         try:
             timer = _Timer()
+            parts = to_async_iterator(provider.create_async_generator(model, call_messages, **call_kwargs))
+            step = parts.__anext__
             try:
-                async with aclosing(
-                    to_async_iterator(provider.create_async_generator(model, call_messages, **call_kwargs))
-                ) as parts:
-                    while True:
-                        timer.arm(timeout if latency < 0 else gap)
-                        try:
-                            part = await parts.__anext__()
-                        except StopAsyncIteration:
-                            if not answered and broken is None:  # nothing at all: let the next one answer
-                                if contributors and contributors[-1] == name:
-                                    contributors.pop()
-                                raise ResponseError(f"{name} answered nothing.") from None
-                            break
-                        except asyncio.CancelledError:
-                            if timer.timed_out():
-                                what = "sent nothing" if latency < 0 else "sent nothing more"
-                                seconds = timeout if latency < 0 else gap
-                                raise ProviderTimeoutError(f"{name} {what} within {seconds:g} seconds.") from None
-                            raise
-                        finally:
-                            timer.park()
-                        if part is None or part == "":  # gpt4free providers yield these: no answer
+                while True:
+                    timer.arm(timeout if latency < 0 else gap)
+                    try:
+                        part = await step()
+                    except StopAsyncIteration:
+                        if not answered and broken is None:  # nothing at all: let the next one answer
+                            if contributors and contributors[-1] == name:
+                                contributors.pop()
+                            raise ResponseError(f"{name} answered nothing.") from None
+                        break
+                    except asyncio.CancelledError:
+                        if timer.timed_out():
+                            what = "sent nothing" if latency < 0 else "sent nothing more"
+                            seconds = timeout if latency < 0 else gap
+                            raise ProviderTimeoutError(f"{name} {what} within {seconds:g} seconds.") from None
+                        raise
+                    finally:
+                        timer.park()
+                    # One type test for the common part, a text delta; gpt4free providers yield None and "".
+                    is_text = isinstance(part, str)
+                    if is_text:
+                        if not part:
                             continue
-                        answered = answered or not isinstance(part, _BOOKKEEPING)
-                        if latency < 0:
-                            latency = time.perf_counter() - started
-                            if broken is not None:
-                                hooks.failed_over(contributors[-1])
-                            if not contributors or contributors[-1] != name:
-                                contributors.append(name)
-                            yield _info(provider, model, contributors)
-                        if isinstance(part, str):
-                            text.append(part)
-                            shown = True
-                        elif isinstance(part, (ToolCalls, MediaResponse)):
-                            shown, can_continue = True, False
-                        elif isinstance(part, Reasoning):
-                            shown = True
-                        yield part
+                        answered = True
+                    elif part is None:
+                        continue
+                    elif not answered:
+                        answered = not isinstance(part, _BOOKKEEPING)
+                    if latency < 0:
+                        latency = time.perf_counter() - started
+                        if broken is not None:
+                            hooks.failed_over(contributors[-1])
+                        if not contributors or contributors[-1] != name:
+                            contributors.append(name)
+                        yield _info(provider, model, contributors)
+                    if is_text:
+                        text.append(part)
+                        shown = True
+                    elif isinstance(part, (ToolCalls, MediaResponse)):
+                        shown, can_continue = True, False
+                    elif isinstance(part, Reasoning):
+                        shown = True
+                    yield part
             except Exception as error:
                 timer.timed_out()  # a provider that turned our cancellation into its own error
                 if shown:
@@ -220,6 +226,7 @@ async def run_attempts(
                 raise
             finally:
                 timer.stop()
+                await parts.aclose()  # the provider's cleanup, whoever stops (``aclosing`` without its frames)
         except GeneratorExit:  # the caller stopped reading: the provider served what was asked
             if latency >= 0:
                 hooks.succeeded(name, api_key, model, time.perf_counter() - started, latency)

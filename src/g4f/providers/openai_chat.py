@@ -205,13 +205,13 @@ class OpenaiChat(AsyncGeneratorProvider, ProviderModelMixin):
         ) as call:
             if stream and call.content_type == "text/event-stream":
                 parser = ChunkParser(cls.get_name())
+                feed = parser.feed
                 async for _event, data in call.events():
-                    parts = parser.feed(data)
-                    if overlap is not None and parts:
-                        parts = overlap.parts(parts)
-                    for part in parts:
-                        yield part
-                    if parser.done:
+                    parts = feed(data)
+                    if parts:
+                        for part in overlap.parts(parts) if overlap is not None else parts:
+                            yield part
+                    elif parser.done:  # "[DONE]" gives no parts
                         break
                 parts = parser.end()
             else:

@@ -12,6 +12,8 @@ import json
 import uuid
 from typing import Any
 
+import orjson
+
 from ..errors import ResponseError
 from .messages import message_text
 from .response import (
@@ -265,6 +267,9 @@ def completion_parts(name: str, data: Any) -> list[Any]:
     return parts
 
 
+_orjson_loads = orjson.loads
+
+
 class ChunkParser:
     """The data of each ``chat.completion.chunk`` event as parts; tool calls, usage and finish come at ``end``."""
 
@@ -280,15 +285,54 @@ class ChunkParser:
         self.done = False
 
     def feed(self, data: str) -> list[Any]:
-        if data == "[DONE]" or data.strip() == "[DONE]":
+        if data == "[DONE]":
             self.done = True
             return []
         try:
-            chunk = loads(data)
+            chunk = _orjson_loads(data)
+        except ValueError:
+            chunk = self._loads(data)
+            if chunk is None:
+                return []
+        if type(chunk) is not dict:
+            if not isinstance(chunk, dict):
+                raise ResponseError(f"{self.name} sent a malformed event: {data[:200]!r}")
+        elif (
+            not chunk.get("error")
+            and not chunk.get("usage")
+            and (self.meta or not (chunk.get("system_fingerprint") or chunk.get("service_tier")))
+        ):
+            # The common chunk: one choice whose delta is text (and the role), nothing else to read.
+            choices = chunk.get("choices")
+            if type(choices) is list and len(choices) == 1:
+                choice = choices[0]
+                delta = choice.get("delta") if type(choice) is dict else None
+                if (
+                    type(delta) is dict
+                    and len(delta) == ("content" in delta) + ("role" in delta)
+                    and not choice.get("logprobs")
+                    and choice.get("index", 0) == 0
+                ):
+                    self.finish = choice.get("finish_reason") or self.finish
+                    content = delta.get("content")
+                    if not content:
+                        return []
+                    return [content] if self.think.state == "text" else self.think.feed(content)
+        return self._parts(chunk)
+
+    def _loads(self, data: str) -> Any:
+        """What orjson refused: NaN and the like (the standard library reads them), a spaced
+        ``[DONE]`` (then None), else a malformed event."""
+        if data.strip() == "[DONE]":
+            self.done = True
+            return None
+        try:
+            return loads(data)
         except ValueError as error:
             raise ResponseError(f"{self.name} sent a malformed event: {data[:200]!r}") from error
-        if not isinstance(chunk, dict):
-            raise ResponseError(f"{self.name} sent a malformed event: {data[:200]!r}")
+
+    def _parts(self, chunk: dict) -> list[Any]:
+        """Every part of one chunk, whatever it carries."""
         if chunk.get("error"):
             raise status_error(self.name, error_status(chunk["error"]), error_message(chunk) or "")
         parts: list[Any] = []

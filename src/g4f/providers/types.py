@@ -23,6 +23,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any, ClassVar, Union
 
+from ..config import provider_env
 from ..typing import AsyncResult, CreateResult, Messages
 
 #: False while serving a request that names its own ``proxy`` or ``api_base``: the keys configured
@@ -70,10 +71,7 @@ class BaseProvider:
             return api_key
         if not configured_keys.get():
             return None
-        env = cls.api_key_env or f"{cls.get_name().upper()}_API_KEY"
-        from ..config import provider_env
-
-        return provider_env(env)
+        return provider_env(cls.api_key_env or f"{cls.get_name().upper()}_API_KEY")
 
     @classmethod
     def has_credentials(cls) -> bool:

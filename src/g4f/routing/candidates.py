@@ -14,7 +14,7 @@ from ..errors import (
     RetryProviderError,
     StreamNotSupportedError,
 )
-from ..models import Model, ModelRegistry, default
+from ..models import Model, ModelRegistry, default, provider_registry
 from ..providers.attempts import provider_name
 from ..providers.retry_provider import IterListProvider
 from .hooks import HOOKS
@@ -27,15 +27,46 @@ DEFAULT_NAMES = (None, "", "default", "auto")
 def resolve_provider(provider: Any) -> Any:
     """A provider class or instance from a class, an instance, or a name."""
     if isinstance(provider, str):
-        from .. import Provider
-
-        return Provider.get(provider)
+        return provider_registry().get(provider)
     if provider is None or not hasattr(provider, "create_async_generator"):
         raise ProviderNotFoundError(f"Not a provider: {provider!r}")
     return provider
 
 
 _NONE: frozenset[str] = frozenset()
+
+
+def _excluded(
+    provider: Any,
+    name: str,
+    stream: bool,
+    ignored: set[str] | frozenset[str],
+    ignore_working: bool,
+    ignore_stream: bool,
+    api_key: str | None,
+) -> str | None:
+    """Why ``provider`` may not serve the request (a key of ``_REASONS``), else None. Called for every
+    candidate of every request: the error itself is built only when it is raised (``_exclusion_error``)."""
+    if name in ignored:
+        return "ignored"
+    if not ignore_working and not getattr(provider, "working", True):
+        return "working"
+    if stream and not ignore_stream and not getattr(provider, "supports_stream", True):
+        return "stream"
+    if not api_key and hasattr(provider, "has_credentials") and not provider.has_credentials():
+        return "key"
+    return None
+
+
+def _exclusion_error(provider: Any, name: str, reason: str) -> G4FError:
+    if reason == "ignored":
+        return ProviderNotFoundError(f"{name} is in ignored_providers")
+    if reason == "working":
+        return ProviderNotWorkingError(f"{name} is not working")
+    if reason == "stream":
+        return StreamNotSupportedError(f"{name} does not support streaming")
+    env = getattr(provider, "api_key_env", None) or f"{name.upper()}_API_KEY"
+    return MissingAuthError(f"{name} needs an API key ({env})")
 
 
 def _exclusion(
@@ -48,16 +79,8 @@ def _exclusion(
     api_key: str | None,
 ) -> G4FError | None:
     name = provider_name(provider)
-    if name in ignored:
-        return ProviderNotFoundError(f"{name} is in ignored_providers")
-    if not ignore_working and not getattr(provider, "working", True):
-        return ProviderNotWorkingError(f"{name} is not working")
-    if stream and not ignore_stream and not getattr(provider, "supports_stream", True):
-        return StreamNotSupportedError(f"{name} does not support streaming")
-    if not api_key and hasattr(provider, "has_credentials") and not provider.has_credentials():
-        env = getattr(provider, "api_key_env", None) or f"{name.upper()}_API_KEY"
-        return MissingAuthError(f"{name} needs an API key ({env})")
-    return None
+    reason = _excluded(provider, name, stream, ignored, ignore_working, ignore_stream, api_key)
+    return None if reason is None else _exclusion_error(provider, name, reason)
 
 
 def _names_provider(name: Any) -> bool:
@@ -106,6 +129,20 @@ def get_candidates(
     Order: an explicit provider; else the model's providers that are working, not ignored and
     have the credentials they need, keyless and local first, then by health.
     """
+    model_name, candidates, _model = _select(model, provider, stream, ignored, ignore_working, ignore_stream, api_key)
+    return model_name, candidates
+
+
+def _select(
+    model: str | Model | None,
+    provider: Any,
+    stream: bool,
+    ignored: list[str] | None,
+    ignore_working: bool,
+    ignore_stream: bool,
+    api_key: str | None,
+) -> tuple[str, list[Any], Model | None]:
+    """``get_candidates`` and the registry's model (None when the request named none or a provider)."""
     ignored_set = set(ignored) if ignored else _NONE
     routed: list[Any] | None = None
     if isinstance(model, Model):
@@ -126,7 +163,7 @@ def get_candidates(
         provider = resolve_provider(provider)
         # An IterListProvider given explicitly: route within its providers.
         if not hasattr(provider, "providers"):
-            excluded = _exclusion(
+            refused = _exclusion(
                 provider,
                 stream=stream,
                 ignored=ignored_set,
@@ -134,10 +171,11 @@ def get_candidates(
                 ignore_stream=ignore_stream,
                 api_key="explicit",
             )  # the caller chose it
-            if excluded is not None:
-                raise excluded
-            return model_name, [provider]
+            if refused is not None:
+                raise refused
+            return model_name, [provider], None
         providers = list(provider.providers or [provider])
+        model_obj = None
     elif model_name and (routed := routed_candidates(model_name)) is not None:
         providers = routed  # config.yaml's order is the operator's: kept as written
         if not providers:
@@ -148,33 +186,28 @@ def get_candidates(
         model_name, providers = find_model(model_name)
 
     usable: list[Any] = []
-    excluded_errors: dict[str, BaseException] = {}
+    excluded: list[tuple[Any, str, str]] = []
     for p in providers:
-        error = _exclusion(
-            p,
-            stream=stream,
-            ignored=ignored_set,
-            ignore_working=ignore_working,
-            ignore_stream=ignore_stream,
-            api_key=api_key,
-        )
-        if error is None:
+        name = provider_name(p)
+        reason = _excluded(p, name, stream, ignored_set, ignore_working, ignore_stream, api_key)
+        if reason is None:
             usable.append(p)
         else:
-            excluded_errors[provider_name(p)] = error
+            excluded.append((p, name, reason))
     if not usable:
         if not providers:
             raise ModelNotFoundError(f"No provider is installed for model {model_name or 'default'!r}.")
-        if len(excluded_errors) == 1:
-            raise next(iter(excluded_errors.values()))
+        errors: dict[str, BaseException] = {n: _exclusion_error(p, n, r) for p, n, r in excluded}
+        if len(errors) == 1:
+            raise next(iter(errors.values()))
         raise RetryProviderError(
             f"No provider can serve model {model_name or 'default'!r}: "
-            + "; ".join(f"{n}: {e}" for n, e in excluded_errors.items()),
-            exceptions=excluded_errors,
+            + "; ".join(f"{n}: {e}" for n, e in errors.items()),
+            exceptions=errors,
         )
-    if routed is not None:
-        return model_name, usable
-    return model_name, order(usable, api_key)
+    if routed is not None or len(usable) == 1:  # config.yaml's order is kept; one needs no order
+        return model_name, usable, model_obj
+    return model_name, order(usable, api_key), model_obj
 
 
 def route(
@@ -192,19 +225,12 @@ def route(
     A runner the caller gave (an ``IterListProvider``/``RetryProvider`` as ``provider``, or as a
     model's ``best_provider``) keeps its settings (shuffle, retries) over the routed candidates.
     """
-    model_name, candidates = get_candidates(
-        model,
-        provider,
-        stream=stream,
-        ignored=ignored,
-        ignore_working=ignore_working,
-        ignore_stream=ignore_stream,
-        api_key=api_key,
+    model_name, candidates, model_obj = _select(
+        model, provider, stream, ignored, ignore_working, ignore_stream, api_key
     )
     template = provider if isinstance(provider, IterListProvider) else None
-    if template is None and provider is None:
-        model_obj = model if isinstance(model, Model) else None if model in DEFAULT_NAMES else ModelRegistry.get(model)
-        template = model_obj.runner if model_obj is not None else None
+    if template is None and provider is None and model_obj is not None:
+        template = model_obj.runner
     if template is None:
         runner = IterListProvider(candidates)
         runner.hooks = HOOKS
