@@ -44,6 +44,9 @@ class Builder(Protocol):
 
 def frame(events: list[Event]) -> bytes:
     """SSE with the event name on its own line, as OpenAI's Responses and Anthropic's Messages send it."""
+    if len(events) == 1:  # most of a stream
+        event = events[0]
+        return b"event: " + event["type"].encode() + b"\ndata: " + orjson.dumps(event) + b"\n\n"
     return b"".join(b"event: " + e["type"].encode() + b"\ndata: " + orjson.dumps(e) + b"\n\n" for e in events)
 
 

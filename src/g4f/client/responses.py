@@ -133,6 +133,21 @@ class ResponseBuilder:
         ]
 
     def add_text(self, text: str) -> list[Event]:
+        message = self.message
+        if message is not None and self.reasoning is None:  # most of a stream: one more delta
+            message.pieces.append(text)
+            seq, self.seq = self.seq, self.seq + 1
+            where = message.where
+            return [
+                {
+                    "type": "response.output_text.delta",
+                    "sequence_number": seq,
+                    **where,
+                    "content_index": 0,
+                    "delta": text,
+                    "logprobs": [],
+                }
+            ]
         events = self._close_reasoning()
         if self.message is None:
             data = {"id": new_id("msg"), "type": "message", "role": "assistant", "status": "in_progress", "content": []}
