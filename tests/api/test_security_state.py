@@ -358,8 +358,10 @@ def test_sqlite_store_locked_is_503_for_conversations_only(tmp_path):
         assert turn(server.url, "a", "conv-sqlite").status_code == 200
         import sqlite3
 
-        blocker = sqlite3.connect(path, timeout=0, isolation_level=None)
-        blocker.execute("BEGIN EXCLUSIVE")  # another process holds the file past the store's timeout
+        # The server may still be writing (the turn's lock released after its answer, the health
+        # record's sync): wait for that, then hold the file past the store's timeout.
+        blocker = sqlite3.connect(path, timeout=5, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
         try:
             started = time.monotonic()
             assert_openai_error(turn(server.url, "b", "conv-sqlite"), 503, "store_unavailable")
