@@ -26,7 +26,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from .config_values import ConfigError, Setting, check_value, parse_text
+from .config_values import ConfigError, Setting, check_value, parse_text, table
+from .environment import env, provider_env
 
 MiB = 1024 * 1024
 #: Environment variable through which a parent process hands its chosen settings to workers.
@@ -374,27 +375,6 @@ def load(overrides: Mapping[str, Any] | None = None) -> Settings:
     return Settings(**layers(overrides))
 
 
-_ENCODING = sys.getfilesystemencoding()
-_ENVIRON = os.environ
-#: ``os.environ``'s own store on POSIX: a dict of encoded names that its every change updates.
-_ENV_DATA: dict[bytes, bytes] | None = getattr(_ENVIRON, "_data", None) if os.name == "posix" else None
-_env_keys: dict[str, bytes] = {}
-
-
-def env(name: str) -> str | None:
-    """``os.environ.get(name)``, for the hot path: read each time (tests change the environment
-    between requests), but without ``os.environ``'s own lookup, which raises and catches a
-    ``KeyError`` for every unset variable (~3 us; the router reads several per request)."""
-    data = _ENV_DATA
-    if data is None or os.environ is not _ENVIRON or type(data) is not dict:
-        return os.environ.get(name)
-    key = _env_keys.get(name)
-    if key is None:
-        key = _env_keys[name] = name.encode(_ENCODING, "surrogateescape")
-    value = data.get(key)
-    return None if value is None else value.decode(_ENCODING, "surrogateescape")
-
-
 #: Environment text -> its parsed value, per setting: the router asks on every request, and the
 #: environment may change between two (tests do), so the text is read each time but parsed once.
 _parsed: dict[tuple[str, str], Any] = {}
@@ -429,47 +409,9 @@ def secret_values() -> set[str]:
     return {value for name, setting in SETTINGS.items() if setting.secret and (value := get(name))}
 
 
-def provider_env(name: str) -> str | None:
-    """A provider's own variable (``GROQ_API_KEY``, ``OLLAMA_HOST``, ``<NAME>_API_BASE``): the
-    environment, else a ``.env`` file in the cookies directory. Empty counts as unset."""
-    value = env(name)
-    if value:
-        return value
-    return _cookies().get_api_key(name) or None
-
-
-def _cookies() -> Any:
-    """``g4f.cookies`` (it reads settings: imported on first use, then kept)."""
-    global _cookies_module
-    if _cookies_module is None:
-        from . import cookies
-
-        _cookies_module = cookies
-    return _cookies_module
-
-
-_cookies_module: Any = None
-
-
 def settings_table() -> str:
     """The README's table of every setting, made from the definitions above."""
-
-    def shown(s: Setting) -> str:
-        if s.shown_default:
-            return s.shown_default
-        if s.default in (None, [], ""):
-            return "—"
-        if s.base is int and s.default >= MiB and s.default % MiB == 0:
-            return f"{s.default // MiB} MiB"
-        if s.base is bool:
-            return "false" if not s.default else "true"
-        return f"`{s.default}`"
-
-    rows = ["| Setting | Environment | CLI flag | Default | Meaning |", "|---|---|---|---|---|"]
-    for s in SETTINGS.values():
-        flags = ", ".join(f"`{f}`" for f in s.flags) or "—"
-        rows.append(f"| `{s.name}` | `{s.env}` | {flags} | {shown(s)} | {s.help} |")
-    return "\n".join(rows)
+    return table(SETTINGS.values())
 
 
 _handed_down()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 _TRUE = ("1", "true", "yes", "on")
@@ -90,4 +91,26 @@ def check_value(setting: Setting, value: Any, where: str) -> Any:
     return float(value) if base is float else list(value) if base is list else value
 
 
-__all__ = ["ConfigError", "Setting", "parse_text", "check_value"]
+def table(settings: Iterable[Setting]) -> str:
+    """The README's table of ``settings``: name, environment variable, CLI flags, default, meaning."""
+
+    def shown(s: Setting) -> str:
+        if s.shown_default:
+            return s.shown_default
+        if s.default in (None, [], ""):
+            return "—"
+        mib = 1024 * 1024
+        if s.base is int and s.default >= mib and s.default % mib == 0:
+            return f"{s.default // mib} MiB"
+        if s.base is bool:
+            return "false" if not s.default else "true"
+        return f"`{s.default}`"
+
+    rows = ["| Setting | Environment | CLI flag | Default | Meaning |", "|---|---|---|---|---|"]
+    for s in settings:
+        flags = ", ".join(f"`{f}`" for f in s.flags) or "—"
+        rows.append(f"| `{s.name}` | `{s.env}` | {flags} | {shown(s)} | {s.help} |")
+    return "\n".join(rows)
+
+
+__all__ = ["ConfigError", "Setting", "parse_text", "check_value", "table"]

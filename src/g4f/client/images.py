@@ -24,7 +24,7 @@ from ..providers.response import MediaResponse
 from ..routing import resolve_provider
 from .bridge import run_sync
 from .endpoints import call_endpoint
-from .stubs import Image, ImagesResponse
+from .image_stubs import Image, ImagesResponse
 
 DEFAULT_IMAGE_MODEL = "flux"
 DEFAULT_VARIATION_MODEL = "dall-e-2"

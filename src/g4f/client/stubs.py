@@ -415,25 +415,6 @@ class Model(_Stub):
         self.image, self.vision, self.provider = image, vision, provider
 
 
-class Image(_Stub):
-    __slots__ = ("url", "b64_json", "revised_prompt")
-    _optional = ("url", "b64_json", "revised_prompt")
-
-    def __init__(self, url: str | None = None, b64_json: str | None = None, revised_prompt: str | None = None) -> None:
-        self.url, self.b64_json, self.revised_prompt = url, b64_json, revised_prompt
-
-
-class ImagesResponse(_Stub):
-    __slots__ = ("created", "data", "model", "provider")
-    _optional = ("model", "provider")
-
-    def __init__(
-        self, data: list[Image], created: int | None = None, model: str | None = None, provider: str | None = None
-    ) -> None:
-        self.data, self.created = data, created or int(time.time())
-        self.model, self.provider = model, provider
-
-
 __all__ = [
     "new_completion_id",
     "Usage",
@@ -450,3 +431,5 @@ __all__ = [
     "Image",
     "ImagesResponse",
 ]
+
+from .image_stubs import Image, ImagesResponse  # noqa: E402  (kept importable from here)
