@@ -190,21 +190,10 @@ class _Collector:
             self.text.append(text)
             self.count += 1
             return text or None, None, None
-        # The bookkeeping every answer carries, by exact type first (the cascade below is for the rest).
-        if kind is parts.ProviderInfo:
-            self.provider = part.name
-            self.model = part.model or self.model
-            self._head = None
-            return _NO_DELTA
-        if kind is parts.FinishReason:
-            self.finish_reason = part.reason
-            return _NO_DELTA
-        if kind is parts.Usage:
-            self._usage(part)
-            return _NO_DELTA
-        if kind is parts.CompletionMeta:
-            self.meta = part
-            self._head = None
+        # The bookkeeping every answer carries: by exact type, else (a subclass) by isinstance.
+        keep = _KEEP.get(kind) or next((h for cls, h in _KEEP.items() if isinstance(part, cls)), None)
+        if keep is not None:
+            keep(self, part)
             return _NO_DELTA
         if isinstance(part, parts.Sources):  # as gpt4free: the sources follow the text, as a quote
             return self.take(_sources_text(part))
@@ -219,9 +208,6 @@ class _Collector:
             self.logprobs = self.logprobs or {"content": [], "refusal": []}
             self.logprobs["content"] += part.content or []
             self.logprobs["refusal"] += part.refusal or []
-        elif isinstance(part, parts.CompletionMeta):
-            self.meta = part
-            self._head = None
         if isinstance(part, parts.Reasoning):
             self.reasoning.append(part.token)
             return None, part.token or None, None
@@ -229,15 +215,7 @@ class _Collector:
             calls = [ToolCall.from_dict(c).model_dump() for c in part.get_list()]
             self.tool_calls = (self.tool_calls or []) + calls
             return None, None, [{"index": i, **c} for i, c in enumerate(calls)]
-        if isinstance(part, parts.Usage):
-            self._usage(part)
-        elif isinstance(part, parts.FinishReason):
-            self.finish_reason = part.reason
-        elif isinstance(part, parts.ProviderInfo):
-            self.provider = part.name
-            self.model = part.model or self.model
-            self._head = None
-        elif isinstance(part, parts.JsonConversation):
+        if isinstance(part, parts.JsonConversation):
             self.conversation = part.data
         elif isinstance(part, parts.MediaResponse):
             self.media.append(part)
@@ -245,6 +223,18 @@ class _Collector:
             self.text.append(text)
             return text, None, None
         return None, None, None
+
+    def _provider(self, part: parts.ProviderInfo) -> None:
+        self.provider = part.name
+        self.model = part.model or self.model
+        self._head = None  # the chunks' shared fields change
+
+    def _meta(self, part: parts.CompletionMeta) -> None:
+        self.meta = part
+        self._head = None
+
+    def _finish(self, part: parts.FinishReason) -> None:
+        self.finish_reason = part.reason
 
     def _usage(self, part: parts.Usage) -> None:
         self.usage = Usage(
@@ -301,6 +291,15 @@ class _Collector:
         if self.stop.stopped:
             return "stop"
         return "length" if self.capped and not self.finish_reason else (self.finish_reason or "stop")
+
+
+#: What ``take`` does with each bookkeeping part (it adds nothing to the delta).
+_KEEP: dict[type, Any] = {
+    parts.ProviderInfo: _Collector._provider,
+    parts.FinishReason: _Collector._finish,
+    parts.Usage: _Collector._usage,
+    parts.CompletionMeta: _Collector._meta,
+}
 
 
 def _sources_text(part: parts.Sources) -> str:
