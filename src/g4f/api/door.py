@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
 from ..client.core import create_completion, stream_completion, validate_messages
-from ..client.stubs import ChatCompletion, ChatCompletionChunk
+from ..client.stubs import ChatCompletion, ChatCompletionChunk, TextChunk
 from ..errors import ModelNotFoundError
 from ..models import ModelRegistry
 from .auth import check_model, identity
@@ -37,6 +37,7 @@ class Builder(Protocol):
 
     def start(self) -> list[Event]: ...
     def feed(self, chunk: ChatCompletionChunk) -> list[Event]: ...
+    def text_frame(self, chunk: TextChunk) -> bytes | None: ...  # ``frame(feed(chunk))``, or None: use feed
     def finish(self) -> list[Event]: ...
     def fail(self, code: str, message: str, param: str | None = None) -> list[Event]: ...
     def whole(self, completion: ChatCompletion) -> dict[str, Any]: ...
@@ -160,12 +161,17 @@ class EventResponse(CompletionResponse):
             await send({"type": "http.response.body", "body": opening, "more_body": True})
             try:
                 async for chunk in chunks:
-                    events = builder.feed(chunk)
-                    if events:
-                        try:
-                            await send({"type": "http.response.body", "body": frame(events), "more_body": True})
-                        except OSError:  # the client went away while we wrote
-                            return
+                    # Most of a stream: a text piece, written from the builder's template.
+                    body = builder.text_frame(chunk) if type(chunk) is TextChunk and chunk.text else None
+                    if body is None:
+                        events = builder.feed(chunk)
+                        if not events:
+                            continue
+                        body = frame(events)
+                    try:
+                        await send({"type": "http.response.body", "body": body, "more_body": True})
+                    except OSError:  # the client went away while we wrote
+                        return
                 events = builder.finish()
                 if job.on_done is not None:
                     await job.on_done(builder.response)

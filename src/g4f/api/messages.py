@@ -11,6 +11,7 @@ import json
 import uuid
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -221,6 +222,7 @@ class MessageBuilder:
         self.pieces: list[str] = []  # its text (or JSON) so far, joined once when it closes
         self.calls: set[str] = set()
         self.finish_reason: str | None = None
+        self._text_head = b""  # the open text block's delta event up to its text (``text_frame``)
 
     def start(self) -> list[Event]:
         message = {**self.response, "content": []}
@@ -242,7 +244,7 @@ class MessageBuilder:
 
     def _block(self, block: dict[str, Any]) -> list[Event]:
         events = self._close()
-        self.open = block
+        self.open, self._text_head = block, b""
         self.content.append(block)
         events.append({"type": "content_block_start", "index": len(self.content) - 1, "content_block": dict(block)})
         return events
@@ -260,6 +262,22 @@ class MessageBuilder:
         opened = self.open is not None and self.open["type"] == "text"
         events = [] if opened else self._block({"type": "text", "text": ""})
         return [*events, self._delta(text, {"type": "text_delta", "text": text})]
+
+    def text_frame(self, chunk: TextChunk) -> bytes | None:
+        """A text chunk that continues the open text block, framed: the bytes ``frame(feed(chunk))``
+        writes, from a template made once per block (most of a stream). None when no text block is open."""
+        block = self.open
+        if block is None or block["type"] != "text":
+            return None
+        text = chunk.text
+        self.pieces.append(text)
+        if not self._text_head:
+            index = len(self.content) - 1
+            self._text_head = (
+                b'event: content_block_delta\ndata: {"type":"content_block_delta","index":%d,' % index
+                + b'"delta":{"type":"text_delta","text":'
+            )
+        return self._text_head + orjson.dumps(text) + b"}}\n\n"
 
     def add_calls(self, calls: list[dict[str, Any]]) -> list[Event]:
         """Tool calls whole or in OpenAI-style fragments (a new call has an id; a fragment adds arguments)."""

@@ -10,6 +10,8 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import orjson
+
 from .responses_input import chat_request, new_id
 from .stubs import ChatCompletion, ChatCompletionChunk, TextChunk
 
@@ -50,12 +52,13 @@ def new_response(body: dict[str, Any], model: str) -> dict[str, Any]:
 class _Item:
     """An output item being streamed: its data, where it is, and its text so far (joined once, at the end)."""
 
-    __slots__ = ("data", "where", "pieces")
+    __slots__ = ("data", "where", "pieces", "delta_head")
 
     def __init__(self, data: dict[str, Any], index: int) -> None:
         self.data = data
         self.where = {"item_id": data["id"], "output_index": index}
         self.pieces: list[str] = []
+        self.delta_head = b""  # its text delta event's bytes between the sequence number and the text
 
 
 #: An output item as ``response.output_item.added`` shows it: nothing in it yet.
@@ -64,6 +67,9 @@ _EMPTY: dict[str, dict[str, Any]] = {
     "reasoning": {"summary": []},
     "function_call": {"arguments": ""},
 }
+
+
+_DELTA_START = b'event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":'
 
 
 class ResponseBuilder:
@@ -162,6 +168,26 @@ class ResponseBuilder:
             self._event("response.output_text.delta", **self.message.where, content_index=0, delta=text, logprobs=[])
         )
         return events
+
+    def text_frame(self, chunk: TextChunk) -> bytes | None:
+        """A text chunk that continues the message being written, framed: the bytes ``frame(feed(chunk))``
+        writes, from a template made once per message (most of a stream). None when another step comes
+        first (no message yet, or reasoning to close)."""
+        message = self.message
+        if message is None or self.reasoning is not None:
+            return None
+        if chunk.head.model:
+            self.response["model"] = chunk.head.model
+        text = chunk.text
+        message.pieces.append(text)
+        seq, self.seq = self.seq, self.seq + 1
+        if not message.delta_head:
+            where = message.where
+            message.delta_head = b',"item_id":%b,"output_index":%d,"content_index":0,"delta":' % (
+                orjson.dumps(where["item_id"]),
+                where["output_index"],
+            )
+        return _DELTA_START + b"%d" % seq + message.delta_head + orjson.dumps(text) + b',"logprobs":[]}\n\n'
 
     def _close_message(self) -> list[Event]:
         item, self.message = self.message, None
