@@ -10,8 +10,11 @@ provider, the model routed by name through the registry to a provider the enviro
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
 
+import rounds
 import servers
 import wrk
 from procs import Server
@@ -27,60 +30,71 @@ DOOR_SHARE = 0.80  # each door >= 80% of the g4f chat-completions cell's request
 
 
 def run(seconds: float) -> list[Section]:
-    results: dict[tuple[str, bool, int], wrk.WrkResult | str] = {}
-    doors: dict[str, wrk.WrkResult | str] = {}
-    errors: dict[str, str] = {}
+    results: dict[tuple[str, bool, int], rounds.Slices] = {}  # (target or door, stream, conns)
+    checks: dict[tuple[str, bool], str] = {}  # (target or door, stream) -> why its check failed
+    count, slice_s = rounds.plan(seconds)
     with ExitStack() as stack:
         up = stack.enter_context(servers.upstream())
-        targets = {"direct": up, "reference": stack.enter_context(servers.ref_proxy(up.port))}
+        targets: dict[str, Server | None] = {"direct": up}
+        targets["reference"] = stack.enter_context(servers.ref_proxy(up.port))
         for name, route in zip(G4F_TARGETS, servers.ROUTES, strict=True):
             try:
                 targets[name] = stack.enter_context(servers.g4f_api(up.port, route=route))
             except RuntimeError as error:
-                targets[name] = None  # reported per cell below
-                errors[name] = short(error)
+                targets[name] = None
+                checks.update({(name, stream): short(error) for stream in (False, True)})
         for name, server in targets.items():
             for stream in (False, True):
                 if server is not None:
                     try:
                         servers.check_chat(server, stream)
                     except (RuntimeError, OSError, KeyError, ValueError) as error:
-                        results[(name, stream, 0)] = short(error)
-        for api in DOORS:
+                        checks[(name, stream)] = short(error)
+        door = targets["g4f"]
+        for api in DOORS:  # served by the --provider Custom server, measured at DOOR_CELL only
+            if door is None:
+                checks[(api, DOOR_CELL[0])] = checks[("g4f", DOOR_CELL[0])]
+                continue
             try:
-                if targets["g4f"] is not None:
-                    servers.DOOR_CHECKS[api](targets["g4f"])
+                servers.DOOR_CHECKS[api](door)
             except (RuntimeError, OSError, KeyError, ValueError) as error:
-                doors[api] = short(error)
-        # Targets interleave cell by cell, so that drift in the machine's load hits all three alike.
+                checks[(api, DOOR_CELL[0])] = short(error)
         for stream, conns in CELLS:
-            for name, server in targets.items():
-                if server is None:
-                    results[(name, stream, conns)] = errors[name]
-                elif (name, stream, 0) in results:
-                    results[(name, stream, conns)] = results[(name, stream, 0)]
-                else:
-                    results[(name, stream, conns)] = wrk.run(server.port, conns, seconds, stream, pid=server.server_pid)
-                if name == "g4f" and (stream, conns) == DOOR_CELL:
-                    _doors(server, results, doors, errors, seconds)
-    return [_throughput(results, doors, seconds), _overhead(results)]
+            results.update(_cell(targets, checks, stream, conns, count, slice_s))
+    return [_throughput(results, count, slice_s), _overhead(results)]
 
 
-def _doors(server: Server | None, results: dict, doors: dict, errors: dict[str, str], seconds: float) -> None:
-    """The doors' cells right after the chat cell of the same server, then that chat cell once more: the
-    budget compares them with the mean of the chat runs on either side, so that drift in the machine's
-    load hits both alike."""
-    stream, conns = DOOR_CELL
-    for api in DOORS:
-        if server is None:
-            doors[api] = errors["g4f"]
-        elif api not in doors:
-            doors[api] = wrk.run(server.port, conns, seconds, stream, pid=server.server_pid, api=api)
-    if server is not None and ("g4f", stream, 0) not in results:
-        doors["chat"] = wrk.run(server.port, conns, seconds, stream, pid=server.server_pid)
+def _cell(
+    targets: dict[str, Server | None],
+    checks: dict[tuple[str, bool], str],
+    stream: bool,
+    conns: int,
+    count: int,
+    slice_s: int,
+) -> dict[tuple[str, bool, int], rounds.Slices]:
+    """One cell: every target that passed its check, slice by slice in rounds (rounds.py); at
+    ``DOOR_CELL`` the doors too, each round back to back with the chat slice of the same server."""
+    names = [*targets, *DOORS] if (stream, conns) == DOOR_CELL else list(targets)
+    jobs: dict[str, Callable[[], wrk.WrkResult]] = {}
+    out: dict[tuple[str, bool, int], rounds.Slices] = {}
+    for name in names:
+        if (name, stream) in checks:
+            out[(name, stream, conns)] = checks[(name, stream)]
+            continue
+        server = targets[name if name in targets else "g4f"]
+        assert server is not None  # a server that did not start has a failed check
+        api = name if name in DOORS else "chat"
+        jobs[name] = partial(wrk.run, server.port, conns, slice_s, stream, pid=server.server_pid, api=api)
+    measured = rounds.run(jobs, count, groups=[["g4f", *DOORS]])
+    out.update({(name, stream, conns): slices for name, slices in measured.items()})
+    return out
 
 
-def _throughput(results: dict, doors: dict, seconds: float) -> Section:
+def _percent(share: float | None) -> str:
+    return f"{math.floor(share * 100)}%" if share is not None else ""  # floor: 49.7% is not 50%
+
+
+def _throughput(results: dict[tuple[str, bool, int], rounds.Slices], count: int, slice_s: int) -> Section:
     section = Section(
         "Gateway overhead (wrk, one g4f worker, fake upstream)",
         [
@@ -97,19 +111,26 @@ def _throughput(results: dict, doors: dict, seconds: float) -> Section:
         ],
     )
     for stream, conns in CELLS:
+        mode = "stream (20 chunks)" if stream else "non-stream"
         ref = results[("reference", stream, conns)]
-        for name in ("direct", "reference", *G4F_TARGETS):
-            r = results[(name, stream, conns)]
-            label = G4F_TARGETS.get(name, name)
-            mode = "stream (20 chunks)" if stream else "non-stream"
-            if isinstance(r, str):
-                section.add(mode, conns, label, "error", "", "", "", "", "", f"FAIL: {r}")
+        names = ["direct", "reference", *G4F_TARGETS]
+        if (stream, conns) == DOOR_CELL:
+            names[names.index("g4f") + 1 : names.index("g4f") + 1] = DOORS
+        for name in names:
+            slices = results[(name, stream, conns)]
+            label = f"{G4F_TARGETS['g4f']}, {DOORS[name]}" if name in DOORS else G4F_TARGETS.get(name, name)
+            if isinstance(slices, str):
+                section.add(mode, conns, label, "error", "", "", "", "", "", f"FAIL: {slices}")
                 continue
-            share = r.rps / ref.rps if isinstance(ref, wrk.WrkResult) and ref.rps else None
-            budget, ok = ("", None)
+            r = wrk.combine(slices)
+            share = rounds.rps_share(slices, ref)
+            budget, ok = "", None
             if name in G4F_TARGETS:
-                budget, ok = f">= {RPS_SHARE:.0%}", (share is not None and share >= RPS_SHARE and r.ok)
-            status = verdict(ok) if r.ok else f"FAIL: {r.errors} errors"
+                budget, ok = f">= {RPS_SHARE:.0%}", share is not None and share >= RPS_SHARE
+            elif name in DOORS:
+                of_chat = rounds.rps_share(slices, results[("g4f", stream, conns)])
+                budget = f">= {DOOR_SHARE:.0%} of chat: " + (_percent(of_chat) or "n/a")
+                ok = of_chat is not None and of_chat >= DOOR_SHARE
             section.add(
                 mode,
                 conns,
@@ -118,59 +139,34 @@ def _throughput(results: dict, doors: dict, seconds: float) -> Section:
                 f"{r.p50_ms:.2f}",
                 f"{r.p99_ms:.2f}",
                 f"{r.cpu_us:.0f}" if r.cpu_us is not None else "",
-                f"{math.floor(share * 100)}%" if share is not None else "",  # floor: 49.7% is not 50%
+                _percent(share),
                 budget,
-                status,
+                verdict(ok) if r.ok else f"FAIL: {r.errors} errors",
             )
-        if (stream, conns) == DOOR_CELL:
-            _door_rows(section, doors, ref, [results[("g4f", stream, conns)], doors.get("chat")])
     section.notes.extend(
         [
-            f"{seconds:.0f} s per cell, wrk -t1 --latency with bench/post.lua; all behind the same fake upstream "
-            "(bench/fake_upstream.py), reference = bench/ref_proxy.py; targets take turns cell by cell.",
-            "server CPU us/req: the server process's user + system CPU time (from /proc) over the requests wrk "
-            "completed; it moves far less than req/s when other work shares the machine.",
+            f"{count * slice_s} s per target and cell, as {count} rounds of {slice_s} s: in each round every target "
+            "runs one slice, back to back, the order turned by one each round (bench/rounds.py); wrk -t1 --latency "
+            "with bench/post.lua; all behind the same fake upstream (bench/fake_upstream.py), reference = "
+            "bench/ref_proxy.py.",
+            "req/s: a target's requests over its slices' summed time; p50/p99: the median of its slices' values; "
+            "server CPU us/req: the server process's user + system CPU time (from /proc) over its requests, which "
+            "moves far less than req/s when other work shares the machine.",
+            "% of reference, and the verdict: the median over the rounds of the target's slice req/s divided by the "
+            "reference's slice req/s of the same round, so that the machine's drift between rounds cancels.",
             "--provider Custom: the request names no provider but the server was started with one (the explicit-"
             "provider shortcut); routed by model: `gpt-4o-mini` resolved through the model registry to OpenaiAPI "
             "(OPENAI_API_KEY, OPENAIAPI_API_BASE set to the fake upstream; other providers have no key).",
             "/v1/responses, /v1/messages: the --provider Custom server, the same 20-chunk stream answered as "
-            "Responses events (store: false) and Anthropic Messages events; their budget is a share of the "
-            "chat-completions cell of that server: the mean req/s of its run just before them and of one more run "
-            "just after them (so that a drifting machine load hits both sides alike).",
+            "Responses events (store: false) and Anthropic Messages events; in each round their slices run back to "
+            "back with that server's chat-completions slice, and their budget is the median over the rounds of "
+            "their slice req/s divided by that chat slice's.",
         ]
     )
     return section
 
 
-def _door_rows(section: Section, doors: dict, ref: object, chats: list) -> None:
-    """The Responses and Messages cells, each judged against the g4f chat-completions runs around them."""
-    measured = [c.rps for c in chats if isinstance(c, wrk.WrkResult) and c.ok]
-    chat_rps = sum(measured) / len(measured) if len(measured) == len(chats) else 0.0
-    for api, path in DOORS.items():
-        r = doors[api]
-        label = f"g4f, --provider Custom, {path}"
-        if isinstance(r, str):
-            section.add("stream (20 chunks)", DOOR_CELL[1], label, "error", "", "", "", "", "", f"FAIL: {r}")
-            continue
-        share = r.rps / ref.rps if isinstance(ref, wrk.WrkResult) and ref.rps else None
-        of_chat = r.rps / chat_rps if chat_rps else None
-        ok = of_chat is not None and of_chat >= DOOR_SHARE
-        section.add(
-            "stream (20 chunks)",
-            DOOR_CELL[1],
-            label,
-            f"{r.rps:,.0f}",
-            f"{r.p50_ms:.2f}",
-            f"{r.p99_ms:.2f}",
-            f"{r.cpu_us:.0f}" if r.cpu_us is not None else "",
-            f"{math.floor(share * 100)}%" if share is not None else "",
-            f">= {DOOR_SHARE:.0%} of chat ({chat_rps:,.0f} req/s): "
-            + (f"{math.floor(of_chat * 100)}%" if of_chat is not None else "n/a"),
-            verdict(ok) if r.ok else f"FAIL: {r.errors} errors",
-        )
-
-
-def _overhead(results: dict) -> Section:
+def _overhead(results: dict[tuple[str, bool, int], rounds.Slices]) -> Section:
     section = Section(
         "Sequential latency overhead (1 connection, p50 of g4f minus p50 of the upstream direct)",
         [
@@ -185,16 +181,21 @@ def _overhead(results: dict) -> Section:
     for stream in (False, True):
         direct, ref, *g4f = (results[(n, stream, 1)] for n in ("direct", "reference", *G4F_TARGETS))
         mode = "stream (20 chunks)" if stream else "non-stream"
-        if not all(isinstance(r, wrk.WrkResult) for r in (direct, ref, *g4f)):
+        if isinstance(direct, str) or isinstance(ref, str) or any(isinstance(r, str) for r in g4f):
             section.add(mode, "", "", *("" for _ in g4f), "", "FAIL: see above")
             continue
-        over = [r.p50_ms - direct.p50_ms for r in g4f]
+        base = [s.p50_ms for s in direct]
+        # The reference's overhead, then each g4f target's (all measured: the filter only narrows the type).
+        over = [rounds.median_difference([s.p50_ms for s in r], base) for r in (ref, *g4f) if not isinstance(r, str)]
         section.add(
             mode,
-            f"{direct.p50_ms:.3f}",
-            f"{ref.p50_ms - direct.p50_ms:.3f}",
+            f"{wrk.combine(direct).p50_ms:.3f}",
             *(f"{o:.3f}" for o in over),
             f"<= {P50_OVERHEAD_MS} ms" if not stream else "",
-            verdict(max(over) <= P50_OVERHEAD_MS) if not stream else "n/a",
+            verdict(max(over[1:]) <= P50_OVERHEAD_MS) if not stream else "n/a",
         )
+    section.notes.append(
+        "direct p50: the median of its slices' p50; each overhead: the median over the rounds of the target's "
+        "slice p50 minus the direct upstream's slice p50 of the same round."
+    )
     return section

@@ -14,7 +14,9 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from functools import partial
 
+import rounds
 import servers
 import wrk
 from procs import HOST, LOGS, free_port
@@ -23,8 +25,6 @@ from report import Section, short, verdict
 LIMIT = 1_000_000_000  # requests per minute and client: never reached, always counted
 REDIS_SHARE = 0.85  # Redis >= 85% of memory's requests/s ("within 15%")
 CONNS = (1, 32)
-#: Rounds of every cell, the best kept: on a shared machine a cell is slowed by others' work, never sped up.
-ROUNDS = 2
 BACKENDS = ("no limit", "memory", "sqlite", "redis")
 
 
@@ -72,7 +72,8 @@ def _args(backend: str, redis_port: int) -> list[str]:
 
 
 def run(seconds: float) -> Section:
-    results: dict[tuple[str, int], wrk.WrkResult | str] = {}
+    results: dict[tuple[str, int], rounds.Slices] = {}
+    count, slice_s = rounds.plan(seconds)
     with ExitStack() as stack:
         up = stack.enter_context(servers.upstream())
         redis_port = stack.enter_context(redis_server())
@@ -85,17 +86,13 @@ def run(seconds: float) -> Section:
             except (RuntimeError, OSError, KeyError, ValueError) as error:
                 for conns in CONNS:
                     results[(backend, conns)] = short(error)
-        for _ in range(ROUNDS):
-            for conns in CONNS:  # backends take turns, so that the machine's drift hits all alike
-                for backend, server in targets.items():
-                    result = wrk.run(server.port, conns, seconds, False, pid=server.server_pid)
-                    kept = results.get((backend, conns))
-                    if not isinstance(kept, wrk.WrkResult) or result.rps > kept.rps:
-                        results[(backend, conns)] = result
-    return _table(results, seconds)
+        for conns in CONNS:  # backends take turns slice by slice, so that the machine's drift hits all alike
+            jobs = {b: partial(wrk.run, s.port, conns, slice_s, False, pid=s.server_pid) for b, s in targets.items()}
+            results.update({(b, conns): slices for b, slices in rounds.run(jobs, count).items()})
+    return _table(results, count, slice_s)
 
 
-def _table(results: dict[tuple[str, int], wrk.WrkResult | str], seconds: float) -> Section:
+def _table(results: dict[tuple[str, int], rounds.Slices], count: int, slice_s: int) -> Section:
     section = Section(
         "Rate limits: `g4f api --rate-limit` per state backend (non-streaming, fake upstream)",
         [
@@ -114,12 +111,12 @@ def _table(results: dict[tuple[str, int], wrk.WrkResult | str], seconds: float) 
     for conns in CONNS:
         base, memory = results[("no limit", conns)], results[("memory", conns)]
         for backend in BACKENDS:
-            r = results[(backend, conns)]
-            if isinstance(r, str):
-                section.add(conns, backend, "error", "", "", "", "", "", "", f"FAIL: {r}")
+            slices = results[(backend, conns)]
+            if isinstance(slices, str):
+                section.add(conns, backend, "error", "", "", "", "", "", "", f"FAIL: {slices}")
                 continue
-            of_base = r.rps / base.rps if isinstance(base, wrk.WrkResult) and base.rps else None
-            of_memory = r.rps / memory.rps if isinstance(memory, wrk.WrkResult) and memory.rps else None
+            r = wrk.combine(slices)
+            of_base, of_memory = rounds.rps_share(slices, base), rounds.rps_share(slices, memory)
             budget, ok = "", None
             if backend == "redis":
                 budget, ok = f">= {REDIS_SHARE:.0%} of memory", of_memory is not None and of_memory >= REDIS_SHARE
@@ -135,9 +132,16 @@ def _table(results: dict[tuple[str, int], wrk.WrkResult | str], seconds: float) 
                 budget,
                 verdict(ok) if r.ok else f"FAIL: {r.errors} errors",
             )
-    section.notes.append(
-        f"{seconds:.0f} s per cell, best of {ROUNDS} rounds taking turns, wrk -t1 with bench/post.lua, one bearer key for every request (one counter); "
-        f"--rate-limit {LIMIT:,} so that nothing is refused; redis-server on loopback, no persistence; "
-        "SQLite in a temporary file."
+    section.notes.extend(
+        [
+            f"{count * slice_s} s per backend and cell, as {count} rounds of {slice_s} s: in each round every backend "
+            "runs one slice, back to back, the order turned by one each round (bench/rounds.py); wrk -t1 with "
+            "bench/post.lua, one bearer key for every request (one counter); "
+            f"--rate-limit {LIMIT:,} so that nothing is refused; redis-server on loopback, no persistence; "
+            "SQLite in a temporary file.",
+            "req/s: requests over the slices' summed time; p50/p99: the median of the slices' values; % of no limit, "
+            "% of memory and the verdict: the median over the rounds of the backend's slice req/s divided by the "
+            "other's slice req/s of the same round, so that the machine's drift between rounds cancels.",
+        ]
     )
     return section

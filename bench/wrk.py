@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import statistics
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from procs import BENCH, HOST, cpu_seconds
@@ -22,6 +24,7 @@ class WrkResult:
     requests: int
     errors: int  # socket errors and non-2xx answers
     cpu_us: float | None = None  # the server's CPU time (user + system) per request, when measured
+    duration_s: float = 0.0  # wall time wrk measured over
 
     def with_cpu(self, seconds: float) -> WrkResult:
         self.cpu_us = seconds / self.requests * 1e6 if self.requests else None
@@ -44,9 +47,10 @@ def parse(output: str) -> WrkResult:
             p99_ms=data["p99_us"] / 1000,
             requests=data["requests"],
             errors=errors,
+            duration_s=data["duration_us"] / 1e6,
         )
     rps = re.search(r"Requests/sec:\s+([\d.]+)", output)
-    total = re.search(r"(\d+) requests in", output)
+    total = re.search(r"(\d+) requests in ([\d.]+\w+)", output)
     if not rps or not total:
         raise ValueError(f"unreadable wrk output: {output[-500:]}")
     pct = {m.group(1): _ms(m.group(2)) for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.M)}
@@ -60,6 +64,25 @@ def parse(output: str) -> WrkResult:
         p99_ms=pct.get("99", 0.0),
         requests=int(total.group(1)),
         errors=errors,
+        duration_s=_ms(total.group(2)) / 1000,
+    )
+
+
+def combine(slices: Sequence[WrkResult]) -> WrkResult:
+    """One target's slices (see rounds.py) as one result: requests/s over the slices' summed wall time,
+    CPU per request over their summed requests, the median of their p50s and of their p99s (percentiles
+    do not add up), errors summed."""
+    requests = sum(s.requests for s in slices)
+    duration = sum(s.duration_s for s in slices)
+    cpu = [s.cpu_us * s.requests for s in slices if s.cpu_us is not None]
+    return WrkResult(
+        rps=requests / duration if duration else 0.0,
+        p50_ms=statistics.median(s.p50_ms for s in slices),
+        p99_ms=statistics.median(s.p99_ms for s in slices),
+        requests=requests,
+        errors=sum(s.errors for s in slices),
+        cpu_us=sum(cpu) / requests if requests and len(cpu) == len(slices) else None,
+        duration_s=duration,
     )
 
 

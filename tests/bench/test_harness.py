@@ -13,6 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 
 import fake_upstream  # noqa: E402
+import rounds  # noqa: E402
 import servers  # noqa: E402
 import wrk  # noqa: E402
 from procs import request, sockets  # noqa: E402
@@ -34,6 +35,7 @@ Requests/sec:   1234.00
 def test_wrk_report_read_from_text_and_from_done_line():
     text = wrk.parse(WRK_TEXT)
     assert (text.rps, text.p50_ms, text.p99_ms, text.requests, text.errors) == (1234.0, 0.312, 12.5, 1234, 3)
+    assert text.duration_s == 1.0
     assert not text.ok
     line = (
         'BENCH {"requests":500,"duration_us":2000000,"bytes":1,"p50_us":250,"p90_us":1,"p99_us":900,'
@@ -41,6 +43,51 @@ def test_wrk_report_read_from_text_and_from_done_line():
     )
     done = wrk.parse(WRK_TEXT + line + "\n")
     assert (done.rps, done.p50_ms, done.p99_ms, done.errors, done.ok) == (250.0, 0.25, 0.9, 0, True)
+    assert done.duration_s == 2.0
+
+
+def test_slices_combine_over_their_summed_time_and_requests():
+    slices = [
+        wrk.WrkResult(rps=1000, p50_ms=1.0, p99_ms=9.0, requests=1000, errors=0, cpu_us=300, duration_s=1.0),
+        wrk.WrkResult(rps=250, p50_ms=4.0, p99_ms=5.0, requests=500, errors=0, cpu_us=600, duration_s=2.0),
+        wrk.WrkResult(rps=500, p50_ms=2.0, p99_ms=7.0, requests=500, errors=2, cpu_us=500, duration_s=1.0),
+    ]
+    total = wrk.combine(slices)
+    assert total.rps == 2000 / 4.0 and total.requests == 2000 and total.duration_s == 4.0
+    assert total.cpu_us == (1000 * 300 + 500 * 600 + 500 * 500) / 2000  # CPU over requests, not a mean of means
+    assert (total.p50_ms, total.p99_ms) == (2.0, 7.0)  # medians of the slices'
+    assert total.errors == 2 and not total.ok
+    assert wrk.combine(slices[:2]).ok
+    unmeasured = wrk.WrkResult(rps=0, p50_ms=0, p99_ms=0, requests=0, errors=1, duration_s=1.0)
+    assert wrk.combine([slices[0], unmeasured]).cpu_us is None  # a slice without CPU: no CPU figure
+
+
+def test_paired_median_cancels_drift_between_rounds():
+    # The machine halves its speed in round 2: every target slows alike, so the paired share holds.
+    reference, g4f = [1000.0, 500.0, 1000.0], [800.0, 400.0, 700.0]
+    assert sum(g4f) / sum(reference) == 0.76  # pooled: the slow round drags the figure
+    assert rounds.median_ratio(g4f, reference) == 0.8
+    assert rounds.median_ratio([1.0, 3.0], [0.0, 2.0]) == 1.5  # a round without a denominator left out
+    assert rounds.median_ratio([1.0], [0.0]) is None
+    assert rounds.median_difference([1.5, 9.0, 1.25], [1.0, 8.0, 1.0]) == 0.5
+    with pytest.raises(ValueError):
+        rounds.median_ratio([1.0, 2.0], [1.0])
+
+
+def test_rounds_plan_whole_second_slices():
+    assert rounds.plan(5) == (5, 1)
+    assert rounds.plan(10) == (5, 2)
+    assert rounds.plan(3) == (3, 1)
+    assert rounds.plan(1) == (2, 1)  # --quick: still two rounds to pair
+
+
+def test_rounds_turn_the_order_and_keep_groups_together():
+    calls: list[str] = []
+    jobs = {name: (lambda name=name: calls.append(name) or len(calls)) for name in ("a", "b", "c", "d")}
+    out = rounds.run(jobs, 3, groups=[["b", "c", "x"]])  # "x" has no job: skipped
+    # Units [b, c], [a], [d] turn by one each round, and so does the order inside the group.
+    assert calls == ["b", "c", "a", "d", "a", "d", "c", "b", "d", "b", "c", "a"]
+    assert out == {"a": [3, 5, 12], "b": [1, 8, 10], "c": [2, 7, 11], "d": [4, 6, 9]}  # results in round order
 
 
 def test_stream_events_are_openai_chunks():
