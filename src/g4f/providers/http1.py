@@ -28,6 +28,8 @@ except ImportError:  # pragma: no cover - depends on the environment
 ACCEPT_ENCODING = "gzip, deflate, br" if _brotli is not None else "gzip, deflate"
 HIGH_WATER = 256 * 1024  # unread body bytes before the socket stops being read
 NO_BODY = (204, 304)
+#: The headers the connection reads itself (the rest are decoded only if someone asks).
+FRAMING = frozenset((b"content-type", b"content-encoding", b"content-length", b"transfer-encoding"))
 
 
 class ServerDisconnected(aiohttp.ServerDisconnectedError):
@@ -179,6 +181,19 @@ class Connection(asyncio.Protocol):
                 return b""
             await self._wait()
 
+    async def rest(self) -> bytes:
+        """The rest of the body, to its end (taken as it arrives, so flow control holds)."""
+        chunks = []
+        while True:
+            if self.buffer:
+                chunks.append(self.take())
+            elif self.exc is not None:
+                raise self.exc
+            elif self.complete:
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            else:
+                await self._wait()
+
     async def _wait(self) -> None:
         waiter = self.waiter = self.loop.create_future()
         try:
@@ -206,6 +221,12 @@ class Connection(asyncio.Protocol):
         except httptools.HttpParserError as error:
             self._fail(PayloadError(f"Invalid HTTP answer: {error}"))
             self.transport.close()  # type: ignore[union-attr]
+            return
+        # One wake for all the parser's callbacks of this read (a stream's read holds many chunks):
+        # the reader runs only once the loop is back anyway, and it re-checks what it waits for.
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
@@ -225,6 +246,7 @@ class Connection(asyncio.Protocol):
             self._fail(ServerDisconnected(f"Server disconnected in the answer's head{reason}"))
         elif self.until_close and exc is None:
             self.on_message_complete()  # a body delimited by the connection's end has ended
+            self._wake()
         else:
             self._fail(PayloadError(f"Response payload is not completed{reason or ': connection closed'}"))
 
@@ -247,6 +269,8 @@ class Connection(asyncio.Protocol):
         chunked = length = False
         for name, value in self.raw_headers:
             lower = name.lower()
+            if lower not in FRAMING:  # most of an answer's headers: one test, not four
+                continue
             if lower == b"content-type":
                 self.content_type = value
             elif lower == b"content-encoding":
@@ -256,7 +280,6 @@ class Connection(asyncio.Protocol):
             elif lower == b"transfer-encoding":
                 chunked = b"chunked" in value.lower()
         self.until_close = not (length or chunked or status in NO_BODY)
-        self._wake()
 
     def on_body(self, body: bytes) -> None:
         if self.exc is not None:
@@ -275,7 +298,6 @@ class Connection(asyncio.Protocol):
         if self.size > HIGH_WATER and not self.paused and not self.lost:
             self.paused = True
             self.transport.pause_reading()  # type: ignore[union-attr]
-        self._wake()
 
     def on_message_complete(self) -> None:
         if self.status < 200:
@@ -291,7 +313,6 @@ class Connection(asyncio.Protocol):
                 self.size += len(rest)
         self.keep_alive = not self.lost and not self.until_close and self.parser.should_keep_alive()
         self.complete = True
-        self._wake()
 
 
 class Response:
@@ -371,10 +392,7 @@ class Response:
         if n >= 0:
             return b"" if self.conn is None or n == 0 else await self.conn.next(n)
         if self._body is None:
-            chunks = []
-            while chunk := await self.readany():
-                chunks.append(chunk)
-            self._body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            self._body = b"" if self.conn is None else await self.conn.rest()
         return self._body
 
     async def iter_chunked(self, n: int) -> Any:

@@ -112,7 +112,21 @@ class Http1Session:
         if plan is None:
             return await self.aiohttp.request(method, url, **options)
         key, payload = plan
-        return await self._send(key, payload, options.get("timeout"))
+        conn = self._reuse(key)
+        while True:
+            if conn is None:
+                conn = await self._connect(key, options.get("timeout"))
+            conn.send(payload)
+            try:
+                await conn.head()
+            except StaleConnection:  # dropped while idle: nothing answered, send again on a fresh one
+                conn.close()
+                conn = None
+                continue
+            except BaseException:  # an error, or cancelled (a deadline): never back to the pool
+                conn.close()
+                raise
+            return Response(conn, self._release)
 
     def _plan(self, method: str, url: str, options: dict[str, Any]) -> tuple[Key, bytes] | None:
         """``(pool key, request bytes)`` of a request the lean client sends; ``None``: aiohttp's."""
@@ -124,11 +138,13 @@ class Http1Session:
             return None  # aiohttp's clocks; the transport keeps its own
         data = options.get("data")
         kind = "application/octet-stream"  # aiohttp's Content-Type for a body the caller did not type
-        if isinstance(data, str):
+        if data is None or isinstance(data, bytes):  # the transport's JSON: tested first
+            pass
+        elif isinstance(data, str):
             data, kind = data.encode("utf-8"), "text/plain; charset=utf-8"
         elif isinstance(data, (bytearray, memoryview)):
             data = bytes(data)
-        elif data is not None and not isinstance(data, bytes):
+        else:
             return None  # a form, a dict, a file: aiohttp encodes those
         target = _target(url)
         if target is None:
@@ -142,23 +158,6 @@ class Http1Session:
         if data is not None:
             return key, b"%sContent-Length: %d\r\n\r\n%s" % (head, len(data), data)
         return key, head + (b"Content-Length: 0\r\n\r\n" if method in BODY_METHODS else b"\r\n")
-
-    async def _send(self, key: Key, payload: bytes, timeout: Any) -> Response:
-        conn = self._reuse(key)
-        while True:
-            if conn is None:
-                conn = await self._connect(key, timeout)
-            conn.send(payload)
-            try:
-                await conn.head()
-            except StaleConnection:  # dropped while idle: nothing answered, send again on a fresh one
-                conn.close()
-                conn = None
-                continue
-            except BaseException:  # an error, or cancelled (a deadline): never back to the pool
-                conn.close()
-                raise
-            return Response(conn, self._release)
 
     def _reuse(self, key: Key) -> Connection | None:
         idle = self.idle.get(key)

@@ -185,7 +185,8 @@ class OpenaiChat(AsyncGeneratorProvider, ProviderModelMixin):
         if answer is not None:
             yield answer
             return
-        messages = attach_media(messages, media)  # data URIs (or input_audio) in the last user message
+        if media:
+            messages = attach_media(messages, media)  # data URIs (or input_audio) in the last user message
         refuse_images(cls, model, messages)
         body = cls.build_request(model, messages, stream=stream, **kwargs)
         overlap = None

@@ -191,12 +191,14 @@ def complete_call(call: dict[str, Any]) -> dict[str, Any]:
 def usage_part(usage: Any) -> Usage | None:
     if not isinstance(usage, dict):
         return None
+    prompt_details = usage.get("prompt_tokens_details")
+    completion_details = usage.get("completion_tokens_details")
     return Usage(
         int(usage.get("prompt_tokens") or 0),
         int(usage.get("completion_tokens") or 0),
         int(usage.get("total_tokens") or 0),
-        usage.get("prompt_tokens_details") if isinstance(usage.get("prompt_tokens_details"), dict) else None,
-        usage.get("completion_tokens_details") if isinstance(usage.get("completion_tokens_details"), dict) else None,
+        prompt_details if isinstance(prompt_details, dict) else None,
+        completion_details if isinstance(completion_details, dict) else None,
     )
 
 
@@ -225,26 +227,35 @@ def logprobs_part(logprobs: Any) -> Logprobs | None:
     return Logprobs(logprobs.get("content"), logprobs.get("refusal"))
 
 
-def message_parts(message: dict) -> list[Any]:
-    """The parts of a whole (non-streamed) assistant message."""
-    parts: list[Any] = []
-    reasoning = message.get("reasoning_content") or message.get("reasoning")
-    if isinstance(reasoning, str) and reasoning:
+def message_parts(message: dict, parts: list[Any] | None = None) -> list[Any]:
+    """The parts of a whole (non-streamed) assistant message, appended to ``parts`` when given.
+
+    Each field is read once, and an absent one costs only its lookup (this runs on every answer)."""
+    if parts is None:
+        parts = []
+    get = message.get
+    reasoning = get("reasoning_content") or get("reasoning")
+    if reasoning and isinstance(reasoning, str):
         parts.append(Reasoning(reasoning))
-    content = message.get("content")
+    content = get("content")
     if isinstance(content, list):  # a few servers answer with content parts
         content = message_text(content)
     if content:
         parts += ThinkTags.split(content)
-    if isinstance(message.get("refusal"), str) and message["refusal"]:
-        parts.append(Refusal(message["refusal"]))
-    audio = audio_part(message.get("audio"))
-    if audio is not None:
-        parts.append(audio)
-    if isinstance(message.get("annotations"), list) and message["annotations"]:
-        parts.append(Annotations(message["annotations"]))
-    if message.get("tool_calls"):
-        parts.append(ToolCalls([complete_call(c) for c in message["tool_calls"]]))
+    refusal = get("refusal")
+    if refusal and isinstance(refusal, str):
+        parts.append(Refusal(refusal))
+    audio = get("audio")
+    if audio:
+        audio = audio_part(audio)
+        if audio is not None:
+            parts.append(audio)
+    annotations = get("annotations")
+    if annotations and isinstance(annotations, list):
+        parts.append(Annotations(annotations))
+    tool_calls = get("tool_calls")
+    if tool_calls:
+        parts.append(ToolCalls([complete_call(c) for c in tool_calls]))
     return parts
 
 
@@ -254,16 +265,21 @@ def completion_parts(name: str, data: Any) -> list[Any]:
         if isinstance(data, dict) and data.get("error"):
             raise status_error(name, error_status(data["error"]), error_message(data) or "")
         raise ResponseError(f"{name} answered without choices: {str(data)[:200]}")
-    choice = data["choices"][0] if data["choices"] else {}
-    parts = [p for p in (meta_part(data),) if p] + message_parts(choice.get("message") or {})
-    logprobs = logprobs_part(choice.get("logprobs"))
+    choices = data["choices"]
+    choice = choices[0] if choices else {}
+    meta = meta_part(data)
+    parts = message_parts(choice.get("message") or {}, [meta] if meta is not None else [])
+    logprobs = choice.get("logprobs")
     if logprobs:
-        parts.append(logprobs)
+        logprobs = logprobs_part(logprobs)
+        if logprobs is not None:
+            parts.append(logprobs)
     usage = usage_part(data.get("usage"))
-    if usage:
+    if usage is not None:
         parts.append(usage)
-    if choice.get("finish_reason"):
-        parts.append(FinishReason(choice["finish_reason"]))
+    finish = choice.get("finish_reason")
+    if finish:
+        parts.append(FinishReason(finish))
     return parts
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from ..clock import Alarm, Clock, deadline, get_clock
+from ..clock import Alarm, Clock, get_clock
 from ..errors import (
     G4FError,
     InvalidRequestError,
@@ -206,7 +206,9 @@ class Call:
 
     async def __aenter__(self) -> Call:
         try:
-            async with deadline(self.timeout):
+            # The call's one alarm (a stream's reads push it back later), not a deadline per request.
+            self._arm(self.timeout)
+            try:
                 session = get_session(self.http_client)
                 response = self.response = await session.request(self.method, self.url, **self.options)
                 if response.status >= 400:
@@ -215,6 +217,13 @@ class Call:
                     self.head = await response.content.readany()
                 else:
                     self.body = await response.read()
+            except asyncio.CancelledError as cancelled:
+                if not self.fired:
+                    raise
+                self._uncancel()
+                raise TimeoutError from cancelled  # _map names it
+            finally:
+                self.waiting = False
         except BaseException as error:
             await self.__aexit__(type(error), error, error.__traceback__)
             raise
@@ -271,33 +280,42 @@ class Call:
     def content_type(self) -> str:
         return self.response.content_type
 
-    def _fire(self) -> None:
-        self.alarm = None  # the clock dropped it; the next read arms a new one
-        if self.waiting:
-            self.fired = True
-            self.task.cancel()
+    def _arm(self, seconds: float) -> None:
+        """Cancel this task if the wait that follows lasts more than ``seconds`` (until ``waiting`` is unset).
 
-    async def _next(self) -> bytes:
-        """The next bytes of the body, after no more than ``stream_timeout`` of silence.
-
-        One alarm per call, pushed back at each read rather than made anew (a stream reads once per
-        event); it cancels only while a read waits, never while the caller holds what was read."""
+        One alarm per call, pushed back at each wait rather than made anew (a stream reads once per
+        event); it cancels only while the call waits, never while the caller holds what was read."""
         self.task = asyncio.current_task()
         clock = self.alarm_clock
         if clock is None:
             clock = self.alarm_clock = get_clock()
         if self.alarm is not None:
-            self.alarm.when = clock.loop.time() + self.stream_timeout
+            self.alarm.when = clock.loop.time() + seconds
         else:
-            self.alarm = clock.call_later(self.stream_timeout, self._fire)
+            self.alarm = clock.call_later(seconds, self._fire)
         self.waiting = True
+
+    def _fire(self) -> None:
+        self.alarm = None  # the clock dropped it; the next wait arms a new one
+        if self.waiting:
+            self.fired = True
+            self.task.cancel()
+
+    def _uncancel(self) -> None:
+        """Take back the cancellation our alarm made (it becomes a timeout error)."""
+        self.fired = False
+        if hasattr(self.task, "uncancel"):  # Python 3.11+; before it, nothing counts cancellations
+            self.task.uncancel()
+
+    async def _next(self) -> bytes:
+        """The next bytes of the body, after no more than ``stream_timeout`` of silence."""
+        self._arm(self.stream_timeout)
         try:
             return await self.response.content.readany()
         except asyncio.CancelledError:
             if not self.fired:
                 raise
-            self.fired = False
-            self.task.uncancel()
+            self._uncancel()
             raise ProviderTimeoutError(f"{self.name} sent nothing for {self.stream_timeout:g} s") from None
         finally:
             self.waiting = False
