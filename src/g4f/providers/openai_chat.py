@@ -9,6 +9,7 @@ broken answer (``continue_final_message``) uses the vendor's documented prefix f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..config import provider_env
@@ -94,18 +95,23 @@ class OpenaiChat(AsyncGeneratorProvider, ProviderModelMixin):
         proxy: str | None = None,
         headers: dict[str, str] | None = None,
         http_client: Any = None,
-        **kwargs: Any,
+        json: Any = None,
+        data: Any = None,
+        params: Mapping[str, str] | None = None,
     ) -> transport.Call:
         """One request through the transport: ``async with cls.request(...) as call``.
 
-        ``kwargs`` are the body (``json``, ``data``) and ``params``. Deadlines and error mapping are
-        the transport's; the key is scrubbed from every error.
+        The body is ``json`` or ``data``. Deadlines and error mapping are the transport's; the key
+        is scrubbed from every error.
         """
         return transport.request(
             cls.get_name(),
             method,
             cls.get_api_base(api_base) + path,
             headers=cls.get_headers(api_key, headers),
+            json=json,
+            data=data,
+            params=params,
             stream=stream,
             timeout=timeout or cls.timeout,
             stream_timeout=stream_timeout,
@@ -113,7 +119,6 @@ class OpenaiChat(AsyncGeneratorProvider, ProviderModelMixin):
             secret=api_key,
             http_client=http_client,
             error_info=openai_error_info,
-            **kwargs,
         )
 
     @classmethod
@@ -192,27 +197,34 @@ class OpenaiChat(AsyncGeneratorProvider, ProviderModelMixin):
         overlap = None
         if continue_final_message:
             overlap = cls.continue_request(body, messages)
-            options["api_base"] = cls.continuation_api_base(cls.get_api_base(api_base))
+            api_base = cls.continuation_api_base(cls.get_api_base(api_base))
         if stream and first_byte_timeout:  # the older name of a stream's ``timeout``
-            options["timeout"] = first_byte_timeout
+            timeout = first_byte_timeout
         async with cls.request(
             "POST",
             cls.chat_path,
+            api_key=api_key,
+            api_base=api_base,
+            timeout=timeout,
+            proxy=proxy,
+            http_client=http_client,
             json=body,
             headers=headers,
             stream=stream,
             stream_timeout=stream_timeout,
-            **options,
         ) as call:
             if stream and call.content_type == "text/event-stream":
                 parser = ChunkParser(cls.get_name())
                 feed = parser.feed
-                async for _event, data in call.events():
-                    parts = feed(data)
-                    if parts:
-                        for part in overlap.parts(parts) if overlap is not None else parts:
-                            yield part
-                    elif parser.done:  # "[DONE]" gives no parts
+                async for batch in call.event_batches():
+                    for _event, data in batch:
+                        parts = feed(data)
+                        if parts:
+                            for part in overlap.parts(parts) if overlap is not None else parts:
+                                yield part
+                        elif parser.done:  # "[DONE]" gives no parts; what follows it is not read
+                            break
+                    if parser.done:
                         break
                 parts = parser.end()
             else:

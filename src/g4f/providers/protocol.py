@@ -146,10 +146,13 @@ class ProtocolTemplate(AsyncGeneratorProvider, ProviderModelMixin):
             error_info=cls.error_info,
         ) as call:
             if stream:
-                async for event, data in call.events():
-                    for part in parser.event(event, data):
-                        yield part
-                    if parser.done:
+                async for batch in call.event_batches():
+                    for event, data in batch:
+                        for part in parser.event(event, data):
+                            yield part
+                        if parser.done:
+                            break
+                    if parser.done:  # what follows the end is not read
                         break
             else:
                 for part in parser.whole(await call.json()):

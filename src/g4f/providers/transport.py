@@ -346,7 +346,7 @@ class Call:
 
     async def json(self) -> Any:
         """The body as JSON; ``ResponseError`` (showing its start) when it is not."""
-        raw = await self.read()
+        raw = self.body if self.body is not None else await self.read()  # a whole answer: read on entering
         try:
             return loads(raw)
         except ValueError as error:
@@ -355,14 +355,23 @@ class Call:
 
     async def events(self) -> AsyncIterator[tuple[str, str]]:
         """``(event, data)`` for each Server-Sent Event."""
+        async for batch in self.event_batches():
+            for item in batch:
+                yield item
+
+    async def event_batches(self) -> AsyncIterator[list[tuple[str, str]]]:
+        """The Server-Sent Events as ``events()`` gives them, in a list per read that completes some:
+        a reader looping over each list resumes this generator once per read, not once per event."""
         feed = SSEDecoder().feed
         chunk = self._first()
         while chunk:
-            for item in feed(chunk):
-                yield item
+            batch = feed(chunk)
+            if batch:
+                yield batch
             chunk = await self._next()
-        for item in feed(b"\n\n"):  # a stream that ends without its final blank line
-            yield item
+        batch = feed(b"\n\n")  # a stream that ends without its final blank line
+        if batch:
+            yield batch
 
     async def lines(self) -> AsyncIterator[str]:
         """Each non-empty line (JSON lines / NDJSON streams)."""
