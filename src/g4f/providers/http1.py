@@ -194,16 +194,15 @@ class Connection(asyncio.Protocol):
             else:
                 await self._wait()
 
-    async def _wait(self) -> None:
+    def _wait(self) -> asyncio.Future[None]:
+        """What the reader awaits until the next news (bytes, the end, an error): a future rather
+        than a coroutine, one frame less per wait."""
         waiter = self.waiter = self.loop.create_future()
-        try:
-            await waiter
-        finally:
-            self.waiter = None
+        return waiter
 
     def _wake(self) -> None:
-        waiter = self.waiter
-        if waiter is not None and not waiter.done():
+        waiter, self.waiter = self.waiter, None
+        if waiter is not None and not waiter.done():  # done: its reader was cancelled
             waiter.set_result(None)
 
     # --- asyncio.Protocol -------------------------------------------------------------------------
@@ -224,9 +223,7 @@ class Connection(asyncio.Protocol):
             return
         # One wake for all the parser's callbacks of this read (a stream's read holds many chunks):
         # the reader runs only once the loop is back anyway, and it re-checks what it waits for.
-        waiter = self.waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self._wake()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.lost = True
