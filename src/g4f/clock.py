@@ -11,6 +11,7 @@ Deadlines are kept to within ``PERIOD``, which is far below any timeout worth se
 from __future__ import annotations
 
 import asyncio
+import sys
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -54,6 +55,17 @@ class Clock:
             self.handle = self.loop.call_later(PERIOD, self._tick)
 
 
+if sys.version_info < (3, 12):
+    _running_tasks: dict = asyncio.tasks._current_tasks  # type: ignore[attr-defined]
+
+    def current_task(loop: asyncio.AbstractEventLoop) -> asyncio.Task | None:
+        """``asyncio.current_task(loop)``, which CPython 3.11 writes in Python over this dict: a task's
+        clocks ask once per streamed chunk."""
+        return _running_tasks.get(loop)
+else:
+    current_task = asyncio.current_task  # in C from 3.12
+
+
 _clocks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Clock] = weakref.WeakKeyDictionary()
 #: The clock asked for last: a server has one loop, and a request asks several times (guard, deadlines).
 #: Its loop is held only by the clock itself, so a closed loop is still collected once another asks.
@@ -90,8 +102,8 @@ class deadline:  # noqa: N801 - used like asyncio.timeout
 
     async def __aenter__(self) -> deadline:
         if self.seconds is not None:
-            self.clock = get_clock()
-            self.task = asyncio.current_task()
+            self.clock = clock = get_clock()
+            self.task = current_task(clock.loop)
             self.alarm = self.clock.call_later(self.seconds, self._fire)
         return self
 
@@ -117,4 +129,4 @@ class deadline:  # noqa: N801 - used like asyncio.timeout
             raise asyncio.TimeoutError from error
 
 
-__all__ = ["Clock", "Alarm", "get_clock", "deadline", "PERIOD"]
+__all__ = ["Clock", "Alarm", "get_clock", "current_task", "deadline", "PERIOD"]

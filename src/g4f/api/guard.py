@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.types import Receive
 
-from ..clock import PERIOD, Alarm, get_clock
+from ..clock import PERIOD, Alarm, current_task, get_clock
 
 
 class Guard:
@@ -22,8 +22,8 @@ class Guard:
     __slots__ = ("clock", "task", "receive", "alarm", "watcher", "gone")
 
     def __init__(self, receive: Receive) -> None:
-        self.clock = get_clock()
-        self.task = asyncio.current_task()
+        self.clock = clock = get_clock()
+        self.task = current_task(clock.loop)
         self.receive = receive
         self.watcher: asyncio.Task | None = None
         self.alarm: Alarm | None = None

@@ -266,10 +266,10 @@ class _Collector:
         return delta
 
     def message_audio(self) -> dict[str, Any] | None:
-        import base64
-
         if self.audio is None:
             return None
+        import base64
+
         return {**self.audio, "data": base64.b64encode(b"".join(self.audio_data)).decode()}
 
     def finish(self, completion: Any) -> Any:

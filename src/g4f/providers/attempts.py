@@ -25,7 +25,7 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from .. import debug
-from ..clock import get_clock
+from ..clock import current_task, get_clock
 from ..errors import ProviderTimeoutError, ResponseError, RetryProviderError, is_curable_elsewhere, is_retryable
 from ..typing import Messages
 from .base_provider import to_async_iterator
@@ -94,7 +94,7 @@ class _Timer:
 
     def arm(self, seconds: float) -> None:
         loop = self.clock.loop
-        self.task = asyncio.current_task(loop)  # a sync caller's bridge may step each part in a new task
+        self.task = current_task(loop)  # a sync caller's bridge may step each part in a new task
         if self.alarm is None:
             self.alarm = self.clock.call_later(seconds, self._fire)
         else:
