@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from ..clock import Alarm, Clock, get_clock
+from ..clock import Alarm, Clock, current_task, get_clock
 from ..errors import (
     G4FError,
     InvalidRequestError,
@@ -285,10 +285,10 @@ class Call:
 
         One alarm per call, pushed back at each wait rather than made anew (a stream reads once per
         event); it cancels only while the call waits, never while the caller holds what was read."""
-        self.task = asyncio.current_task()
         clock = self.alarm_clock
         if clock is None:
             clock = self.alarm_clock = get_clock()
+        self.task = current_task(clock.loop)
         if self.alarm is not None:
             self.alarm.when = clock.loop.time() + seconds
         else:
