@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from ..errors import ResponseError
+from .chunk_template import TextTemplate
 from .messages import message_text
 from .response import (
     Annotations,
@@ -289,7 +290,7 @@ _orjson_loads = orjson.loads
 class ChunkParser:
     """The data of each ``chat.completion.chunk`` event as parts; tool calls, usage and finish come at ``end``."""
 
-    __slots__ = ("name", "tools", "think", "usage", "finish", "done", "meta")
+    __slots__ = ("name", "tools", "think", "usage", "finish", "done", "meta", "template")
 
     def __init__(self, name: str) -> None:
         self.name = name
@@ -299,8 +300,14 @@ class ChunkParser:
         self.usage: Usage | None = None
         self.finish: str | None = None
         self.done = False
+        self.template = TextTemplate()
 
     def feed(self, data: str) -> list[Any]:
+        content = self.template.match(data)  # most of a stream: a chunk like the last, another text
+        if content is not None:
+            if not content:
+                return []
+            return [content] if self.think.state == "text" else self.think.feed(content)
         if data == "[DONE]":
             self.done = True
             return []
@@ -329,10 +336,13 @@ class ChunkParser:
                     and not choice.get("logprobs")
                     and choice.get("index", 0) == 0
                 ):
-                    self.finish = choice.get("finish_reason") or self.finish
+                    finish = choice.get("finish_reason")
+                    self.finish = finish or self.finish
                     content = delta.get("content")
                     if not content:
                         return []
+                    if finish is None and len(delta) == 1 and self.template.tries:
+                        self.template.learn(data, chunk, content)
                     return [content] if self.think.state == "text" else self.think.feed(content)
         return self._parts(chunk)
 
