@@ -8,9 +8,10 @@ import sys
 from typing import Any
 
 _ENCODING = sys.getfilesystemencoding()
-_ENVIRON = os.environ
-#: ``os.environ``'s own store on POSIX: a dict of encoded names that its every change updates.
-_ENV_DATA: dict[bytes, bytes] | None = getattr(_ENVIRON, "_data", None) if os.name == "posix" else None
+#: ``os.environ``'s own store on POSIX: a dict of encoded names that its every change updates
+#: (``setenv``, ``del``, ``patch.dict`` all go through it). Elsewhere ``os.environ.get`` is used.
+_data = getattr(os.environ, "_data", None) if os.name == "posix" else None
+_ENV_DATA: dict[bytes, bytes] | None = _data if type(_data) is dict else None
 _env_keys: dict[str, bytes] = {}
 
 
@@ -18,13 +19,12 @@ def env(name: str) -> str | None:
     """``os.environ.get(name)``, for the hot path: read each time (tests change the environment
     between requests), but without ``os.environ``'s own lookup, which raises and catches a
     ``KeyError`` for every unset variable (~3 us; the router reads several per request)."""
-    data = _ENV_DATA
-    if data is None or os.environ is not _ENVIRON or type(data) is not dict:
-        return os.environ.get(name)
     key = _env_keys.get(name)
     if key is None:
+        if _ENV_DATA is None:
+            return os.environ.get(name)
         key = _env_keys[name] = name.encode(_ENCODING, "surrogateescape")
-    value = data.get(key)
+    value = _ENV_DATA.get(key)  # type: ignore[union-attr]
     return None if value is None else value.decode(_ENCODING, "surrogateescape")
 
 

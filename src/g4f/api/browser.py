@@ -77,16 +77,9 @@ class BrowserGuard:
         self.known: dict[bytes, bool] = {}
 
     def _refusal(self, scope: Scope) -> tuple[int, bytes] | None:
-        host = origin = content_type = fetch_site = None
-        for name, value in scope["headers"]:
-            if name == b"host":
-                host = value
-            elif name == b"origin":
-                origin = value
-            elif name == b"content-type":
-                content_type = value
-            elif name == b"sec-fetch-site":
-                fetch_site = value
+        headers = dict(scope["headers"])  # a repeated header: the last one, as a loop over them would take
+        host, origin = headers.get(b"host"), headers.get(b"origin")
+        content_type, fetch_site = headers.get(b"content-type"), headers.get(b"sec-fetch-site")
         server = scope.get("server")
         if server and is_loopback(server[0]) and not self._host_allowed(host or b""):
             return FOREIGN_HOST
@@ -95,7 +88,12 @@ class BrowserGuard:
             presented = origin.decode("latin-1").rstrip("/").lower() if origin is not None else "null"
             if presented != own and not self.any_origin and presented not in self.origins:
                 return FOREIGN_ORIGIN
-        if scope["method"] == "POST" and scope["path"] not in MULTIPART and scope["path"].startswith(("/v1/", "/api/")):
+        if (
+            scope["method"] == "POST"
+            and content_type != b"application/json"  # most requests: nothing more to look at
+            and scope["path"] not in MULTIPART
+            and scope["path"].startswith(("/v1/", "/api/"))
+        ):
             kind = (content_type or b"").split(b";", 1)[0].strip().lower()
             if kind != b"application/json" and not kind.endswith(b"+json"):
                 return NOT_JSON

@@ -162,14 +162,14 @@ class EventResponse(CompletionResponse):
             try:
                 async for chunk in chunks:
                     # Most of a stream: a text piece, written from the builder's template.
-                    body = builder.text_frame(chunk) if type(chunk) is TextChunk and chunk.text else None
-                    if body is None:
+                    framed = builder.text_frame(chunk) if type(chunk) is TextChunk and chunk.text else None
+                    if framed is None:
                         events = builder.feed(chunk)
                         if not events:
                             continue
-                        body = frame(events)
+                        framed = frame(events)
                     try:
-                        await send({"type": "http.response.body", "body": body, "more_body": True})
+                        await send({"type": "http.response.body", "body": framed, "more_body": True})
                     except OSError:  # the client went away while we wrote
                         return
                 events = builder.finish()

@@ -266,10 +266,9 @@ class MessageBuilder:
     def text_frame(self, chunk: TextChunk) -> bytes | None:
         """A text chunk that continues the open text block, framed: the bytes ``frame(feed(chunk))``
         writes, from a template made once per block (most of a stream). None when no text block is open."""
-        block = self.open
-        if block is None or block["type"] != "text":
+        block, text = self.open, chunk.text
+        if block is None or block["type"] != "text" or text is None:
             return None
-        text = chunk.text
         self.pieces.append(text)
         if not self._text_head:
             index = len(self.content) - 1

@@ -38,8 +38,27 @@ def _given(body: dict[str, Any], name: str) -> bool:
     return body.get(name) is not None
 
 
+#: The fields the cross-field rules below read, besides the messages' content types: most requests
+#: carry none of them, and then only the content types are checked.
+RULED = frozenset(
+    (
+        "logprobs",
+        "top_logprobs",
+        "stream_options",
+        "parallel_tool_calls",
+        "metadata",
+        "logit_bias",
+        "modalities",
+        "max_completion_tokens",
+    )
+)
+
+
 def check_chat_rules(body: dict[str, Any]) -> None:
     """Raise the ``OpenAIRuleError`` (400) OpenAI answers for ``body``'s first broken rule."""
+    if RULED.isdisjoint(body):
+        _check_content_types(body.get("messages"))
+        return
     logprobs = body.get("logprobs")
     if logprobs is not None and not isinstance(logprobs, bool):
         raise _type("logprobs", "a boolean", logprobs)

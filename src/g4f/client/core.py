@@ -139,32 +139,34 @@ _NO_DELTA: tuple[None, None, None] = (None, None, None)
 class _Collector:
     """Turns parts into the fields of a completion (shared by the streaming and whole paths)."""
 
+    # Fields that start as None are set on the class: one collector per request, most stay None.
+    provider: str | None = None
+    tool_calls: list[dict] | None = None
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    conversation: dict | None = None
+    audio: dict[str, Any] | None = None
+    logprobs: dict[str, list] | None = None
+    meta: parts.CompletionMeta | None = None
+    #: The extra delta fields (refusal, audio) of the part ``take`` saw last.
+    extra: dict[str, Any] | None = None
+    _head: ChatCompletionChunk | None = None
+
     def __init__(self, model: str, messages: Messages, stop: Any, max_parts: int | None = None) -> None:
         self.id = new_completion_id()
         self.created = int(time.time())
         self.model = model if isinstance(model, str) else getattr(model, "name", "") or ""
-        self.provider: str | None = None
         self.messages = messages
         self.stop = StopFilter(stop)
         self.text: list[str] = []
         self.reasoning: list[str] = []
-        self.tool_calls: list[dict] | None = None
-        self.usage: Usage | None = None
-        self.finish_reason: str | None = None
-        self.conversation: dict | None = None
         self.media: list[parts.MediaResponse] = []
         self.refusal: list[str] = []
         self.annotations: list[dict] = []
-        self.audio: dict[str, Any] | None = None
         self.audio_data: list[bytes] = []
-        self.logprobs: dict[str, list] | None = None
-        self.meta: parts.CompletionMeta | None = None
         #: ``max_tokens`` enforced here too, in parts (as gpt4free): a provider that overruns it is cut.
         self.max_parts = max_parts
         self.count = 0
-        #: The extra delta fields (refusal, audio) of the part ``take`` saw last.
-        self.extra: dict[str, Any] | None = None
-        self._head: ChatCompletionChunk | None = None
 
     def head(self) -> ChatCompletionChunk:
         """The fields every chunk of this stream shares (id, model, provider, ...), as a chunk without

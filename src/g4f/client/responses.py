@@ -173,12 +173,11 @@ class ResponseBuilder:
         """A text chunk that continues the message being written, framed: the bytes ``frame(feed(chunk))``
         writes, from a template made once per message (most of a stream). None when another step comes
         first (no message yet, or reasoning to close)."""
-        message = self.message
-        if message is None or self.reasoning is not None:
+        message, text = self.message, chunk.text
+        if message is None or self.reasoning is not None or text is None:
             return None
         if chunk.head.model:
             self.response["model"] = chunk.head.model
-        text = chunk.text
         message.pieces.append(text)
         seq, self.seq = self.seq, self.seq + 1
         if not message.delta_head:
