@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from functools import partial
 
+import procs
 import rounds
 import servers
 import wrk
@@ -59,8 +60,10 @@ def run(seconds: float) -> list[Section]:
                 servers.DOOR_CHECKS[api](door)
             except (RuntimeError, OSError, KeyError, ValueError) as error:
                 checks[(api, DOOR_CELL[0])] = short(error)
+        pids = [server.server_pid for server in targets.values() if server is not None]
         for stream, conns in CELLS:
-            results.update(_cell(targets, checks, stream, conns, count, slice_s))
+            with procs.one_cpu(pids) if conns == 1 else nullcontext():
+                results.update(_cell(targets, checks, stream, conns, count, slice_s))
     return [_throughput(results, count, slice_s), _overhead(results)]
 
 
@@ -154,6 +157,9 @@ def _throughput(results: dict[tuple[str, bool, int], rounds.Slices], count: int,
             "moves far less than req/s when other work shares the machine.",
             "% of reference, and the verdict: the median over the rounds of the target's slice req/s divided by the "
             "reference's slice req/s of the same round, so that the machine's drift between rounds cancels.",
+            "1-connection cells: every server, the upstream and wrk share one CPU (procs.one_cpu). One request is "
+            "in flight at a time, so they take turns either way; spread over the VM's CPUs, the cross-CPU wake-ups "
+            "swing these cells by about ±20 % between two identical runs. The 32-connection cells are not pinned.",
             "--provider Custom: the request names no provider but the server was started with one (the explicit-"
             "provider shortcut); routed by model: `gpt-4o-mini` resolved through the model registry to OpenaiAPI "
             "(OPENAI_API_KEY, OPENAIAPI_API_BASE set to the fake upstream; other providers have no key).",

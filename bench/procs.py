@@ -3,6 +3,7 @@ resident memory, descriptors and sockets from /proc, and stop them again."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -11,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -216,3 +218,26 @@ def cpu_seconds(pid: int) -> float:
     """User plus system CPU time a process has used so far (all its threads)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextlib.contextmanager
+def one_cpu(pids: Iterable[int]) -> Iterator[None]:
+    """While inside: ``pids`` (every thread of each) and this process, so the wrk it starts too, on
+    one CPU; then back on all of them. For the 1-connection cells: one request is in flight at a
+    time, so these processes take turns and never run at once; on one CPU they hand the request on
+    without the cross-CPU wake-ups whose cost, on a small VM, swings such a cell by ±20 % between
+    two identical runs (the reference and g4f alike)."""
+    every = os.sched_getaffinity(0)
+    if len(every) < 2:
+        yield
+        return
+    cpu = {max(every)}
+    threads = [(pid, int(t)) for pid in pids for t in os.listdir(f"/proc/{pid}/task")]
+    try:
+        for _, tid in [*threads, (0, 0)]:
+            os.sched_setaffinity(tid, cpu)
+        yield
+    finally:
+        for _, tid in [(0, 0), *threads]:
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(tid, every)

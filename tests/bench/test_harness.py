@@ -3,7 +3,9 @@ reference proxy re-encodes it faithfully, wrk's report is read right, and the ta
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import fake_upstream  # noqa: E402
 import rounds  # noqa: E402
 import servers  # noqa: E402
 import wrk  # noqa: E402
-from procs import request, sockets  # noqa: E402
+from procs import one_cpu, request, sockets  # noqa: E402
 from report import Section, short, verdict  # noqa: E402
 
 WRK_TEXT = """Running 1s test @ http://127.0.0.1:1/v1/chat/completions
@@ -144,3 +146,16 @@ def test_readme_section_is_replaced_not_duplicated(tmp_path):
     readme.write_text(text + "\n## Later\n\nkept\n")
     update_readme(readme, readme_section(machine(), [first]))
     assert readme.read_text().endswith("| a |\n|---|\n\n## Later\n\nkept\n")
+
+
+def test_one_cpu_pins_the_servers_and_wrk_then_lets_them_go() -> None:
+    every = os.sched_getaffinity(0)
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        with one_cpu([child.pid]):
+            inside = os.sched_getaffinity(child.pid), os.sched_getaffinity(0)
+        assert inside[0] == inside[1] and len(inside[0]) == 1 and inside[0] <= every
+        assert os.sched_getaffinity(child.pid) == every and os.sched_getaffinity(0) == every
+    finally:
+        child.kill()
+        child.wait()
