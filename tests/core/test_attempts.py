@@ -305,26 +305,6 @@ async def test_no_capable_provider_ends_with_the_error():
     assert set(info.value.exceptions) == {"Breaks", "ContinuesBadly"}
 
 
-async def test_a_break_no_candidate_can_continue_names_them_all():
-    """The stream broke and the other candidate cannot continue a stream: the error names it too,
-    with the status and code of the break, so a client sees every candidate accounted for."""
-    provider = IterListProvider([Breaks, AsyncGenProvider])
-    with pytest.raises(RetryProviderError, match="could not be continued") as info:
-        async for _ in AsyncClient().chat.completions.create(user(), provider=provider, stream=True):
-            pass
-    assert "Breaks: ProviderError: connection reset mid-stream" in str(info.value)
-    assert "AsyncGenProvider: cannot continue a stream" in str(info.value)
-    assert set(info.value.exceptions) == {"Breaks"} and AsyncGenProvider.calls == []
-    assert (info.value.status_code, info.value.code) == (502, "provider_error")
-
-
-async def test_a_break_with_no_other_candidate_is_its_own_error():
-    with pytest.raises(ProviderError, match="connection reset mid-stream") as info:
-        async for _ in AsyncClient().chat.completions.create(user(), provider=IterListProvider([Breaks]), stream=True):
-            pass
-    assert not isinstance(info.value, RetryProviderError)
-
-
 async def test_a_tool_call_part_way_is_not_continued():
     provider = IterListProvider([BreaksAfterToolCall, Continues])
     with pytest.raises(ProviderError, match="reset"):

@@ -140,15 +140,12 @@ async def run_attempts(
     broken: BaseException | None = None  # the failure a continuation is answering
     pending = list(attempts)
     deferred: set[int] = set()
-    unable: list[str] = []  # candidates passed over after a break: they cannot continue a stream
     index = 0
     while index < len(pending):
         provider, label = pending[index]
         index += 1
         name = provider_name(provider)
         if broken is not None and not getattr(provider, "supports_continuation", False):
-            if name not in exceptions and name not in contributors and name not in unable:
-                unable.append(name)
             continue
         if id(provider) not in deferred and index < len(pending) and not hooks.allow(name, api_key):
             deferred.add(id(provider))
@@ -253,16 +250,11 @@ async def run_attempts(
         hooks.succeeded(name, api_key, model, time.perf_counter() - started, max(latency, 0.0))
         return
     if broken is not None:  # no provider could continue the broken stream
-        if len(exceptions) == 1 and not unable:
+        if len(exceptions) == 1:
             raise broken
-        raise RetryProviderError(  # status and code follow the failures; the message names every candidate
+        raise RetryProviderError(
             f"The stream broke after {len(''.join(text))} characters and could not be continued. "
-            + "; ".join(
-                [
-                    *(f"{n}: {type(e).__name__}: {e}" for n, e in exceptions.items()),
-                    *(f"{n}: cannot continue a stream" for n in unable),
-                ]
-            ),
+            + "; ".join(f"{n}: {type(e).__name__}: {e}" for n, e in exceptions.items()),
             exceptions=exceptions,
         )
     if len(exceptions) == 1 and len({id(p) for p, _ in attempts}) == 1:  # one provider: its own error
