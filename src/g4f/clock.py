@@ -86,31 +86,40 @@ def get_clock() -> Clock:
     return clock
 
 
-class deadline:  # noqa: N801 - used like asyncio.timeout
-    """``async with deadline(seconds)``: ``TimeoutError`` when the block runs longer (``None``: no limit).
+#: An alarm's ``when`` while parked: it never comes.
+NEVER = float("inf")
 
-    Like ``asyncio.timeout``: the task is cancelled at the deadline and the cancellation becomes
-    ``TimeoutError`` as it leaves the block; one the task got for another reason passes through.
-    """
 
-    __slots__ = ("seconds", "clock", "task", "alarm", "fired")
+class Watch:
+    """One alarm that cancels a task whose wait lasts too long, moved rather than made anew between
+    waits: ``arm(seconds)`` before a wait, ``park()`` after it (the time between waits is not
+    counted), ``stop()`` at the end. After a ``CancelledError``, ``timed_out()`` says whether this
+    watch sent it, and takes it back (then the caller raises its own timeout error)."""
 
-    def __init__(self, seconds: float | None) -> None:
-        self.seconds = seconds
-        self.alarm: Alarm | None = None
+    __slots__ = ("clock", "alarm", "task", "fired")
+
+    def __init__(self) -> None:
+        self.clock = clock = get_clock()
+        self.alarm: Alarm | None = clock.call_later(NEVER, self._fire)  # parked until the first wait
+        self.task: asyncio.Task | None = None
         self.fired = False
 
-    async def __aenter__(self) -> deadline:
-        if self.seconds is not None:
-            self.clock = clock = get_clock()
-            self.task = current_task(clock.loop)
-            self.alarm = self.clock.call_later(self.seconds, self._fire)
-        return self
+    def arm(self, seconds: float) -> None:
+        loop = self.clock.loop
+        self.task = current_task(loop)  # a sync caller's bridge may step each wait in a new task
+        if self.alarm is None:
+            self.alarm = self.clock.call_later(seconds, self._fire)
+        else:
+            self.alarm.when = loop.time() + seconds
 
-    def renew(self) -> None:
-        """Count the seconds again from now (the longest silence between streamed chunks)."""
+    def park(self) -> None:
         if self.alarm is not None:
-            self.alarm.when = self.clock.loop.time() + self.seconds  # type: ignore[operator]
+            self.alarm.when = NEVER
+
+    def stop(self) -> None:
+        if self.alarm is not None:
+            self.clock.cancel(self.alarm)
+            self.alarm = None
 
     def _fire(self) -> None:
         self.alarm = None
@@ -118,15 +127,45 @@ class deadline:  # noqa: N801 - used like asyncio.timeout
         if self.task is not None:
             self.task.cancel()
 
+    def timed_out(self) -> bool:
+        if not self.fired:
+            return False
+        self.fired = False
+        if self.task is not None and hasattr(self.task, "uncancel"):  # 3.11+: cancellations are counted
+            self.task.uncancel()
+        return True
+
+
+class deadline:  # noqa: N801 - used like asyncio.timeout
+    """``async with deadline(seconds)``: ``TimeoutError`` when the block runs longer (``None``: no limit).
+
+    Like ``asyncio.timeout``: the task is cancelled at the deadline and the cancellation becomes
+    ``TimeoutError`` as it leaves the block; one the task got for another reason passes through.
+    """
+
+    __slots__ = ("seconds", "watch")
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.watch: Watch | None = None
+
+    async def __aenter__(self) -> deadline:
+        if self.seconds is not None:
+            self.watch = Watch()
+            self.watch.arm(self.seconds)
+        return self
+
+    def renew(self) -> None:
+        """Count the seconds again from now (the longest silence between streamed chunks)."""
+        if self.watch is not None and self.watch.alarm is not None:
+            self.watch.arm(self.seconds)  # type: ignore[arg-type]
+
     async def __aexit__(self, exc_type: Any, error: BaseException | None, tb: Any) -> None:
-        if self.alarm is not None:
-            self.clock.cancel(self.alarm)
-            self.alarm = None
-        if self.fired and exc_type is asyncio.CancelledError:
-            self.fired = False
-            if self.task is not None and hasattr(self.task, "uncancel"):
-                self.task.uncancel()
-            raise asyncio.TimeoutError from error
+        watch = self.watch
+        if watch is not None:
+            watch.stop()
+            if exc_type is asyncio.CancelledError and watch.timed_out():
+                raise asyncio.TimeoutError from error
 
 
-__all__ = ["Clock", "Alarm", "get_clock", "current_task", "deadline", "PERIOD"]
+__all__ = ["Clock", "Alarm", "Watch", "NEVER", "get_clock", "current_task", "deadline", "PERIOD"]

@@ -30,7 +30,7 @@ from typing import Any
 
 import orjson
 
-from ..clock import Alarm, Clock, current_task, get_clock
+from ..clock import Watch
 from ..errors import (
     G4FError,
     InvalidRequestError,
@@ -169,10 +169,7 @@ class Call:
         "body",
         "head",
         "task",
-        "fired",
-        "alarm",
-        "alarm_clock",
-        "waiting",
+        "watch",
     )
 
     def __init__(
@@ -197,17 +194,14 @@ class Call:
         self.response: Any = None
         self.body: bytes | None = None
         self.head = b""
-        self.task: Any = None
-        self.fired = False
-        self.alarm: Alarm | None = None
-        self.alarm_clock: Clock | None = None
-        self.waiting = False
+        self.watch: Watch | None = None  # the call's one alarm, made on entering
         remember(secret)
 
     async def __aenter__(self) -> Call:
         try:
             # The call's one alarm (a stream's reads push it back later), not a deadline per request.
-            self._arm(self.timeout)
+            watch = self.watch = Watch()
+            watch.arm(self.timeout)
             try:
                 session = get_session(self.http_client)
                 response = self.response = await session.request(self.method, self.url, **self.options)
@@ -218,21 +212,19 @@ class Call:
                 else:
                     self.body = await response.read()
             except asyncio.CancelledError as cancelled:
-                if not self.fired:
+                if not watch.timed_out():
                     raise
-                self._uncancel()
                 raise TimeoutError from cancelled  # _map names it
             finally:
-                self.waiting = False
+                watch.park()
         except BaseException as error:
             await self.__aexit__(type(error), error, error.__traceback__)
             raise
         return self
 
     async def __aexit__(self, exc_type: Any, error: BaseException | None, tb: Any) -> None:
-        if self.alarm is not None:
-            self.alarm_clock.cancel(self.alarm)  # type: ignore[union-attr]  # set together with the alarm
-            self.alarm = None
+        if self.watch is not None:
+            self.watch.stop()
         response, self.response = self.response, None
         if error is None:
             if response is not None:
@@ -280,45 +272,19 @@ class Call:
     def content_type(self) -> str:
         return self.response.content_type
 
-    def _arm(self, seconds: float) -> None:
-        """Cancel this task if the wait that follows lasts more than ``seconds`` (until ``waiting`` is unset).
-
-        One alarm per call, pushed back at each wait rather than made anew (a stream reads once per
-        event); it cancels only while the call waits, never while the caller holds what was read."""
-        clock = self.alarm_clock
-        if clock is None:
-            clock = self.alarm_clock = get_clock()
-        self.task = current_task(clock.loop)
-        if self.alarm is not None:
-            self.alarm.when = clock.loop.time() + seconds
-        else:
-            self.alarm = clock.call_later(seconds, self._fire)
-        self.waiting = True
-
-    def _fire(self) -> None:
-        self.alarm = None  # the clock dropped it; the next wait arms a new one
-        if self.waiting:
-            self.fired = True
-            self.task.cancel()
-
-    def _uncancel(self) -> None:
-        """Take back the cancellation our alarm made (it becomes a timeout error)."""
-        self.fired = False
-        if hasattr(self.task, "uncancel"):  # Python 3.11+; before it, nothing counts cancellations
-            self.task.uncancel()
-
     async def _next(self) -> bytes:
-        """The next bytes of the body, after no more than ``stream_timeout`` of silence."""
-        self._arm(self.stream_timeout)
+        """The next bytes of the body, after no more than ``stream_timeout`` of silence: the call's
+        alarm pushed back at each read, parked while the caller holds what was read."""
+        watch: Watch = self.watch  # type: ignore[assignment]  # made on entering
+        watch.arm(self.stream_timeout)
         try:
             return await self.response.content.readany()
         except asyncio.CancelledError:
-            if not self.fired:
+            if not watch.timed_out():
                 raise
-            self._uncancel()
             raise ProviderTimeoutError(f"{self.name} sent nothing for {self.stream_timeout:g} s") from None
         finally:
-            self.waiting = False
+            watch.park()
 
     def _first(self) -> bytes:
         """What entering read: a stream's first bytes, or a whole body (then nothing is left to read)."""
