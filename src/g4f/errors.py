@@ -194,6 +194,24 @@ class ModelNotAllowedError(G4FError):
     param = "model"
 
 
+class StreamBrokenError(RetryProviderError, ProviderError):
+    """A stream broke after text reached the caller and no candidate could continue it.
+
+    Both a provider's failure (the stream it was giving broke) and the account of every candidate:
+    ``exceptions`` holds each failure, ``passed_over`` the candidates that cannot continue a stream.
+    Status and code follow the failures, as for :class:`RetryProviderError`.
+    """
+
+    def __init__(self, characters: int, exceptions: dict[str, BaseException], passed_over: list[str]) -> None:
+        self.passed_over = list(passed_over)
+        accounts = [f"{name}: {type(e).__name__}: {e}" for name, e in exceptions.items()]
+        accounts += [f"{name}: cannot continue a stream" for name in self.passed_over]
+        super().__init__(
+            f"The stream broke after {characters} characters and could not be continued. " + "; ".join(accounts),
+            exceptions=exceptions,
+        )
+
+
 class RetryNoProviderError(RetryProviderError):
     """No provider was left to try."""
 

@@ -10,7 +10,13 @@ from typing import ClassVar
 import pytest
 
 from g4f.client import AsyncClient, Client
-from g4f.errors import InvalidRequestError, ProviderError, ProviderTimeoutError, RetryProviderError
+from g4f.errors import (
+    InvalidRequestError,
+    ProviderError,
+    ProviderTimeoutError,
+    RetryProviderError,
+    StreamBrokenError,
+)
 from g4f.models import Model, ModelRegistry
 from g4f.providers.base_provider import AsyncGeneratorProvider
 from g4f.providers.response import ToolCalls
@@ -303,6 +309,35 @@ async def test_no_capable_provider_ends_with_the_error():
             received.append(chunk.choices[0].delta.content)
     assert "".join(r or "" for r in received) == "Hello, "
     assert set(info.value.exceptions) == {"Breaks", "ContinuesBadly"}
+
+
+async def test_a_break_no_candidate_can_continue_names_them_all():
+    """The other candidate cannot continue a stream: the error names it too, so a client sees every
+    candidate accounted for; it is still a provider's failure, with the break's status and code."""
+    provider = IterListProvider([Breaks, AsyncGenProvider])
+    with pytest.raises(StreamBrokenError, match="could not be continued") as info:
+        async for _ in AsyncClient().chat.completions.create(user(), provider=provider, stream=True):
+            pass
+    error = info.value
+    assert isinstance(error, ProviderError) and isinstance(error, RetryProviderError)
+    assert "Breaks: ProviderError: connection reset mid-stream" in str(error)
+    assert "AsyncGenProvider: cannot continue a stream" in str(error)
+    assert set(error.exceptions) == {"Breaks"} and error.passed_over == ["AsyncGenProvider"]
+    assert AsyncGenProvider.calls == []
+    assert (error.status_code, error.code, error.to_dict()["error"]["type"]) == (502, "provider_error", "server_error")
+
+
+def test_a_broken_stream_of_timeouts_keeps_the_timeout_status():
+    error = StreamBrokenError(5, {"Slow": ProviderTimeoutError("no part for 2 s")}, ["Other"])
+    assert (error.status_code, error.code) == (504, "timeout")
+    assert str(error).endswith("Slow: ProviderTimeoutError: no part for 2 s; Other: cannot continue a stream")
+
+
+async def test_a_break_with_no_other_candidate_is_its_own_error():
+    with pytest.raises(ProviderError, match="connection reset mid-stream") as info:
+        async for _ in AsyncClient().chat.completions.create(user(), provider=IterListProvider([Breaks]), stream=True):
+            pass
+    assert not isinstance(info.value, RetryProviderError)
 
 
 async def test_a_tool_call_part_way_is_not_continued():

@@ -26,7 +26,14 @@ from typing import Any
 
 from .. import debug
 from ..clock import NEVER, Watch, current_task
-from ..errors import ProviderTimeoutError, ResponseError, RetryProviderError, is_curable_elsewhere, is_retryable
+from ..errors import (
+    ProviderTimeoutError,
+    ResponseError,
+    RetryProviderError,
+    StreamBrokenError,
+    is_curable_elsewhere,
+    is_retryable,
+)
 from ..typing import Messages
 from .base_provider import to_async_iterator
 from .response import (
@@ -105,12 +112,15 @@ async def run_attempts(
     broken: BaseException | None = None  # the failure a continuation is answering
     pending = list(attempts)
     deferred: set[int] = set()
+    passed_over: list[str] = []  # candidates skipped after a break: they cannot continue a stream
     index = 0
     while index < len(pending):
         provider, label = pending[index]
         index += 1
         name = provider_name(provider)
         if broken is not None and not getattr(provider, "supports_continuation", False):
+            if label not in exceptions and name not in contributors and label not in passed_over:
+                passed_over.append(label)
             continue
         if id(provider) not in deferred and index < len(pending) and not hooks.allow(name, api_key):
             deferred.add(id(provider))
@@ -216,13 +226,9 @@ async def run_attempts(
         hooks.succeeded(name, api_key, model, time.perf_counter() - started, max(latency, 0.0))
         return
     if broken is not None:  # no provider could continue the broken stream
-        if len(exceptions) == 1:
+        if len(exceptions) == 1 and not passed_over:  # the only candidate: its own error
             raise broken
-        raise RetryProviderError(
-            f"The stream broke after {len(''.join(text))} characters and could not be continued. "
-            + "; ".join(f"{n}: {type(e).__name__}: {e}" for n, e in exceptions.items()),
-            exceptions=exceptions,
-        )
+        raise StreamBrokenError(len("".join(text)), exceptions, passed_over)
     if len(exceptions) == 1 and len({id(p) for p, _ in attempts}) == 1:  # one provider: its own error
         raise next(iter(exceptions.values()))
     raise RetryProviderError(exceptions=exceptions)
