@@ -1,8 +1,9 @@
 """Prometheus metrics: requests by route, provider attempts, fallbacks, failovers and breaker states.
 
-Counting is plain dict arithmetic, done only once a server turned metrics on (``install``): the
-router calls ``attempt``, ``fallback`` and ``failover`` on its hot path, and a library user who
-never serves ``/metrics`` pays one flag test for each. ``prometheus-client`` (the ``api`` extra) is
+Counting is plain list and dict arithmetic, done only once a server turned metrics on (``install``):
+the router calls ``attempt``, ``fallback`` and ``failover`` on its hot path, and a library user who
+never serves ``/metrics`` pays one flag test for each. A request or attempt that ends is appended to
+a list, counted into the tables at the next scrape (or once a thousand wait). ``prometheus-client`` (the ``api`` extra) is
 imported at the first scrape only, to write the text format; without it counting stays off and
 ``GET /metrics`` answers 501. Breaker states are not counted as they change: a scrape reads
 ``g4f.routing.health.snapshot()``.
@@ -16,9 +17,9 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
-import time
 from bisect import bisect_left
 from collections.abc import Iterator
+from time import perf_counter
 from typing import Any
 
 #: Distinct (provider, model) label pairs kept before further models are counted as "other".
@@ -43,11 +44,6 @@ class Histogram:
         self.total = 0.0
         self.outcomes: dict[Any, int] = {}
 
-    def observe(self, seconds: float, outcome: Any) -> None:
-        self.counts[bisect_left(BUCKETS, seconds)] += 1
-        self.total += seconds
-        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
-
     def buckets(self) -> list[tuple[str, float]]:
         cumulative, out = 0, []
         for bound, count in zip((*map(str, BUCKETS), "+Inf"), self.counts, strict=True):
@@ -62,21 +58,25 @@ attempt_latency: dict[tuple[str, str], Histogram] = {}
 fallbacks: dict[str, int] = {}
 failovers: dict[str, int] = {}
 
+# What is not counted yet: requests and attempts are appended as they end (a list append is the
+# cheapest record a request can leave) and counted in order by ``count_pending``, at each scrape
+# or once ``MAX_PENDING`` of either wait, so the tables above are as if counted one by one.
+#: (middleware, matched route, path, method, status, seconds) of each request answered.
+pending_requests: list[tuple[Any, Any, str, str, int, float]] = []
+#: (provider, model, ok, seconds) of each attempt ended.
+pending_attempts: list[tuple[str, str, bool, float]] = []
+MAX_PENDING = 1024
+
 
 # --- what the router calls (hot path) ---------------------------------------------------------------
 
 
 def attempt(provider: str, model: str, ok: bool, seconds: float) -> None:
     """One attempt at ``provider`` ended: ``ok`` when its answer (or stream) finished well."""
-    if not enabled:
-        return
-    series = (provider, model or "default")
-    histogram = attempt_latency.get(series)
-    if histogram is None:
-        if len(attempt_latency) >= MAX_SERIES:
-            series = (provider, "other")
-        histogram = attempt_latency.setdefault(series, Histogram())
-    histogram.observe(seconds, "ok" if ok else "error")
+    if enabled:
+        pending_attempts.append((provider, model, ok, seconds))
+        if len(pending_attempts) >= MAX_PENDING:
+            count_pending()
 
 
 def fallback(provider: str) -> None:
@@ -91,18 +91,43 @@ def failover(provider: str) -> None:
         failovers[provider] = failovers.get(provider, 0) + 1
 
 
-def request(route: str, method: str, status: int, seconds: float) -> None:
-    """One HTTP request answered (the middleware calls this)."""
-    key = (route, method)
-    histogram = latency.get(key)
-    if histogram is None:
-        histogram = latency[key] = Histogram()
-    histogram.observe(seconds, status)
+def count_pending() -> None:
+    """Count the requests and attempts that ended since the last call, in the order they ended.
+
+    Each observation is written out in the loop (a bucket, the sum, the outcome): no call per item."""
+    requests = pending_requests[:]
+    del pending_requests[: len(requests)]  # not clear(): another thread may have appended meanwhile
+    for middleware, matched, path, method, status, seconds in requests:
+        template = getattr(matched, "path", None)
+        if not isinstance(template, str):
+            template = path if path in middleware.fixed else "other"
+        key = (template, method if method in METHODS else "other")
+        histogram = latency.get(key)
+        if histogram is None:
+            histogram = latency[key] = Histogram()
+        histogram.counts[bisect_left(BUCKETS, seconds)] += 1
+        histogram.total += seconds
+        outcomes = histogram.outcomes
+        outcomes[status] = outcomes.get(status, 0) + 1
+    attempts = pending_attempts[:]
+    del pending_attempts[: len(attempts)]
+    for provider, model, ok, seconds in attempts:
+        series = (provider, model or "default")
+        histogram = attempt_latency.get(series)
+        if histogram is None:
+            if len(attempt_latency) >= MAX_SERIES:
+                series = (provider, "other")
+            histogram = attempt_latency.setdefault(series, Histogram())
+        histogram.counts[bisect_left(BUCKETS, seconds)] += 1
+        histogram.total += seconds
+        outcome = "ok" if ok else "error"
+        outcomes = histogram.outcomes
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
 
 
 def reset() -> None:
     """Forget every count (tests)."""
-    for table in (latency, attempt_latency, fallbacks, failovers):
+    for table in (latency, attempt_latency, fallbacks, failovers, pending_requests, pending_attempts):
         table.clear()
 
 
@@ -121,21 +146,11 @@ class MetricsMiddleware:
         self.app = app
         self.fixed: frozenset[str] | None = None
 
-    def route(self, scope: dict[str, Any]) -> str:
-        path = getattr(scope.get("route"), "path", None)
-        if isinstance(path, str):
-            return path
-        if self.fixed is None:
-            routes = getattr(scope.get("app"), "routes", ())
-            self.fixed = frozenset(p for r in routes if isinstance(p := getattr(r, "path", None), str) and "{" not in p)
-        path = scope["path"]
-        return path if path in self.fixed else "other"
-
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
+        started = perf_counter()
         status = 500  # what the server answers when the app fails before it does
 
         async def send_and_note(message: dict[str, Any]) -> None:
@@ -147,8 +162,16 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            method = scope["method"] if scope["method"] in METHODS else "other"
-            request(self.route(scope), method, status, time.perf_counter() - started)
+            if self.fixed is None:  # the app's routes, known once it answered a request
+                routes = getattr(scope.get("app"), "routes", ())
+                self.fixed = frozenset(
+                    p for r in routes if isinstance(p := getattr(r, "path", None), str) and "{" not in p
+                )
+            pending_requests.append(
+                (self, scope.get("route"), scope["path"], scope["method"], status, perf_counter() - started)
+            )
+            if len(pending_requests) >= MAX_PENDING:
+                count_pending()
 
 
 async def health_snapshot() -> dict[str, dict[str, Any]]:
@@ -267,6 +290,7 @@ async def render() -> tuple[bytes, str]:
     """The body and content type of a scrape."""
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+    count_pending()
     try:
         health = await health_snapshot()
     except Exception:  # a failing store must not take the other metrics down
