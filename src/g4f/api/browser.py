@@ -14,7 +14,7 @@ makes a foreign name resolve to 127.0.0.1. So, before anything else runs:
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from functools import lru_cache
 
 import orjson
@@ -78,19 +78,24 @@ class BrowserGuard:
 
     def _refusal(self, scope: Scope) -> tuple[int, bytes] | None:
         headers = dict(scope["headers"])  # a repeated header: the last one, as a loop over them would take
-        host, origin = headers.get(b"host"), headers.get(b"origin")
-        content_type, fetch_site = headers.get(b"content-type"), headers.get(b"sec-fetch-site")
+        host = headers.get(b"host")
         server = scope.get("server")
-        if server and is_loopback(server[0]) and not self._host_allowed(host or b""):
-            return FOREIGN_HOST
-        if origin is not None or fetch_site == b"cross-site":
+        if server and is_loopback(server[0]):
+            allowed = self.known.get(host)  # type: ignore[arg-type]  # None: not known yet, as a missing host
+            if allowed is None:
+                allowed = self._host_allowed(host or b"")
+            if not allowed:
+                return FOREIGN_HOST
+        origin = headers.get(b"origin")
+        if origin is not None or headers.get(b"sec-fetch-site") == b"cross-site":
             own = f"{scope.get('scheme', 'http')}://{(host or b'').decode('latin-1').lower()}"
             presented = origin.decode("latin-1").rstrip("/").lower() if origin is not None else "null"
             if presented != own and not self.any_origin and presented not in self.origins:
                 return FOREIGN_ORIGIN
+        content_type = headers.get(b"content-type")
         if (
-            scope["method"] == "POST"
-            and content_type != b"application/json"  # most requests: nothing more to look at
+            content_type != b"application/json"  # most requests: nothing more to look at
+            and scope["method"] == "POST"
             and scope["path"] not in MULTIPART
             and scope["path"].startswith(("/v1/", "/api/"))
         ):
@@ -109,16 +114,19 @@ class BrowserGuard:
                 self.known[host] = allowed
         return allowed
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine: the app's own awaitable is handed back, one frame fewer under every request.
         if scope["type"] == "http":
             refusal = self._refusal(scope)
             if refusal is not None:
-                status, body = refusal
-                headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-                await send({"type": "http.response.start", "status": status, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
+                return _refuse(send, *refusal)
+        return self.app(scope, receive, send)
+
+
+async def _refuse(send: Send, status: int, body: bytes) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 __all__ = ["BrowserGuard", "is_loopback", "host_name"]

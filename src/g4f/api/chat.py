@@ -22,7 +22,7 @@ from ..providers.types import configured_keys
 from ..state import StoreUnavailableError
 from ..state.conversations import new_id
 from ..state.limits import RateCheck
-from .auth import check_model, identity, rate_identity
+from .auth import SCOPE_KEY, check_model, identity, rate_identity
 from .body import header, read_json
 from .completion import ChatJob, CompletionResponse
 from .config import AppConfig
@@ -145,48 +145,59 @@ def provider_api_key(request: Request, settings: AppConfig, params: dict[str, An
     return None
 
 
-async def build_job(request: Request, provider: str | None = None) -> tuple[ChatJob, str | None]:
+def build_job(request: Request, provider: str | None = None) -> Awaitable[tuple[ChatJob, str | None]]:
     """The checked request as a job, and the server-side conversation it continues (if any).
 
     The limit check leaves first and travels while the body is read and checked and the job made;
     its verdict comes before the job goes anywhere (a refused request never reaches a provider).
-    Every request counts, a bad one too; past the limit the answer is 429."""
-    rate = begin_rate(request)
+    Every request counts, a bad one too; past the limit the answer is 429. Without a limit, the
+    awaitable is the job's own (no frame around it)."""
+    state = request.app.state
+    limiter = state.limiter
+    rate = None if limiter is None else limiter.begin(*rate_identity(request))
+    made = _make_job(request, state.settings, provider)
+    return made if rate is None else _after_rate(made, rate)
+
+
+async def _after_rate(made: Awaitable[tuple[ChatJob, str | None]], rate: RateCheck) -> tuple[ChatJob, str | None]:
     try:
-        made = await _make_job(request, provider)
+        job = await made
     except Exception:
-        if rate is not None:
-            await rate
+        await rate
         raise
     except BaseException:  # cancelled: nobody waits for the verdict
-        if rate is not None:
-            rate.close()
+        rate.close()
         raise
-    if rate is not None:
-        await rate
-    return made
+    await rate
+    return job
 
 
-async def _make_job(request: Request, provider: str | None) -> tuple[ChatJob, str | None]:
-    settings: AppConfig = request.app.state.settings
+#: What ``check_request_options`` looks at: most requests carry none of them.
+SERVER_OPTIONS = frozenset(("api_key", "api_base", "proxy"))
+
+
+async def _make_job(request: Request, settings: AppConfig, provider: str | None) -> tuple[ChatJob, str | None]:
     body = await read_json(request, settings.max_body_size)
     check_chat_rules(body)  # OpenAI's cross-field rules: no provider sees a request OpenAI refuses
     params = check(body, CHAT_SPEC, required=("messages",))
     messages = validate_messages(params.pop("messages"))
-    check_request_options(settings, params)
+    if not SERVER_OPTIONS.isdisjoint(params):
+        check_request_options(settings, params)
 
     provider = provider or params.pop("provider", None) or settings.provider
     model = params.get("model") or settings.model or ""
-    check_model(request, model)
+    if SCOPE_KEY in request.scope:  # only a verified key may restrict the models
+        check_model(request, model)
     api_key = provider_api_key(request, settings, params, provider)
-    stream = params.get("stream", False)
-    n = params.get("n", 1)
-    kwargs = {name: value for name, value in params.items() if name in PROVIDER_PARAMS}
+    # The provider's own fields, in the body's order; most requests carry none.
+    kwargs = {} if PROVIDER_PARAMS.isdisjoint(params) else {k: v for k, v in params.items() if k in PROVIDER_PARAMS}
     kwargs["api_key"] = api_key
     kwargs.setdefault("proxy", settings.proxy)
-    ignored = [*settings.ignored_providers, *params.get("ignored_providers", ())]
+    ignored = settings.ignored_providers
+    if "ignored_providers" in params:
+        ignored = [*ignored, *params["ignored_providers"]]
     if ignored:
-        kwargs["ignored_providers"] = ignored
+        kwargs["ignored_providers"] = list(ignored)
     if params.get("conversation"):
         kwargs["conversation"] = JsonConversation(params["conversation"])
 
@@ -194,8 +205,8 @@ async def _make_job(request: Request, provider: str | None) -> tuple[ChatJob, st
         model,
         messages,
         provider,
-        stream,
-        n,
+        params.get("stream", False),
+        params.get("n", 1),
         kwargs,
         settings.timeout,
         settings.stream_timeout,
@@ -323,13 +334,19 @@ class ChatLane:
 
     def __init__(self, app: ASGIApp, routes: dict[str, Callable[[Request], Awaitable[Any]]] | None = None) -> None:
         self.app = app
-        self.routes = {self.PATH: chat_completions, **(routes or {})}
+        self.routes = {self.PATH: respond, **(routes or {})}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine: another route gets the app's own awaitable, one frame fewer under it.
         handler = self.routes.get(scope["path"]) if scope["type"] == "http" and scope["method"] == "POST" else None
         if handler is None:
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self.answer(handler, scope, receive, send)
+
+    @staticmethod
+    async def answer(
+        handler: Callable[[Request], Awaitable[Any]], scope: Scope, receive: Receive, send: Send
+    ) -> None:
         request = Request(scope, receive)
         try:
             response = await handler(request)
