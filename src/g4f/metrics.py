@@ -153,11 +153,11 @@ class MetricsMiddleware:
         started = perf_counter()
         status = 500  # what the server answers when the app fails before it does
 
-        async def send_and_note(message: dict[str, Any]) -> None:
+        def send_and_note(message: dict[str, Any]) -> Any:  # not a coroutine: send's own awaitable
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-            await send(message)
+            return send(message)
 
         try:
             await self.app(scope, receive, send_and_note)

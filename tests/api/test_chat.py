@@ -187,3 +187,18 @@ async def test_async_errors(aclient):
     with pytest.raises(openai.APIError, match="connection reset"):
         async for _ in stream:
             pass
+
+
+def test_lane_request_is_starlettes_request_made_in_one_call():
+    """The chat lane's request skips Starlette's two-step ``__init__``: it must set what that sets."""
+    from starlette.requests import Request
+
+    from g4f.api.chat import LaneRequest
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"{}"}
+
+    scope = {"type": "http", "method": "POST", "path": "/v1/chat/completions", "headers": []}
+    lane, plain = LaneRequest(scope, receive), Request(scope, receive)
+    assert vars(lane) == vars(plain)
+    assert lane.receive is receive and lane.scope is scope

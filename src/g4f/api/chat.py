@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import Request, empty_send
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -320,6 +320,19 @@ async def conversation_chat_completions(request: Request, provider: str, convers
     return await respond(request, provider, conversation_id)
 
 
+class LaneRequest(Request):
+    """Starlette's ``Request`` made in one call rather than two (its ``__init__`` and the base's, each
+    asserting the scope type, which the lane has checked): the same attributes, every request."""
+
+    def __init__(self, scope: Scope, receive: Receive) -> None:  # no super(): what it would set, set here
+        self.scope = scope
+        self._receive = receive
+        self._send = empty_send
+        self._stream_consumed = False
+        self._is_disconnected = False
+        self._form = None
+
+
 class ChatLane:
     """Pure-ASGI lane for the generation routes (``POST /v1/chat/completions`` and the doors onto it),
     the hot path.
@@ -347,7 +360,7 @@ class ChatLane:
     async def answer(
         handler: Callable[[Request], Awaitable[Any]], scope: Scope, receive: Receive, send: Send
     ) -> None:
-        request = Request(scope, receive)
+        request = LaneRequest(scope, receive)
         try:
             response = await handler(request)
         except Exception as error:

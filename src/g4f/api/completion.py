@@ -24,7 +24,7 @@ from ..errors import G4FError, ProviderTimeoutError
 from .errors import error_body, error_payload, error_response
 from .guard import Guard
 
-JSON_HEADERS = [(b"content-type", b"application/json")]
+CONTENT_JSON = (b"content-type", b"application/json")
 SSE_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-cache"),
@@ -102,17 +102,19 @@ class CompletionResponse(Response):
         self.cut = False  # a stream ended in-band by the server's shutdown
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        with Guard(receive) as guard:
-            try:
-                if self.job.stream:
-                    await self._stream(scope, receive, send)
-                else:
-                    await self._whole(scope, receive, send)
-            except asyncio.CancelledError:
-                if not guard.absorb():
-                    if not self.cut:
-                        raise
-                    guard.task.uncancel()  # type: ignore[union-attr]  # the stream ended in-band
+        guard = Guard(receive)
+        try:
+            if self.job.stream:
+                await self._stream(scope, receive, send)
+            else:
+                await self._whole(scope, receive, send)
+        except asyncio.CancelledError:
+            if not guard.absorb():
+                if not self.cut:
+                    raise
+                guard.task.uncancel()  # type: ignore[union-attr]  # the stream ended in-band
+        finally:
+            guard.close()
 
     async def _whole(self, scope: Scope, receive: Receive, send: Send) -> None:
         job = self.job
@@ -134,7 +136,7 @@ class CompletionResponse(Response):
         if job.fields:
             data.update(job.fields)
         body = orjson.dumps(data)
-        headers = [*JSON_HEADERS, (b"content-length", str(len(body)).encode())]
+        headers = [CONTENT_JSON, (b"content-length", b"%d" % len(body))]
         if completion.provider:
             headers.append((b"x-g4f-providers", completion.provider.encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})

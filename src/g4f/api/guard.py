@@ -17,7 +17,8 @@ from ..clock import PERIOD, Alarm, current_task, get_clock
 
 
 class Guard:
-    """``with Guard(receive) as guard``: while inside, the current task is cancelled if the client leaves."""
+    """``guard = Guard(receive)`` ... ``guard.close()``: in between, the current task is cancelled if
+    the client leaves (not a context manager: ``__enter__`` would be one call more per request)."""
 
     __slots__ = ("clock", "task", "receive", "alarm", "watcher", "gone")
 
@@ -26,17 +27,13 @@ class Guard:
         self.task = current_task(clock.loop)
         self.receive = receive
         self.watcher: asyncio.Task | None = None
-        self.alarm: Alarm | None = None
         self.gone = False
+        self.alarm: Alarm | None = clock.call_later(PERIOD, self._start)
 
-    def __enter__(self) -> Guard:
-        self.alarm = self.clock.call_later(PERIOD, self._start)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
+    def close(self) -> None:
         if self.alarm is not None:
             self.clock.cancel(self.alarm)
-        self.alarm = None  # the alarm's callback refers back to this guard: no cycle left to the collector
+            self.alarm = None  # the alarm's callback refers back to this guard: no cycle left to the collector
         if self.watcher is not None:
             self.watcher.cancel()
 
