@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from starlette.datastructures import State
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -69,6 +70,22 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     await app.state.store.close()
 
 
+class AppState(State):
+    """Starlette's ``State`` whose values are plain attributes as well: read on every request
+    (``settings``, ``limiter``), they are found without a call to ``State.__getattr__``."""
+
+    def __setattr__(self, key: Any, value: Any) -> None:
+        super().__setattr__(key, value)
+        object.__setattr__(self, key, value)
+
+    def __delattr__(self, key: Any) -> None:
+        super().__delattr__(key)
+        object.__delattr__(self, key)
+
+    __setitem__ = __setattr__  # type: ignore[assignment]
+    __delitem__ = __delattr__  # type: ignore[assignment]
+
+
 class G4FApp(FastAPI):
     """FastAPI with the chat lane, auth and CORS outside FastAPI's own middleware stack.
 
@@ -78,6 +95,10 @@ class G4FApp(FastAPI):
     """
 
     outer: list[tuple[type, dict[str, Any]]]
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.state = AppState()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":

@@ -28,15 +28,13 @@ def check_length(request: Request, limit: int) -> None:
     """Refuse at once a body whose declared length is over ``limit``."""
     for key, length in request.scope["headers"]:  # ``header`` written out: a call less per request
         if key == b"content-length":
-            break
-    else:
-        return
-    try:
-        declared = int(length)
-    except ValueError:
-        raise InvalidRequestError("Invalid Content-Length header.") from None
-    if declared > limit:
-        raise _too_large(limit)
+            try:
+                declared = int(length)
+            except ValueError:
+                raise InvalidRequestError("Invalid Content-Length header.") from None
+            if declared > limit:
+                raise _too_large(limit)
+            return
 
 
 def limited_receive(receive: Receive, limit: int) -> Receive:
@@ -82,7 +80,11 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 async def read_json(request: Request, limit: int, optional: bool = False) -> dict[str, Any]:
     """The JSON object of the body (``optional``: an empty body is ``{}``); errors say what is wrong with it."""
-    raw = await read_body(request, limit)
+    return parse_json(await read_body(request, limit), optional)
+
+
+def parse_json(raw: bytes, optional: bool = False) -> dict[str, Any]:
+    """The JSON object of a body read: ``read_json`` after its ``read_body``."""
     if not raw.strip():
         if optional:
             return {}
@@ -96,4 +98,4 @@ async def read_json(request: Request, limit: int, optional: bool = False) -> dic
     return data
 
 
-__all__ = ["read_body", "read_json", "limited_request", "check_length", "header"]
+__all__ = ["read_body", "read_json", "parse_json", "limited_request", "check_length", "header"]

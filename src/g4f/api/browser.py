@@ -76,34 +76,6 @@ class BrowserGuard:
         self.hosts = LOOPBACK_NAMES | {h.lower() for h in allowed_hosts}
         self.known: dict[bytes, bool] = {}
 
-    def _refusal(self, scope: Scope) -> tuple[int, bytes] | None:
-        headers = dict(scope["headers"])  # a repeated header: the last one, as a loop over them would take
-        host = headers.get(b"host")
-        server = scope.get("server")
-        if server and is_loopback(server[0]):
-            allowed = self.known.get(host)  # type: ignore[arg-type]  # None: not known yet, as a missing host
-            if allowed is None:
-                allowed = self._host_allowed(host or b"")
-            if not allowed:
-                return FOREIGN_HOST
-        origin = headers.get(b"origin")
-        if origin is not None or headers.get(b"sec-fetch-site") == b"cross-site":
-            own = f"{scope.get('scheme', 'http')}://{(host or b'').decode('latin-1').lower()}"
-            presented = origin.decode("latin-1").rstrip("/").lower() if origin is not None else "null"
-            if presented != own and not self.any_origin and presented not in self.origins:
-                return FOREIGN_ORIGIN
-        content_type = headers.get(b"content-type")
-        if (
-            content_type != b"application/json"  # most requests: nothing more to look at
-            and scope["method"] == "POST"
-            and scope["path"] not in MULTIPART
-            and scope["path"].startswith(("/v1/", "/api/"))
-        ):
-            kind = (content_type or b"").split(b";", 1)[0].strip().lower()
-            if kind != b"application/json" and not kind.endswith(b"+json"):
-                return NOT_JSON
-        return None
-
     def _host_allowed(self, host: bytes) -> bool:
         """Whether a loopback-bound server answers to ``host`` (a few values per server: kept)."""
         allowed = self.known.get(host)
@@ -116,10 +88,33 @@ class BrowserGuard:
 
     def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # Not a coroutine: the app's own awaitable is handed back, one frame fewer under every request.
-        if scope["type"] == "http":
-            refusal = self._refusal(scope)
-            if refusal is not None:
-                return _refuse(send, *refusal)
+        if scope["type"] != "http":
+            return self.app(scope, receive, send)
+        headers = dict(scope["headers"])  # a repeated header: the last one, as a loop over them would take
+        host = headers.get(b"host")
+        server = scope.get("server")
+        if server and is_loopback(server[0]):
+            allowed = self.known.get(host)  # type: ignore[arg-type]  # None: not known yet, as a missing host
+            if allowed is None:
+                allowed = self._host_allowed(host or b"")
+            if not allowed:
+                return _refuse(send, *FOREIGN_HOST)
+        origin = headers.get(b"origin")
+        if origin is not None or headers.get(b"sec-fetch-site") == b"cross-site":
+            own = f"{scope.get('scheme', 'http')}://{(host or b'').decode('latin-1').lower()}"
+            presented = origin.decode("latin-1").rstrip("/").lower() if origin is not None else "null"
+            if presented != own and not self.any_origin and presented not in self.origins:
+                return _refuse(send, *FOREIGN_ORIGIN)
+        content_type = headers.get(b"content-type")
+        if (
+            content_type != b"application/json"  # most requests: nothing more to look at
+            and scope["method"] == "POST"
+            and scope["path"] not in MULTIPART
+            and scope["path"].startswith(("/v1/", "/api/"))
+        ):
+            kind = (content_type or b"").split(b";", 1)[0].strip().lower()
+            if kind != b"application/json" and not kind.endswith(b"+json"):
+                return _refuse(send, *NOT_JSON)
         return self.app(scope, receive, send)
 
 

@@ -23,7 +23,7 @@ from ..state import StoreUnavailableError
 from ..state.conversations import new_id
 from ..state.limits import RateCheck
 from .auth import SCOPE_KEY, check_model, identity, rate_identity
-from .body import header, read_json
+from .body import header, parse_json, read_body, read_json
 from .completion import ChatJob, CompletionResponse
 from .config import AppConfig
 from .errors import error_response
@@ -152,7 +152,7 @@ def build_job(request: Request, provider: str | None = None) -> Awaitable[tuple[
     its verdict comes before the job goes anywhere (a refused request never reaches a provider).
     Every request counts, a bad one too; past the limit the answer is 429. Without a limit, the
     awaitable is the job's own (no frame around it)."""
-    state = request.app.state
+    state = request.scope["app"].state
     limiter = state.limiter
     rate = None if limiter is None else limiter.begin(*rate_identity(request))
     made = _make_job(request, state.settings, provider)
@@ -177,7 +177,7 @@ SERVER_OPTIONS = frozenset(("api_key", "api_base", "proxy"))
 
 
 async def _make_job(request: Request, settings: AppConfig, provider: str | None) -> tuple[ChatJob, str | None]:
-    body = await read_json(request, settings.max_body_size)
+    body = parse_json(await read_body(request, settings.max_body_size))  # read_json, a frame fewer
     check_chat_rules(body)  # OpenAI's cross-field rules: no provider sees a request OpenAI refuses
     params = check(body, CHAT_SPEC, required=("messages",))
     messages = validate_messages(params.pop("messages"))
@@ -188,7 +188,8 @@ async def _make_job(request: Request, settings: AppConfig, provider: str | None)
     model = params.get("model") or settings.model or ""
     if SCOPE_KEY in request.scope:  # only a verified key may restrict the models
         check_model(request, model)
-    api_key = provider_api_key(request, settings, params, provider)
+    # Only a request naming its provider may send its key as the bearer token.
+    api_key = provider_api_key(request, settings, params, provider) if provider else params.get("api_key") or None
     # The provider's own fields, in the body's order; most requests carry none.
     kwargs = {} if PROVIDER_PARAMS.isdisjoint(params) else {k: v for k, v in params.items() if k in PROVIDER_PARAMS}
     kwargs["api_key"] = api_key

@@ -9,7 +9,6 @@ cost more than the rest of the server's work. A client that leaves is noticed wi
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from starlette.types import Receive
 

@@ -56,9 +56,27 @@ RULED = frozenset(
 
 def check_chat_rules(body: dict[str, Any]) -> None:
     """Raise the ``OpenAIRuleError`` (400) OpenAI answers for ``body``'s first broken rule."""
-    if RULED.isdisjoint(body):
-        _check_content_types(body.get("messages"))
+    if not RULED.isdisjoint(body):
+        _check_fields(body)
+    messages = body.get("messages")
+    if not isinstance(messages, list):
         return
+    for i, message in enumerate(messages):  # the content parts' types
+        content = message.get("content") if isinstance(message, dict) else None
+        if not isinstance(content, list):
+            continue
+        for j, part in enumerate(content):
+            kind = part.get("type") if isinstance(part, dict) else None
+            if isinstance(kind, str) and not kind.strip():
+                raise _refuse(
+                    f"Invalid value: {kind!r}. Supported values are: 'text', 'image_url', 'input_audio', "
+                    "'refusal', 'audio', and 'file'.",
+                    f"messages.[{i}].content.[{j}].type",
+                )
+
+
+def _check_fields(body: dict[str, Any]) -> None:
+    """The rules on the fields of ``RULED``, in the order OpenAI applies them."""
     logprobs = body.get("logprobs")
     if logprobs is not None and not isinstance(logprobs, bool):
         raise _type("logprobs", "a boolean", logprobs)
@@ -97,7 +115,6 @@ def check_chat_rules(body: dict[str, Any]) -> None:
             "max_tokens",
             "invalid_parameter_combination",
         )
-    _check_content_types(body.get("messages"))
 
 
 def _check_metadata(body: dict[str, Any]) -> None:
@@ -145,23 +162,6 @@ def _check_logit_bias(logit_bias: Any) -> None:
                 f"Invalid 'logit_bias': bias for token {token} is {bias:g}; it must be between -100 and 100.",
                 "logit_bias",
             )
-
-
-def _check_content_types(messages: Any) -> None:
-    if not isinstance(messages, list):
-        return
-    for i, message in enumerate(messages):
-        content = message.get("content") if isinstance(message, dict) else None
-        if not isinstance(content, list):
-            continue
-        for j, part in enumerate(content):
-            kind = part.get("type") if isinstance(part, dict) else None
-            if isinstance(kind, str) and not kind.strip():
-                raise _refuse(
-                    f"Invalid value: {kind!r}. Supported values are: 'text', 'image_url', 'input_audio', "
-                    "'refusal', 'audio', and 'file'.",
-                    f"messages.[{i}].content.[{j}].type",
-                )
 
 
 __all__ = ["check_chat_rules"]
