@@ -172,7 +172,11 @@ class CompletionResponse(Response):
                         if type(chunk) is TextChunk and chunk.text is not None:  # most of a stream
                             if text is not None:
                                 text.append(chunk.text)
-                            await send({"type": "http.response.body", "body": frames(chunk), "more_body": True})
+                            if chunk.head is frames.head:  # ``frames(chunk)`` written out: a call less per chunk
+                                event = frames.before + orjson.dumps(chunk.text) + frames.after
+                            else:
+                                event = frames(chunk)
+                            await send({"type": "http.response.body", "body": event, "more_body": True})
                             continue
                         _collect(text, chunk)
                         for event in _usage_apart(chunk, include_usage, job.fields):
