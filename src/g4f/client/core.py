@@ -23,7 +23,7 @@ from .stubs import (
     Usage,
     new_completion_id,
 )
-from .validation import check_params, validate_messages
+from .validation import check_depth, check_params, validate_messages
 
 
 def estimate_tokens(text: str) -> int:
@@ -101,8 +101,13 @@ async def open_parts(
     _refuse_audio_model(model)
     if kwargs.get("proxy") is None:
         kwargs["proxy"] = get_setting("proxy")
-    kwargs = {k: v for k, v in kwargs.items() if v is not None}
-    check_params(kwargs)
+    given = {}  # the parameters set, each structured one's depth checked (check_params, in the same pass)
+    for name, value in kwargs.items():
+        if value is not None:
+            if isinstance(value, (dict, list)):
+                check_depth(value, name)
+            given[name] = value
+    kwargs = given
     model_name, runner = route(
         model,
         provider,
