@@ -15,28 +15,34 @@ from starlette.types import Receive
 from ..clock import PERIOD, Alarm, current_task, get_clock
 
 
-class Guard:
+class Guard(Alarm):
     """``guard = Guard(receive)`` ... ``guard.close()``: in between, the current task is cancelled if
-    the client leaves (not a context manager: ``__enter__`` would be one call more per request)."""
+    the client leaves. The guard is its own alarm in the clock (no alarm object or bound callback per
+    request), and not a context manager (``__enter__`` would be one call more)."""
 
-    __slots__ = ("clock", "task", "receive", "alarm", "watcher", "gone")
+    __slots__ = ("clock", "task", "receive", "watcher", "gone", "ticking")
 
     def __init__(self, receive: Receive) -> None:
         self.clock = clock = get_clock()
-        self.task = current_task(clock.loop)
+        loop = clock.loop
+        self.task = current_task(loop)
         self.receive = receive
         self.watcher: asyncio.Task | None = None
         self.gone = False
-        self.alarm: Alarm | None = clock.call_later(PERIOD, self._start)
+        self.when = loop.time() + PERIOD
+        self.ticking = True  # in the clock's alarms: until it rings or is closed
+        clock.add(self)
 
     def close(self) -> None:
-        if self.alarm is not None:
-            self.clock.cancel(self.alarm)
-            self.alarm = None  # the alarm's callback refers back to this guard: no cycle left to the collector
+        if self.ticking:
+            self.ticking = False
+            self.clock.cancel(self)
         if self.watcher is not None:
             self.watcher.cancel()
 
-    def _start(self) -> None:
+    def ring(self) -> None:
+        """``PERIOD`` after the start: from now on, watch the connection."""
+        self.ticking = False
         self.watcher = asyncio.ensure_future(self._watch())
 
     async def _watch(self) -> None:
