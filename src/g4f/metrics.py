@@ -18,7 +18,9 @@ from __future__ import annotations
 import importlib.util
 import inspect
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import repeat
 from time import perf_counter
 from typing import Any
 
@@ -92,37 +94,52 @@ def failover(provider: str) -> None:
 
 
 def count_pending() -> None:
-    """Count the requests and attempts that ended since the last call, in the order they ended.
-
-    Each observation is written out in the loop (a bucket, the sum, the outcome): no call per item."""
+    """Count the requests and attempts that ended since the last call, each into its histogram in the
+    order they ended. Python resolves the labels once per distinct key of the batch and adds each
+    observation's seconds; the rest (keys, buckets, tallies) is done by ``zip``, ``map`` and ``Counter``."""
     requests = pending_requests[:]
     del pending_requests[: len(requests)]  # not clear(): another thread may have appended meanwhile
-    for middleware, matched, path, method, status, seconds in requests:
-        template = getattr(matched, "path", None)
-        if not isinstance(template, str):
-            template = path if path in middleware.fixed else "other"
-        key = (template, method if method in METHODS else "other")
-        histogram = latency.get(key)
-        if histogram is None:
-            histogram = latency[key] = Histogram()
-        histogram.counts[bisect_left(BUCKETS, seconds)] += 1
-        histogram.total += seconds
-        outcomes = histogram.outcomes
-        outcomes[status] = outcomes.get(status, 0) + 1
+    if requests:
+        middlewares, matched, paths, methods, statuses, seconds = zip(*requests, strict=True)
+        keys = list(zip(map(id, middlewares), map(id, matched), paths, methods, strict=True))
+        found: dict[tuple[int, int, str, str], Histogram] = {}
+        firsts = dict(zip(keys, requests, strict=True))  # one request of each key, in the order first seen
+        for key, (middleware, route, path, method, _, _) in firsts.items():
+            template = getattr(route, "path", None)
+            if not isinstance(template, str):
+                template = path if path in middleware.fixed else "other"
+            label = (template, method if method in METHODS else "other")
+            histogram = latency.get(label)
+            if histogram is None:
+                histogram = latency[label] = Histogram()
+            found[key] = histogram
+        _observe(list(map(found.__getitem__, keys)), seconds, statuses)
     attempts = pending_attempts[:]
     del pending_attempts[: len(attempts)]
-    for provider, model, ok, seconds in attempts:
-        series = (provider, model or "default")
-        histogram = attempt_latency.get(series)
-        if histogram is None:
-            if len(attempt_latency) >= MAX_SERIES:
-                series = (provider, "other")
-            histogram = attempt_latency.setdefault(series, Histogram())
-        histogram.counts[bisect_left(BUCKETS, seconds)] += 1
-        histogram.total += seconds
-        outcome = "ok" if ok else "error"
-        outcomes = histogram.outcomes
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    if attempts:
+        providers, models, oks, seconds = zip(*attempts, strict=True)
+        pairs = list(zip(providers, models, strict=True))
+        series_of: dict[tuple[str, str], Histogram] = {}
+        for provider, model in dict.fromkeys(pairs):  # first seen first: later series are capped
+            series = (provider, model or "default")
+            histogram = attempt_latency.get(series)
+            if histogram is None:
+                if len(attempt_latency) >= MAX_SERIES:
+                    series = (provider, "other")
+                histogram = attempt_latency.setdefault(series, Histogram())
+            series_of[provider, model] = histogram
+        _observe(list(map(series_of.__getitem__, pairs)), seconds, ["ok" if ok else "error" for ok in oks])
+
+
+def _observe(histograms: list[Histogram], seconds: tuple[float, ...], outcomes: Iterable[Any]) -> None:
+    """Each observation (``seconds[i]``, ``outcomes[i]``) into ``histograms[i]``, in order."""
+    for histogram, value in zip(histograms, seconds, strict=True):
+        histogram.total += value  # one by one, in order: the same sum as counting each as it came
+    buckets = map(bisect_left, repeat(BUCKETS), seconds)
+    for (histogram, bucket), count in Counter(zip(histograms, buckets, strict=True)).items():
+        histogram.counts[bucket] += count
+    for (histogram, outcome), count in Counter(zip(histograms, outcomes, strict=True)).items():
+        histogram.outcomes[outcome] = histogram.outcomes.get(outcome, 0) + count
 
 
 def reset() -> None:

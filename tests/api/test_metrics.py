@@ -131,3 +131,25 @@ def test_breaker_states_come_from_the_health_snapshot(server, monkeypatch):
     assert value(samples, "g4f_provider_consecutive_failures", provider="ProbeOpen") == 5
     assert value(samples, "g4f_provider_cooldown_seconds", provider="ProbeOpen") == 2.0
     assert value(samples, "g4f_provider_latency_seconds", provider="ProbeClosed") == pytest.approx(0.2)
+
+
+def test_pending_attempts_count_as_if_counted_one_by_one(monkeypatch):
+    """Attempts are counted in batches: the tables must be those counting each as it ended gives."""
+    monkeypatch.setattr(metrics, "enabled", True)
+    monkeypatch.setattr(metrics, "attempt_latency", {})
+    monkeypatch.setattr(metrics, "pending_attempts", [])
+    monkeypatch.setattr(metrics, "MAX_SERIES", 2)
+    ended = [("A", "m1", True, 0.003), ("B", "", False, 0.2), ("A", "m1", False, 7.0), ("C", "m3", True, 0.1)]
+    ended.append(("B", None, True, 0.02))  # the same series as "": the default model
+    for outcome in ended:
+        metrics.attempt(*outcome)
+    assert metrics.attempt_latency == {}  # pending until a scrape (or a full batch)
+    metrics.count_pending()
+    table = metrics.attempt_latency
+    assert list(table) == [("A", "m1"), ("B", "default"), ("C", "other")]  # C came after the cap
+    a, b = table["A", "m1"], table["B", "default"]
+    assert a.outcomes == {"ok": 1, "error": 1} and b.outcomes == {"error": 1, "ok": 1}
+    assert a.total == 0.003 + 7.0 and b.total == 0.2 + 0.02
+    assert a.buckets()[0] == ("0.005", 1.0) and a.buckets()[-1] == ("+Inf", 2.0)
+    assert b.buckets()[2] == ("0.025", 1.0) and b.buckets()[5] == ("0.25", 2.0)
+    assert metrics.pending_attempts == []
