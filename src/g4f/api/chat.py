@@ -358,9 +358,7 @@ class ChatLane:
         return self.answer(handler, scope, receive, send)
 
     @staticmethod
-    async def answer(
-        handler: Callable[[Request], Awaitable[Any]], scope: Scope, receive: Receive, send: Send
-    ) -> None:
+    async def answer(handler: Callable[[Request], Awaitable[Any]], scope: Scope, receive: Receive, send: Send) -> None:
         request = LaneRequest(scope, receive)
         try:
             response = await handler(request)
