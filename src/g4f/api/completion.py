@@ -109,40 +109,12 @@ class CompletionResponse(Response):
         self.cut = False  # a stream ended in-band by the server's shutdown
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # A whole answer is written here rather than in a method of its own: a frame fewer under the
-        # provider call (each suspension resumes every frame of the chain).
-        job = self.job
         guard = Guard(receive)
         try:
-            if job.stream:
+            if self.job.stream:
                 await self._stream(scope, receive, send)
-                return
-            try:
-                if job.n == 1:
-                    completion = await create_completion(job.model, job.messages, job.provider, **job.kwargs)
-                else:
-                    completion = _merge(
-                        await asyncio.gather(
-                            *(
-                                create_completion(job.model, job.messages, job.provider, **job.kwargs)
-                                for _ in range(job.n)
-                            )
-                        )
-                    )
-                if job.on_done is not None:
-                    await job.on_done(completion.choices[0].message.content or "", completion.conversation)
-            except Exception as error:
-                await error_response(error, job.secrets)(scope, receive, send)
-                return
-            data = completion.model_dump()
-            if job.fields:
-                data.update(job.fields)
-            body = orjson.dumps(data)
-            headers = [CONTENT_JSON, (b"content-length", b"%d" % len(body))]
-            if completion.provider:
-                headers.append((b"x-g4f-providers", completion.provider.encode()))
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            else:
+                await self._whole(scope, receive, send)
         except asyncio.CancelledError:
             if not guard.absorb():
                 if not self.cut:
@@ -150,6 +122,32 @@ class CompletionResponse(Response):
                 guard.task.uncancel()  # type: ignore[union-attr]  # the stream ended in-band
         finally:
             guard.close()
+
+    async def _whole(self, scope: Scope, receive: Receive, send: Send) -> None:
+        job = self.job
+        try:
+            if job.n == 1:
+                completion = await create_completion(job.model, job.messages, job.provider, **job.kwargs)
+            else:
+                completion = _merge(
+                    await asyncio.gather(
+                        *(create_completion(job.model, job.messages, job.provider, **job.kwargs) for _ in range(job.n))
+                    )
+                )
+            if job.on_done is not None:
+                await job.on_done(completion.choices[0].message.content or "", completion.conversation)
+        except Exception as error:
+            await error_response(error, job.secrets)(scope, receive, send)
+            return
+        data = completion.model_dump()
+        if job.fields:
+            data.update(job.fields)
+        body = orjson.dumps(data)
+        headers = [CONTENT_JSON, (b"content-length", b"%d" % len(body))]
+        if completion.provider:
+            headers.append((b"x-g4f-providers", completion.provider.encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     async def _stream(self, scope: Scope, receive: Receive, send: Send) -> None:
         job = self.job
