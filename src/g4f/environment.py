@@ -30,11 +30,19 @@ def env(name: str) -> str | None:
 
 def provider_env(name: str) -> str | None:
     """A provider's own variable (``GROQ_API_KEY``, ``OLLAMA_HOST``, ``<NAME>_API_BASE``): the
-    environment, else a ``.env`` file in the cookies directory. Empty counts as unset."""
-    value = env(name)
-    if value:
-        return value
-    return _cookies().get_api_key(name) or None
+    environment, else a ``.env`` file in the cookies directory. Empty counts as unset.
+
+    Read for each candidate of each request: ``env``'s lookup is repeated here for a name seen before."""
+    key = _env_keys.get(name)
+    if key is not None:
+        value = _ENV_DATA.get(key)  # type: ignore[union-attr]
+        if value:
+            return value.decode(_ENCODING, "surrogateescape")
+    else:
+        text = env(name)
+        if text:
+            return text
+    return (_cookies_module or _cookies()).get_api_key(name) or None
 
 
 def _cookies() -> Any:

@@ -86,6 +86,9 @@ class Model:
         # Providers given directly (classes or instances) are kept: they need not be in the registry.
         self._given = {_name(p): p for p in _members(best_provider) if not isinstance(p, str)}
         self._best = None if isinstance(best_provider, (str, list, tuple)) else best_provider
+        #: The ``IterListProvider``/``RetryProvider`` given as ``best_provider`` (its shuffle and retries
+        #: are kept by routing), or None. An attribute, not a property: routing reads it per request.
+        self.runner: Any = self._best if hasattr(self._best, "with_providers") else None
         ModelRegistry.register(self, aliases)
 
     def __repr__(self) -> str:
@@ -93,32 +96,28 @@ class Model:
 
     @property
     def providers(self) -> list[type]:
-        """The provider classes, resolved by name; names not installed are skipped."""
-        get = (_registry or provider_registry()).get
+        """The provider classes, resolved by name; names not installed are skipped. Resolved on every
+        request (the registry may change): a class registered already is one dict lookup."""
+        registry = _registry or provider_registry()
+        registered = registry._registered
         given = self._given
         result = []
         for name in self.provider_names:
-            if name in given:
-                result.append(given[name])
-                continue
-            try:
-                result.append(get(name))
-            except Exception:
-                continue
+            provider = given[name] if name in given else registered.get(name)
+            if provider is None:
+                try:
+                    provider = registry.get(name)
+                except Exception:
+                    continue
+            result.append(provider)
         return result
-
-    @property
-    def runner(self) -> Any:
-        """The ``IterListProvider``/``RetryProvider`` given as ``best_provider`` (its shuffle and retries
-        are kept by routing), or None."""
-        return self._best if hasattr(self._best, "with_providers") else None
 
     @property
     def best_provider(self) -> Any:
         if self._best is None and self.provider_names:
             from .providers.retry_provider import IterListProvider
 
-            self._best = IterListProvider(self.providers)
+            self._best = self.runner = IterListProvider(self.providers)
         return self._best
 
 
@@ -129,10 +128,11 @@ def provider_registry() -> Any:
     """``g4f.Provider``, imported on first use (no vendor code at import) and kept: the router
     resolves a model's providers on every request."""
     global _registry
-    from . import Provider
+    if _registry is None:
+        from . import Provider
 
-    _registry = Provider
-    return Provider
+        _registry = Provider
+    return _registry
 
 
 def _members(best_provider: Any) -> list[Any]:

@@ -23,10 +23,17 @@ from .own_address import refuse_own_address
 def resolve_api_base(provider: Any, api_base: str | None = None) -> str:
     """The per-request ``api_base``, else ``<NAME>_API_BASE`` from the environment, else the class's;
     refused when it is this server's own address (g4f would call itself)."""
-    env = f"{provider.get_name().upper()}_API_BASE"
+    name = provider.get_name()
+    env = _base_variables.get(name)
+    if env is None:
+        env = _base_variables[name] = f"{name.upper()}_API_BASE"
     base = (api_base or provider_env(env) or provider.api_base).rstrip("/")
-    refuse_own_address(provider.get_name(), base, env)
+    refuse_own_address(name, base, env)
     return base
+
+
+#: Provider name -> its ``<NAME>_API_BASE``, built once (read on every call; a kept string is not hashed again).
+_base_variables: dict[str, str] = {}
 
 
 def key_variable(provider: Any) -> str:
