@@ -96,20 +96,18 @@ class Model:
 
     @property
     def providers(self) -> list[type]:
-        """The provider classes, resolved by name; names not installed are skipped. Resolved on every
-        request (the registry may change): a class registered already is one dict lookup."""
-        registry = _registry or provider_registry()
-        registered = registry._registered
+        """The provider classes, resolved by name; names not installed are skipped."""
+        get = (_registry or provider_registry()).get
         given = self._given
         result = []
         for name in self.provider_names:
-            provider = given[name] if name in given else registered.get(name)
-            if provider is None:
-                try:
-                    provider = registry.get(name)
-                except Exception:
-                    continue
-            result.append(provider)
+            if name in given:
+                result.append(given[name])
+                continue
+            try:
+                result.append(get(name))
+            except Exception:
+                continue
         return result
 
     @property

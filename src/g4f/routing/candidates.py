@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from .. import Provider
 from ..errors import (
     G4FError,
     MissingAuthError,
@@ -14,7 +15,7 @@ from ..errors import (
     RetryProviderError,
     StreamNotSupportedError,
 )
-from ..models import Model, ModelRegistry, default, provider_registry
+from ..models import Model, ModelRegistry, default
 from ..providers.attempts import provider_name
 from ..providers.retry_provider import IterListProvider
 from .hooks import HOOKS
@@ -27,7 +28,7 @@ DEFAULT_NAMES = (None, "", "default", "auto")
 def resolve_provider(provider: Any) -> Any:
     """A provider class or instance from a class, an instance, or a name."""
     if isinstance(provider, str):
-        return provider_registry().get(provider)
+        return Provider.get(provider)
     if provider is None or not hasattr(provider, "create_async_generator"):
         raise ProviderNotFoundError(f"Not a provider: {provider!r}")
     return provider
@@ -79,15 +80,11 @@ def _names_provider(name: Any) -> bool:
     """True when ``name`` is an installed provider's name and no route of config.yaml claims it."""
     if not isinstance(name, str) or not name:
         return False
-    from .. import Provider
-
     return name in Provider.names() and routed_candidates(name) is None
 
 
 def find_model(name: str) -> tuple[str, list[Any]]:
     """A model outside the registry: a GGUF path for Local, or a provider-specific model name."""
-    from .. import Provider
-
     if name.endswith(".gguf"):
         return name, [Provider.get("Local")]
     serving = []
