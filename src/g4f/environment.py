@@ -42,7 +42,10 @@ def provider_env(name: str) -> str | None:
         text = env(name)
         if text:
             return text
-    return (_cookies_module or _cookies()).get_api_key(name) or None
+    cookies = _cookies_module or _cookies()
+    if cookies._loaded:  # its ``get_api_key``, inline: asked for every keyed candidate without a key
+        return cookies._api_keys.get(name) or None
+    return cookies.get_api_key(name) or None
 
 
 def _cookies() -> Any:
