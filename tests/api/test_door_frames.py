@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -80,6 +81,8 @@ def test_text_frames_equal_the_generic_events(make: Callable[[], Any], monkeypat
 
     monkeypatch.setattr(responses, "new_id", new_id)
     monkeypatch.setattr(messages.uuid, "uuid4", lambda: uuid.UUID(int=next(ids)))
+    # The same clock for both runs: a second that turns between them would change created_at.
+    monkeypatch.setattr(responses, "time", SimpleNamespace(time=lambda: 1_700_000_000.0))
     ids = itertools.count()
     fast = make()
     fast_frames, templated = _write(fast, templated=True)
