@@ -12,6 +12,7 @@ Errors are aiohttp's classes (subclassed), so whoever classifies aiohttp's error
 from __future__ import annotations
 
 import asyncio
+import re
 import zlib
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -28,8 +29,10 @@ except ImportError:  # pragma: no cover - depends on the environment
 ACCEPT_ENCODING = "gzip, deflate, br" if _brotli is not None else "gzip, deflate"
 HIGH_WATER = 256 * 1024  # unread body bytes before the socket stops being read
 NO_BODY = (204, 304)
-#: The headers the connection reads itself (the rest are decoded only if someone asks).
-FRAMING = frozenset((b"content-type", b"content-encoding", b"content-length", b"transfer-encoding"))
+# Headers are found in the raw head, which llhttp has checked by then (CRLF lines, no space before a
+# colon, none after a value): the body's framing when the head is complete, the rest only if asked.
+FRAMING = re.compile(rb"\r\n(content-length|transfer-encoding|content-encoding):[ \t]*([^\r]*)", re.IGNORECASE)
+CONTENT_TYPE = re.compile(rb"\r\ncontent-type:[ \t]*([^\r]*)", re.IGNORECASE)
 
 
 class ServerDisconnected(aiohttp.ServerDisconnectedError):
@@ -112,18 +115,21 @@ class Connection(asyncio.Protocol):
         self.busy = False
         self.key: Any = None  # the pool's (scheme, host, port)
         self.waiter: asyncio.Future[None] | None = None
+        # What the answer's head says, set when it is complete (``on_headers_complete``).
+        self.status = 0
+        self.raw_head = b""  # the status line and header lines, decoded only if someone reads them
+        self.decoder: Decoder | None = None
+        self.until_close = False  # the body ends when the connection does (no length, not chunked)
+        self.keep_alive = False
         self._begin()
 
     def _begin(self) -> None:
-        self.status = 0
-        self.raw_headers: list[tuple[bytes, bytes]] = []  # decoded only if someone reads them
-        self.content_type: bytes | None = None
+        """The state of an answer not yet begun (what its head sets is set whole when it comes)."""
+        self.received = b""  # the answer's bytes until its head is complete
+        self.head_at = 0  # where in them its head begins (after interim 1xx answers)
         self.headers_done = False
         self.complete = False
-        self.keep_alive = False
-        self.until_close = False  # the body ends when the connection does (no length, not chunked)
         self.got_bytes = False
-        self.decoder: Decoder | None = None
         self.buffer: list[bytes] = []
         self.size = 0
         self.paused = False
@@ -215,6 +221,8 @@ class Connection(asyncio.Protocol):
             self.transport.close()  # type: ignore[union-attr]
             return
         self.got_bytes = True
+        if not self.headers_done:  # the head is read from these bytes once llhttp has checked it
+            self.received += data
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as error:
@@ -254,28 +262,30 @@ class Connection(asyncio.Protocol):
 
     # --- httptools callbacks ----------------------------------------------------------------------
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.raw_headers.append((name, value))
+    # No ``on_header``: a Python call per header would cost more than finding the few the
+    # connection needs in the whole head at once (``FRAMING``).
 
     def on_headers_complete(self) -> None:
         self.status = status = self.parser.get_status_code()
+        received, start = self.received, self.head_at
+        end = received.find(b"\r\n\r\n", start)
         if status < 200:  # 1xx: an interim answer; its final one follows
-            self.raw_headers = []
+            self.head_at = end + 4
             return
         self.headers_done = True
+        self.raw_head = head = received[start:end]
+        self.received = b""
+        decoder = None
         chunked = length = False
-        for name, value in self.raw_headers:
-            lower = name.lower()
-            if lower not in FRAMING:  # most of an answer's headers: one test, not four
-                continue
-            if lower == b"content-type":
-                self.content_type = value
-            elif lower == b"content-encoding":
-                self.decoder = _decoder(value.decode("latin-1"))
-            elif lower == b"content-length":
+        for name, value in FRAMING.findall(head):  # the last of a repeated header wins
+            name = name.lower()
+            if name == b"content-length":
                 length = True
-            elif lower == b"transfer-encoding":
+            elif name == b"transfer-encoding":
                 chunked = b"chunked" in value.lower()
+            else:
+                decoder = _decoder(value.decode("latin-1"))
+        self.decoder = decoder
         self.until_close = not (length or chunked or status in NO_BODY)
 
     def on_body(self, body: bytes) -> None:
@@ -318,8 +328,7 @@ class Response:
     __slots__ = (
         "conn",
         "status",
-        "raw_headers",
-        "raw_content_type",
+        "raw_head",
         "release_to",
         "_headers",
         "_body",
@@ -330,8 +339,7 @@ class Response:
     def __init__(self, conn: Connection, release_to: Callable[[Connection], None]) -> None:
         self.conn: Connection | None = conn
         self.status = conn.status
-        self.raw_headers = conn.raw_headers
-        self.raw_content_type = conn.content_type
+        self.raw_head = conn.raw_head
         self._headers: CIMultiDictProxy[str] | None = None
         self.release_to = release_to
         self._body: bytes | None = None
@@ -342,8 +350,11 @@ class Response:
     def headers(self) -> CIMultiDictProxy[str]:
         """The answer's headers; ``get(name)`` in any case (aiohttp's ``CIMultiDictProxy``)."""
         if self._headers is None:
-            decoded = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in self.raw_headers]
-            self._headers = CIMultiDictProxy(CIMultiDict(decoded))
+            headers: CIMultiDict[str] = CIMultiDict()
+            for line in self.raw_head.decode("latin-1").split("\r\n")[1:]:  # after the status line
+                name, _, value = line.partition(":")
+                headers.add(name, value.lstrip(" \t"))  # llhttp refused space before ':' and after the value
+            self._headers = CIMultiDictProxy(headers)
         return self._headers
 
     @property
@@ -370,10 +381,11 @@ class Response:
         return int(value) if value and value.isdigit() else None
 
     def _parse_content_type(self) -> None:
-        if self.raw_content_type is None:
+        found = CONTENT_TYPE.findall(self.raw_head)
+        if not found:
             self._ctype = "application/octet-stream"
             return
-        media, *params = self.raw_content_type.decode("latin-1").split(";")
+        media, *params = found[-1].decode("latin-1").split(";")  # the last, if repeated
         self._ctype = media.strip().lower()
         for param in params:
             key, _, value = param.partition("=")
