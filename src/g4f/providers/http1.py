@@ -401,7 +401,13 @@ class Response:
         if n >= 0:
             return b"" if self.conn is None or n == 0 else await self.conn.next(n)
         if self._body is None:
-            self._body = b"" if self.conn is None else await self.conn.rest()
+            conn = self.conn
+            if conn is None:
+                self._body = b""
+            elif conn.complete and conn.exc is None and not conn.paused:  # it came whole (usually with the head)
+                self._body = conn.take()
+            else:
+                self._body = await conn.rest()
         return self._body
 
     async def iter_chunked(self, n: int) -> Any:
