@@ -30,9 +30,10 @@ ACCEPT_ENCODING = "gzip, deflate, br" if _brotli is not None else "gzip, deflate
 HIGH_WATER = 256 * 1024  # unread body bytes before the socket stops being read
 NO_BODY = (204, 304)
 # Headers are found in the raw head, which llhttp has checked by then (CRLF lines, no space before a
-# colon, none after a value): the body's framing when the head is complete, the rest only if asked.
-FRAMING = re.compile(rb"\r\n(content-length|transfer-encoding|content-encoding):[ \t]*([^\r]*)", re.IGNORECASE)
+# colon, none after a value): the body's encoding when the head is complete, the rest only if asked.
+CONTENT_ENCODING = re.compile(rb"\r\ncontent-encoding:[ \t]*([^\r]*)", re.IGNORECASE)
 CONTENT_TYPE = re.compile(rb"\r\ncontent-type:[ \t]*([^\r]*)", re.IGNORECASE)
+FRAMING = re.compile(rb"\r\n(content-length|transfer-encoding):[ \t]*([^\r]*)", re.IGNORECASE)
 
 
 class ServerDisconnected(aiohttp.ServerDisconnectedError):
@@ -119,7 +120,6 @@ class Connection(asyncio.Protocol):
         self.status = 0
         self.raw_head = b""  # the status line and header lines, decoded only if someone reads them
         self.decoder: Decoder | None = None
-        self.until_close = False  # the body ends when the connection does (no length, not chunked)
         self.keep_alive = False
         self._begin()
 
@@ -249,7 +249,7 @@ class Connection(asyncio.Protocol):
             self._fail(kind(f"Server disconnected{reason}"))
         elif not self.headers_done:
             self._fail(ServerDisconnected(f"Server disconnected in the answer's head{reason}"))
-        elif self.until_close and exc is None:
+        elif exc is None and self._until_close():
             self.on_message_complete()  # a body delimited by the connection's end has ended
             self._wake()
         else:
@@ -262,8 +262,19 @@ class Connection(asyncio.Protocol):
 
     # --- httptools callbacks ----------------------------------------------------------------------
 
-    # No ``on_header``: a Python call per header would cost more than finding the few the
-    # connection needs in the whole head at once (``FRAMING``).
+    def _until_close(self) -> bool:
+        """Whether the body ends when the connection does: it has no length and is not chunked (asked
+        only when the connection ends mid-body: llhttp completes every other body itself)."""
+        length = chunked = False
+        for name, value in FRAMING.findall(self.raw_head):  # the last of a repeated header wins
+            if name.lower() == b"content-length":
+                length = True
+            else:
+                chunked = b"chunked" in value.lower()
+        return not (length or chunked or self.status in NO_BODY)
+
+    # No ``on_header``: a Python call per header would cost more than finding the one the
+    # connection needs in the whole head at once (``CONTENT_ENCODING``).
 
     def on_headers_complete(self) -> None:
         self.status = status = self.parser.get_status_code()
@@ -275,18 +286,8 @@ class Connection(asyncio.Protocol):
         self.headers_done = True
         self.raw_head = head = received[start:end]
         self.received = b""
-        decoder = None
-        chunked = length = False
-        for name, value in FRAMING.findall(head):  # the last of a repeated header wins
-            name = name.lower()
-            if name == b"content-length":
-                length = True
-            elif name == b"transfer-encoding":
-                chunked = b"chunked" in value.lower()
-            else:
-                decoder = _decoder(value.decode("latin-1"))
-        self.decoder = decoder
-        self.until_close = not (length or chunked or status in NO_BODY)
+        encodings = CONTENT_ENCODING.findall(head)  # the last of a repeated header wins
+        self.decoder = _decoder(encodings[-1].decode("latin-1")) if encodings else None
 
     def on_body(self, body: bytes) -> None:
         if self.exc is not None:
@@ -318,7 +319,8 @@ class Connection(asyncio.Protocol):
             if rest:
                 self.buffer.append(rest)
                 self.size += len(rest)
-        self.keep_alive = not self.lost and not self.until_close and self.parser.should_keep_alive()
+        # A body that ends with the connection completes only once it is lost: never kept.
+        self.keep_alive = not self.lost and self.parser.should_keep_alive()
         self.complete = True
 
 
