@@ -187,6 +187,13 @@ class Connection(asyncio.Protocol):
                 return b""
             await self._wait()
 
+    def whole(self) -> bytes | None:
+        """The whole body, taken, when all of it has come (usually with the head); else ``None``."""
+        if not self.complete or self.exc is not None or self.paused:
+            return None
+        buffer, self.buffer, self.size = self.buffer, [], 0
+        return buffer[0] if len(buffer) == 1 else b"".join(buffer)
+
     async def rest(self) -> bytes:
         """The rest of the body, to its end (taken as it arrives, so flow control holds)."""
         chunks = []
@@ -406,10 +413,9 @@ class Response:
             conn = self.conn
             if conn is None:
                 self._body = b""
-            elif conn.complete and conn.exc is None and not conn.paused:  # it came whole (usually with the head)
-                self._body = conn.take()
             else:
-                self._body = await conn.rest()
+                body = conn.whole()  # no coroutine when it is all there
+                self._body = body if body is not None else await conn.rest()
         return self._body
 
     async def iter_chunked(self, n: int) -> Any:
