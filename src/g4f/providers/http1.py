@@ -137,19 +137,17 @@ class Connection(asyncio.Protocol):
 
     # --- the request ------------------------------------------------------------------------------
 
-    def send(self, data: bytes) -> None:
-        """Write a request (its head and body, as one bytes object) and expect its answer."""
+    async def ask(self, data: bytes) -> None:
+        """Write a request (its head and body, as one bytes object), then wait for its answer's status
+        line and headers (or raise why they will not come)."""
         if self.paused and not self.lost:  # the last answer ended with its buffer full
             self.transport.resume_reading()  # type: ignore[union-attr]
         self._begin()
         self.busy = True
         if self.lost or self.transport is None:
             self.exc = (StaleConnection if self.reused else ServerDisconnected)("Server disconnected")
-            return
+            raise self.exc
         self.transport.write(data)
-
-    async def head(self) -> None:
-        """Wait for the answer's status line and headers (or raise why they will not come)."""
         while not self.headers_done:
             if self.exc is not None:
                 raise self.exc

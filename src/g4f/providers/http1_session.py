@@ -126,9 +126,8 @@ class Http1Session:
         while True:
             if conn is None:
                 conn = await self._connect(key, options.get("timeout"))
-            conn.send(payload)
             try:
-                await conn.head()
+                await conn.ask(payload)
             except StaleConnection:  # dropped while idle: nothing answered, send again on a fresh one
                 conn.close()
                 conn = None

@@ -243,7 +243,10 @@ def message_parts(message: dict, parts: list[Any] | None = None) -> list[Any]:
     if message.keys() <= TEXT_MESSAGE:
         content = get("content")
         if content and type(content) is str:
-            parts += ThinkTags.split(content)
+            if content.lstrip().startswith(ThinkTags.OPEN):
+                parts += ThinkTags.split(content)
+            else:
+                parts.append(content)
             return parts
     reasoning = get("reasoning_content") or get("reasoning")
     if reasoning and isinstance(reasoning, str):

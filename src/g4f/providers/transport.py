@@ -332,7 +332,11 @@ class Call:
         """The body as JSON; ``ResponseError`` (showing its start) when it is not."""
         raw = self.body if self.body is not None else await self.read()  # a whole answer: read on entering
         try:
-            return loads(raw)
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # what orjson refuses (NaN, huge integers) the standard library may read: as ``loads``
+        try:
+            return _json.loads(raw)
         except ValueError as error:
             text = raw[:200].decode("utf-8", "replace")
             raise ResponseError(f"{self.name} answered with invalid JSON: {text!r}") from error
