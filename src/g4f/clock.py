@@ -20,10 +20,25 @@ PERIOD = 0.05
 
 
 class Alarm:
-    __slots__ = ("when", "callback")
+    """A deadline in its loop's ``Clock``: ``ring()`` runs once ``when`` has passed (up to ``PERIOD`` later)."""
+
+    __slots__ = ("when",)
+    when: float
+
+    def ring(self) -> None:
+        raise NotImplementedError
+
+
+class _Call(Alarm):
+    """``Clock.call_later``'s alarm: a callback."""
+
+    __slots__ = ("callback",)
 
     def __init__(self, when: float, callback: Callable[[], Any]) -> None:
         self.when, self.callback = when, callback
+
+    def ring(self) -> None:
+        self.callback()
 
 
 class Clock:
@@ -36,11 +51,15 @@ class Clock:
 
     def call_later(self, seconds: float, callback: Callable[[], Any]) -> Alarm:
         """Run ``callback`` ``seconds`` from now (up to ``PERIOD`` later) unless the alarm is cancelled first."""
-        alarm = Alarm(self.loop.time() + seconds, callback)
+        alarm = _Call(self.loop.time() + seconds, callback)
+        self.add(alarm)
+        return alarm
+
+    def add(self, alarm: Alarm) -> None:
+        """Ring ``alarm`` once its ``when`` has passed, unless cancelled first."""
         self.alarms.add(alarm)
         if self.handle is None:
             self.handle = self.loop.call_later(PERIOD, self._tick)
-        return alarm
 
     def cancel(self, alarm: Alarm) -> None:
         self.alarms.discard(alarm)
@@ -50,7 +69,7 @@ class Clock:
         now = self.loop.time()
         for alarm in [a for a in self.alarms if a.when <= now]:
             self.alarms.discard(alarm)
-            alarm.callback()
+            alarm.ring()
         if self.alarms:
             self.handle = self.loop.call_later(PERIOD, self._tick)
 
@@ -58,10 +77,9 @@ class Clock:
 if sys.version_info < (3, 12):
     _running_tasks: dict = asyncio.tasks._current_tasks  # type: ignore[attr-defined]
 
-    def current_task(loop: asyncio.AbstractEventLoop) -> asyncio.Task | None:
-        """``asyncio.current_task(loop)``, which CPython 3.11 writes in Python over this dict: a task's
-        clocks ask once per streamed chunk."""
-        return _running_tasks.get(loop)
+    #: ``asyncio.current_task(loop)``, which CPython 3.11 writes in Python over this dict: the same
+    #: lookup without a Python frame (the attempt loop asks once per part).
+    current_task: Callable[[asyncio.AbstractEventLoop], asyncio.Task | None] = _running_tasks.get
 else:
     current_task = asyncio.current_task  # in C from 3.12
 
@@ -90,39 +108,42 @@ def get_clock() -> Clock:
 NEVER = float("inf")
 
 
-class Watch:
-    """One alarm that cancels a task whose wait lasts too long, moved rather than made anew between
+class Watch(Alarm):
+    """An alarm that cancels a task whose wait lasts too long, moved rather than made anew between
     waits: ``arm(seconds)`` before a wait, ``park()`` after it (the time between waits is not
     counted), ``stop()`` at the end. After a ``CancelledError``, ``timed_out()`` says whether this
-    watch sent it, and takes it back (then the caller raises its own timeout error)."""
+    watch sent it, and takes it back (then the caller raises its own timeout error).
 
-    __slots__ = ("clock", "alarm", "task", "fired")
+    A hot loop may move it by writing ``when`` and ``task`` itself (the attempt loop does, per part)."""
+
+    __slots__ = ("clock", "task", "fired", "ticking")
 
     def __init__(self) -> None:
         self.clock = clock = get_clock()
-        self.alarm: Alarm | None = clock.call_later(NEVER, self._fire)  # parked until the first wait
+        self.when = NEVER  # parked until the first wait
         self.task: asyncio.Task | None = None
         self.fired = False
+        self.ticking = True  # in the clock's alarms: until it rings or is stopped
+        clock.add(self)
 
     def arm(self, seconds: float) -> None:
         loop = self.clock.loop
         self.task = current_task(loop)  # a sync caller's bridge may step each wait in a new task
-        if self.alarm is None:
-            self.alarm = self.clock.call_later(seconds, self._fire)
-        else:
-            self.alarm.when = loop.time() + seconds
+        self.when = loop.time() + seconds
+        if not self.ticking:
+            self.ticking = True
+            self.clock.add(self)
 
     def park(self) -> None:
-        if self.alarm is not None:
-            self.alarm.when = NEVER
+        self.when = NEVER
 
     def stop(self) -> None:
-        if self.alarm is not None:
-            self.clock.cancel(self.alarm)
-            self.alarm = None
+        if self.ticking:
+            self.ticking = False
+            self.clock.cancel(self)
 
-    def _fire(self) -> None:
-        self.alarm = None
+    def ring(self) -> None:
+        self.ticking = False
         self.fired = True
         if self.task is not None:
             self.task.cancel()
@@ -157,7 +178,7 @@ class deadline:  # noqa: N801 - used like asyncio.timeout
 
     def renew(self) -> None:
         """Count the seconds again from now (the longest silence between streamed chunks)."""
-        if self.watch is not None and self.watch.alarm is not None:
+        if self.watch is not None and self.watch.ticking:
             self.watch.arm(self.seconds)  # type: ignore[arg-type]
 
     async def __aexit__(self, exc_type: Any, error: BaseException | None, tb: Any) -> None:

@@ -23,7 +23,7 @@ from .stubs import (
     Usage,
     new_completion_id,
 )
-from .validation import check_params, validate_messages
+from .validation import check_depth, check_params, validate_messages
 
 
 def estimate_tokens(text: str) -> int:
@@ -101,8 +101,13 @@ async def open_parts(
     _refuse_audio_model(model)
     if kwargs.get("proxy") is None:
         kwargs["proxy"] = get_setting("proxy")
-    kwargs = {k: v for k, v in kwargs.items() if v is not None}
-    check_params(kwargs)
+    given = {}  # the parameters set, each structured one's depth checked (check_params, in the same pass)
+    for name, value in kwargs.items():
+        if value is not None:
+            if isinstance(value, (dict, list)):
+                check_depth(value, name)
+            given[name] = value
+    kwargs = given
     model_name, runner = route(
         model,
         provider,
@@ -116,7 +121,10 @@ async def open_parts(
     # candidate gets the same bytes and data URIs (g4f.image).
     if kwargs.get("media"):
         kwargs["media"] = await prepare_media(kwargs["media"])
-    messages = await resolve_image_urls(messages)
+    if any(type(message.get("content")) is list for message in messages):
+        messages = await resolve_image_urls(messages)
+    else:  # text only: nothing to resolve, and the providers get a list of their own all the same
+        messages = list(messages)
     kwargs["stream"] = stream
     # The attempt loop itself (no wrapper generator on the hot path): the runner's attempts and hooks.
     return run_attempts(runner.attempts(kwargs.get("api_key")), model_name, messages, kwargs, runner.hooks)
@@ -134,6 +142,8 @@ def _refuse_audio_model(model: Any) -> None:
 
 
 _NO_DELTA: tuple[None, None, None] = (None, None, None)
+#: The filter of a request without ``stop``: it passes text through and keeps no state, so one serves all.
+_NO_STOP = StopFilter(None)
 
 
 class _Collector:
@@ -157,7 +167,7 @@ class _Collector:
         self.created = int(time.time())
         self.model = model if isinstance(model, str) else getattr(model, "name", "") or ""
         self.messages = messages
-        self.stop = StopFilter(stop)
+        self.stop = StopFilter(stop) if stop else _NO_STOP
         self.text: list[str] = []
         self.reasoning: list[str] = []
         self.media: list[parts.MediaResponse] = []

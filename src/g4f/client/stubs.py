@@ -190,10 +190,11 @@ class ChatCompletionChoice(_Stub):
     def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
         if exclude_none:
             return _Stub.model_dump(self, True)
+        message, logprobs = self.message, self.logprobs
         return {
             "index": self.index,
-            "message": _dump(self.message),
-            "logprobs": _clean(self.logprobs),
+            "message": message.model_dump() if isinstance(message, _Stub) else _clean(message),
+            "logprobs": None if logprobs is None else _clean(logprobs),
             "finish_reason": self.finish_reason,
         }
 
@@ -246,14 +247,18 @@ class ChatCompletion(_Stub):
     def model_dump(self, exclude_none: bool = False) -> dict[str, Any]:
         if exclude_none:
             return _Stub.model_dump(self, True)
+        choices = []  # a loop, not a comprehension and _dump: no frame per response for the one choice
+        for choice in self.choices:
+            choices.append(choice.model_dump() if isinstance(choice, _Stub) else _clean(choice))
+        usage = self.usage
         out = {
             "id": self.id,
             "object": self.object,
             "created": self.created,
             "model": self.model,
             "provider": self.provider,
-            "choices": [_dump(choice) for choice in self.choices],
-            "usage": _dump(self.usage),
+            "choices": choices,
+            "usage": usage.model_dump() if isinstance(usage, _Stub) else _clean(usage),
         }
         if self.conversation is not None:
             out["conversation"] = _clean(self.conversation)

@@ -76,6 +76,24 @@ class CheckedMessages(list):
     __slots__ = ()
 
 
+def _check_message(message: Any, where: str) -> None:
+    if not isinstance(message, dict):
+        raise _invalid(f"{where} must be an object with 'role' and 'content'.", where)
+    role = message.get("role")
+    if not isinstance(role, str) or role not in ROLES:
+        what = "has no 'role'" if role is None else f"has unknown role {role!r}"[:120]
+        raise _invalid(f"{where} {what}; use one of {', '.join(sorted(ROLES))}.", f"{where}.role")
+    if "content" not in message and not message.get("tool_calls"):
+        raise _invalid(f"{where} has no 'content'.", f"{where}.content")
+    _check_content(message.get("content"), where)
+    if len(message) > 2 or "content" not in message:  # the optional fields, when any
+        for field in _TEXT_FIELDS:
+            if message.get(field) is not None and not isinstance(message[field], str):
+                raise _invalid(f"{where}.{field} must be a string.", f"{where}.{field}")
+        if message.get("tool_calls") is not None:
+            _check_tool_calls(message["tool_calls"], where)
+
+
 def validate_messages(messages: Any) -> Messages:
     """Check the shape of ``messages`` (every field's type, and its depth); the error names the field.
 
@@ -89,22 +107,11 @@ def validate_messages(messages: Any) -> Messages:
     if not messages:
         raise _invalid("'messages' must contain at least one message.", "messages")
     for i, message in enumerate(messages):
-        where = f"messages[{i}]"
-        if not isinstance(message, dict):
-            raise _invalid(f"{where} must be an object with 'role' and 'content'.", where)
-        role = message.get("role")
-        if not isinstance(role, str) or role not in ROLES:
-            what = "has no 'role'" if role is None else f"has unknown role {role!r}"[:120]
-            raise _invalid(f"{where} {what}; use one of {', '.join(sorted(ROLES))}.", f"{where}.role")
-        if "content" not in message and not message.get("tool_calls"):
-            raise _invalid(f"{where} has no 'content'.", f"{where}.content")
-        _check_content(message.get("content"), where)
-        if len(message) > 2 or "content" not in message:  # the optional fields, when any
-            for field in _TEXT_FIELDS:
-                if message.get(field) is not None and not isinstance(message[field], str):
-                    raise _invalid(f"{where}.{field} must be a string.", f"{where}.{field}")
-            if message.get("tool_calls") is not None:
-                _check_tool_calls(message["tool_calls"], where)
+        if type(message) is dict and len(message) == 2:  # the common message: a role and its text
+            role, content = message.get("role"), message.get("content")
+            if type(role) is str and type(content) is str and role in ROLES:
+                continue
+        _check_message(message, f"messages[{i}]")
     return CheckedMessages(messages)
 
 

@@ -47,6 +47,7 @@ from .response import (
     ToolCalls,
     Usage,
 )
+from .types import BaseProvider
 
 #: Parts that describe an answer without being one: an attempt with only these answered nothing.
 _BOOKKEEPING = (Usage, FinishReason, ProviderInfo, JsonConversation, CompletionMeta, DebugResponse)
@@ -56,7 +57,24 @@ DEFAULT_TIMEOUT = 120.0
 
 
 def provider_name(provider: Any) -> str:
-    return provider.get_name() if hasattr(provider, "get_name") else getattr(provider, "__name__", str(provider))
+    name = _class_names.get(provider)  # asked several times a request, mostly of the same few classes
+    if name is not None:
+        return name
+    get_name = getattr(provider, "get_name", None)
+    if get_name is None:
+        return getattr(provider, "__name__", str(provider))
+    if isinstance(provider, type) and getattr(get_name, "__func__", None) is _NAME_OF_CLASS:
+        if len(_class_names) > 4096:  # bounded: classes made at run time
+            _class_names.clear()
+        name = _class_names[provider] = provider.__name__
+        return name
+    return get_name()
+
+
+#: ``BaseProvider.get_name``, which a class does not override when its name is its ``__name__``:
+#: such names are kept (instances and overrides are asked each time).
+_NAME_OF_CLASS = BaseProvider.get_name.__func__  # type: ignore[attr-defined]
+_class_names: dict[type, str] = {}
 
 
 class AttemptHooks:
@@ -138,13 +156,12 @@ async def run_attempts(
         shown = answered = False
         try:
             timer = Watch()  # moved and parked inline below: two attribute writes per part, not two calls
-            alarm: Any = timer.alarm
             loop = timer.clock.loop
             parts = to_async_iterator(provider.create_async_generator(model, call_messages, **call_kwargs))
             step = parts.__anext__
             try:
                 while True:
-                    alarm.when = loop.time() + (timeout if latency < 0 else gap)
+                    timer.when = loop.time() + (timeout if latency < 0 else gap)
                     timer.task = current_task(loop)  # a sync caller's bridge may step each part in a new task
                     try:
                         part = await step()
@@ -161,7 +178,7 @@ async def run_attempts(
                             raise ProviderTimeoutError(f"{name} {what} within {seconds:g} seconds.") from None
                         raise
                     finally:
-                        alarm.when = NEVER  # the caller's time with the part is not the provider's
+                        timer.when = NEVER  # the caller's time with the part is not the provider's
                     # One type test for the common part, a text delta; gpt4free providers yield None and "".
                     is_text = isinstance(part, str)
                     if is_text:
