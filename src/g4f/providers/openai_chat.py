@@ -191,7 +191,14 @@ class OpenaiChat(AsyncGeneratorProvider, ProviderModelMixin):
         model = cls.get_model(model, api_key=api_key, api_base=api_base)
         api_key = cls.auth_key(api_key)
         media_answer = cls.media_part(
-            model, messages, media, kwargs, api_key=api_key, api_base=api_base, timeout=timeout, proxy=proxy,
+            model,
+            messages,
+            media,
+            kwargs,
+            api_key=api_key,
+            api_base=api_base,
+            timeout=timeout,
+            proxy=proxy,
             http_client=http_client,
         )
         if media_answer is not None:
