@@ -86,6 +86,9 @@ class Model:
         # Providers given directly (classes or instances) are kept: they need not be in the registry.
         self._given = {_name(p): p for p in _members(best_provider) if not isinstance(p, str)}
         self._best = None if isinstance(best_provider, (str, list, tuple)) else best_provider
+        #: The ``IterListProvider``/``RetryProvider`` given as ``best_provider`` (its shuffle and retries
+        #: are kept by routing), or None. An attribute, not a property: routing reads it per request.
+        self.runner: Any = self._best if hasattr(self._best, "with_providers") else None
         ModelRegistry.register(self, aliases)
 
     def __repr__(self) -> str:
@@ -108,17 +111,11 @@ class Model:
         return result
 
     @property
-    def runner(self) -> Any:
-        """The ``IterListProvider``/``RetryProvider`` given as ``best_provider`` (its shuffle and retries
-        are kept by routing), or None."""
-        return self._best if hasattr(self._best, "with_providers") else None
-
-    @property
     def best_provider(self) -> Any:
         if self._best is None and self.provider_names:
             from .providers.retry_provider import IterListProvider
 
-            self._best = IterListProvider(self.providers)
+            self._best = self.runner = IterListProvider(self.providers)
         return self._best
 
 
@@ -129,10 +126,11 @@ def provider_registry() -> Any:
     """``g4f.Provider``, imported on first use (no vendor code at import) and kept: the router
     resolves a model's providers on every request."""
     global _registry
-    from . import Provider
+    if _registry is None:
+        from . import Provider
 
-    _registry = Provider
-    return Provider
+        _registry = Provider
+    return _registry
 
 
 def _members(best_provider: Any) -> list[Any]:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ast
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -218,9 +218,9 @@ class Routes:
     def __init__(self, models: Mapping[str, list[Route]] | None = None, path: str | None = None) -> None:
         self._models: dict[str, list[Route]] = dict(models or {})
         self.path = path
-
-    def get(self, model_name: str) -> list[Route] | None:
-        return self._models.get(model_name)
+        #: ``get(model_name)``: the routes of a model name, or None. The dict's own method: the router
+        #: asks on every request.
+        self.get: Callable[[str], list[Route] | None] = self._models.get
 
     def names(self) -> list[str]:
         """The model names the file defines (what ``/v1/models`` lists besides the built-in ones)."""
@@ -338,24 +338,19 @@ def routes_path() -> Path:
     return get_cookies_dir() / ROUTES_FILE
 
 
-def _path_text() -> str:
-    """``str(routes_path())``, without building a ``Path`` per request."""
-    global _path
+def current_routes() -> Routes:
+    """The routes of ``routes_path()``, read again when the file changes (looked at no more than
+    once a second: the router asks on every request); empty when there is none."""
+    global _cache, _path
+    # ``str(routes_path())``, without building a ``Path`` per request.
     named = config.get("routes_file")
     folder = None if named else cookies.get_cookies_dir()
     last = _path
     if last is not None and last[1] is folder and last[0] == named:
-        return last[2]
-    text = str(Path(named) if named else folder / ROUTES_FILE)  # type: ignore[operator]
-    _path = (named, folder, text)
-    return text
-
-
-def current_routes() -> Routes:
-    """The routes of ``routes_path()``, read again when the file changes (looked at no more than
-    once a second: the router asks on every request); empty when there is none."""
-    global _cache
-    path = _path_text()
+        path = last[2]
+    else:
+        path = str(Path(named) if named else folder / ROUTES_FILE)  # type: ignore[operator]
+        _path = (named, folder, path)
     now = time.monotonic()
     if _cache is not None and _cache[0] == path and now - _cache[3] < RECHECK:
         return _cache[2]

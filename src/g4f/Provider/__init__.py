@@ -10,6 +10,7 @@ import importlib
 import pkgutil
 import sys
 import types
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -28,7 +29,14 @@ class ProviderNotBuiltError(ProviderNotFoundError, ImportError):
     """A provider of gpt4free that needs web scraping, which g4f does not do."""
 
 
-_registered: dict[str, type] = {}
+class _Registered(dict[str, type]):
+    """Name -> provider class, for the names used so far; another name is resolved (``_resolve``) on lookup."""
+
+    def __missing__(self, name: str) -> type:
+        return _resolve(name)
+
+
+_registered: dict[str, type] = _Registered()
 
 
 @cache
@@ -49,10 +57,15 @@ def register(provider: type) -> type:
     return provider
 
 
-def get(name: str) -> type:
-    """The provider class called ``name`` (case-insensitive), or ``ProviderNotFoundError``."""
-    if name in _registered:
-        return _registered[name]
+#: ``get(name)``: the provider class called ``name`` (case-insensitive), or ``ProviderNotFoundError``.
+#: The registry's own lookup, without a Python call for a provider used before: the router asks for
+#: providers by name on every request.
+get: Callable[[str], type] = _registered.__getitem__
+
+
+def _resolve(name: str) -> type:
+    """``get`` of a name not registered yet: a module of this package, an entry point, or the name in
+    another case."""
     if name in _module_names():
         # Kept once imported: the router asks for a provider by name on every request.
         return register(getattr(importlib.import_module(f"{__name__}.{name}"), name))

@@ -57,7 +57,7 @@ class IterListProvider(BaseProvider):
             providers = list(providers)
             random.shuffle(providers)
             providers = self.hooks.order(providers, api_key)  # an open breaker stays behind
-        return [(p, provider_name(p)) for p in providers]
+        return list(zip(providers, map(provider_name, providers), strict=True))
 
     async def create_async_generator(  # type: ignore[override]
         self, model: str, messages: Messages, **kwargs: Any

@@ -20,7 +20,9 @@ Providers in gpt4free's older shapes (``AbstractProvider.create_completion``, a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
+from operator import attrgetter
 from typing import Any, ClassVar, Union
 
 from ..config import provider_env
@@ -60,9 +62,9 @@ class BaseProvider:
     audio_models: ClassVar[list[str]] = []
     description: ClassVar[str | None] = None
 
-    @classmethod
-    def get_name(cls) -> str:
-        return cls.__name__
+    #: ``cls.__name__``, by a C callable rather than a Python function: providers' names are asked
+    #: several times per request. A subclass may override it with a classmethod of its own.
+    get_name: ClassVar[Callable[[], str]] = classmethod(attrgetter("__name__"))  # type: ignore[assignment]
 
     @classmethod
     def get_api_key(cls, api_key: str | None = None) -> str | None:

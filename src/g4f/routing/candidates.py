@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from .. import Provider
 from ..errors import (
     G4FError,
     MissingAuthError,
@@ -14,7 +15,7 @@ from ..errors import (
     RetryProviderError,
     StreamNotSupportedError,
 )
-from ..models import Model, ModelRegistry, default, provider_registry
+from ..models import Model, ModelRegistry, default
 from ..providers.attempts import provider_name
 from ..providers.retry_provider import IterListProvider
 from .hooks import HOOKS
@@ -27,7 +28,7 @@ DEFAULT_NAMES = (None, "", "default", "auto")
 def resolve_provider(provider: Any) -> Any:
     """A provider class or instance from a class, an instance, or a name."""
     if isinstance(provider, str):
-        return provider_registry().get(provider)
+        return Provider.get(provider)
     if provider is None or not hasattr(provider, "create_async_generator"):
         raise ProviderNotFoundError(f"Not a provider: {provider!r}")
     return provider
@@ -36,29 +37,35 @@ def resolve_provider(provider: Any) -> Any:
 _NONE: frozenset[str] = frozenset()
 
 
-def _excluded(
-    provider: Any,
-    name: str,
+def _partition(
+    providers: list[Any],
     stream: bool,
     ignored: set[str] | frozenset[str],
     ignore_working: bool,
     ignore_stream: bool,
     api_key: str | None,
-) -> str | None:
-    """Why ``provider`` may not serve the request (a key of ``_REASONS``), else None. Called for every
-    candidate of every request: the error itself is built only when it is raised (``_exclusion_error``)."""
-    if name in ignored:
-        return "ignored"
-    if not ignore_working and not getattr(provider, "working", True):
-        return "working"
-    if stream and not ignore_stream and not getattr(provider, "supports_stream", True):
-        return "stream"
-    if not api_key and hasattr(provider, "has_credentials") and not provider.has_credentials():
-        return "key"
-    return None
+) -> tuple[list[Any], list[tuple[Any, str]]]:
+    """The providers that may serve the request, and the others with why not (a reason for
+    ``_exclusion_error``). Runs on every request: one call for all candidates, a name looked up only
+    when ``ignored`` needs it, and the error built only when it is raised."""
+    usable: list[Any] = []
+    excluded: list[tuple[Any, str]] = []
+    for provider in providers:
+        if ignored and provider_name(provider) in ignored:
+            excluded.append((provider, "ignored"))
+        elif not ignore_working and not getattr(provider, "working", True):
+            excluded.append((provider, "working"))
+        elif stream and not ignore_stream and not getattr(provider, "supports_stream", True):
+            excluded.append((provider, "stream"))
+        elif not api_key and (credentials := getattr(provider, "has_credentials", None)) and not credentials():
+            excluded.append((provider, "key"))
+        else:
+            usable.append(provider)
+    return usable, excluded
 
 
-def _exclusion_error(provider: Any, name: str, reason: str) -> G4FError:
+def _exclusion_error(provider: Any, reason: str) -> G4FError:
+    name = provider_name(provider)
     if reason == "ignored":
         return ProviderNotFoundError(f"{name} is in ignored_providers")
     if reason == "working":
@@ -69,33 +76,15 @@ def _exclusion_error(provider: Any, name: str, reason: str) -> G4FError:
     return MissingAuthError(f"{name} needs an API key ({env})")
 
 
-def _exclusion(
-    provider: Any,
-    *,
-    stream: bool,
-    ignored: set[str] | frozenset[str],
-    ignore_working: bool,
-    ignore_stream: bool,
-    api_key: str | None,
-) -> G4FError | None:
-    name = provider_name(provider)
-    reason = _excluded(provider, name, stream, ignored, ignore_working, ignore_stream, api_key)
-    return None if reason is None else _exclusion_error(provider, name, reason)
-
-
 def _names_provider(name: Any) -> bool:
     """True when ``name`` is an installed provider's name and no route of config.yaml claims it."""
     if not isinstance(name, str) or not name:
         return False
-    from .. import Provider
-
     return name in Provider.names() and routed_candidates(name) is None
 
 
 def find_model(name: str) -> tuple[str, list[Any]]:
     """A model outside the registry: a GGUF path for Local, or a provider-specific model name."""
-    from .. import Provider
-
     if name.endswith(".gguf"):
         return name, [Provider.get("Local")]
     serving = []
@@ -163,16 +152,10 @@ def _select(
         provider = resolve_provider(provider)
         # An IterListProvider given explicitly: route within its providers.
         if not hasattr(provider, "providers"):
-            refused = _exclusion(
-                provider,
-                stream=stream,
-                ignored=ignored_set,
-                ignore_working=ignore_working,
-                ignore_stream=ignore_stream,
-                api_key="explicit",
-            )  # the caller chose it
-            if refused is not None:
-                raise refused
+            # the caller chose it: its key is not asked for
+            _, refused = _partition([provider], stream, ignored_set, ignore_working, ignore_stream, "explicit")
+            if refused:
+                raise _exclusion_error(*refused[0])
             return model_name, [provider], None
         providers = list(provider.providers or [provider])
         model_obj = None
@@ -185,19 +168,11 @@ def _select(
     else:
         model_name, providers = find_model(model_name)
 
-    usable: list[Any] = []
-    excluded: list[tuple[Any, str, str]] = []
-    for p in providers:
-        name = provider_name(p)
-        reason = _excluded(p, name, stream, ignored_set, ignore_working, ignore_stream, api_key)
-        if reason is None:
-            usable.append(p)
-        else:
-            excluded.append((p, name, reason))
+    usable, excluded = _partition(providers, stream, ignored_set, ignore_working, ignore_stream, api_key)
     if not usable:
         if not providers:
             raise ModelNotFoundError(f"No provider is installed for model {model_name or 'default'!r}.")
-        errors: dict[str, BaseException] = {n: _exclusion_error(p, n, r) for p, n, r in excluded}
+        errors: dict[str, BaseException] = {provider_name(p): _exclusion_error(p, r) for p, r in excluded}
         if len(errors) == 1:
             raise next(iter(errors.values()))
         raise RetryProviderError(
