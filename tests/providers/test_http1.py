@@ -342,6 +342,43 @@ async def test_answers_that_end_the_connection_are_read_and_not_pooled(answer):
         assert server.connections == 2
 
 
+async def test_interim_answers_and_heads_split_across_reads_are_read_whole():
+    """The head is read from the raw bytes: an interim 1xx answer before it, and a head (and the
+    framing headers in it) arriving in pieces, give the final answer's status, headers and body."""
+    pieces = [
+        b"HTTP/1.1 100 Continue\r\nX-Interim: 1\r\n\r\nHTTP/1.1 201 Created\r\nContent-Ty",
+        b"pe: text/plain; charset=iso-8859-1\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\nX-Empty:\r\n",
+        b"Content-Encoding: gzip\r\nX-Request-Id:\t req-9\r\nContent-Length: %d\r\n\r",
+        b"\n",
+    ]
+    body = gzip.compress(b"caf\xe9 " * 3)
+
+    async def slow(reader, writer):
+        await read_request(reader)
+        for piece in pieces:
+            writer.write(piece % len(body) if b"%d" in piece else piece)
+            await writer.drain()
+            await asyncio.sleep(0.01)
+        writer.write(body)
+        await writer.drain()
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+
+    async with Raw(slow) as server:
+        response = await get_session().request("GET", server.url)
+        assert response.status == 201
+        assert (response.content_type, response.charset) == ("text/plain", "iso-8859-1")
+        assert response.headers.getall("set-cookie") == ["a=1", "b=2"]
+        assert response.headers["X-Empty"] == "" and response.headers["x-request-id"] == "req-9"
+        assert "x-interim" not in response.headers
+        assert await response.read() == b"caf\xe9 " * 3
+        response.release()
+        async with transport.request("T", "GET", server.url) as call:  # the same connection, a plain answer
+            assert await call.read() == b"ok" and call.content_type == "application/octet-stream"
+        assert server.connections == 1
+
+
 async def test_refused_connections_are_provider_errors():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -18,6 +18,9 @@ from typing import Any
 from ..errors import InvalidRequestError
 
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = weakref.WeakKeyDictionary()
+# The last loop asked for (weakly) and its pooled session: most calls come from one loop, and this is
+# one lookup where the weak dictionary's is a Python call.
+_last: tuple[Callable[[], Any], Any] = (lambda: None, None)
 # Sessions made by callers' functions, per loop: {function: session}.
 _made: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Callable[[], Any], Any]] = weakref.WeakKeyDictionary()
 
@@ -25,14 +28,19 @@ _made: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Callable[[], An
 def get_session(http_client: Any = None) -> Any:
     """The session for a request on the running loop: the caller's (``http_client``), else the pooled one
     (``http1_session.Http1Session``: the lean HTTP/1.1 client, aiohttp for what it does not do)."""
+    global _last
     if http_client is not None:
         return _callers_session(http_client)
     loop = asyncio.get_running_loop()
+    last_loop, session = _last
+    if last_loop() is loop and not session.closed:
+        return session
     session = _sessions.get(loop)
     if session is None or session.closed:
         from .http1_session import Http1Session
 
         session = _sessions[loop] = Http1Session(_pooled_aiohttp)
+    _last = (weakref.ref(loop), session)
     return session
 
 
@@ -76,7 +84,9 @@ def _callers_session(http_client: Any) -> Any:
 
 async def close_session() -> None:
     """Close the running loop's pooled session and the sessions made for it (server shutdown, tests)."""
+    global _last
     loop = asyncio.get_running_loop()
+    _last = (lambda: None, None)
     sessions = [_sessions.pop(loop, None), *_made.pop(loop, {}).values()]
     for session in sessions:
         if session is not None and not session.closed:

@@ -12,6 +12,7 @@ Errors are aiohttp's classes (subclassed), so whoever classifies aiohttp's error
 from __future__ import annotations
 
 import asyncio
+import re
 import zlib
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -28,8 +29,11 @@ except ImportError:  # pragma: no cover - depends on the environment
 ACCEPT_ENCODING = "gzip, deflate, br" if _brotli is not None else "gzip, deflate"
 HIGH_WATER = 256 * 1024  # unread body bytes before the socket stops being read
 NO_BODY = (204, 304)
-#: The headers the connection reads itself (the rest are decoded only if someone asks).
-FRAMING = frozenset((b"content-type", b"content-encoding", b"content-length", b"transfer-encoding"))
+# Headers are found in the raw head, which llhttp has checked by then (CRLF lines, no space before a
+# colon, none after a value): the body's encoding when the head is complete, the rest only if asked.
+CONTENT_ENCODING = re.compile(rb"\r\ncontent-encoding:[ \t]*([^\r]*)", re.IGNORECASE)
+CONTENT_TYPE = re.compile(rb"\r\ncontent-type:[ \t]*([^\r]*)", re.IGNORECASE)
+FRAMING = re.compile(rb"\r\n(content-length|transfer-encoding):[ \t]*([^\r]*)", re.IGNORECASE)
 
 
 class ServerDisconnected(aiohttp.ServerDisconnectedError):
@@ -112,18 +116,20 @@ class Connection(asyncio.Protocol):
         self.busy = False
         self.key: Any = None  # the pool's (scheme, host, port)
         self.waiter: asyncio.Future[None] | None = None
+        # What the answer's head says, set when it is complete (``on_headers_complete``).
+        self.status = 0
+        self.raw_head = b""  # the status line and header lines, decoded only if someone reads them
+        self.decoder: Decoder | None = None
+        self.keep_alive = False
         self._begin()
 
     def _begin(self) -> None:
-        self.status = 0
-        self.raw_headers: list[tuple[bytes, bytes]] = []  # decoded only if someone reads them
-        self.content_type: bytes | None = None
+        """The state of an answer not yet begun (what its head sets is set whole when it comes)."""
+        self.received = b""  # the answer's bytes until its head is complete
+        self.head_at = 0  # where in them its head begins (after interim 1xx answers)
         self.headers_done = False
         self.complete = False
-        self.keep_alive = False
-        self.until_close = False  # the body ends when the connection does (no length, not chunked)
         self.got_bytes = False
-        self.decoder: Decoder | None = None
         self.buffer: list[bytes] = []
         self.size = 0
         self.paused = False
@@ -131,19 +137,17 @@ class Connection(asyncio.Protocol):
 
     # --- the request ------------------------------------------------------------------------------
 
-    def send(self, data: bytes) -> None:
-        """Write a request (its head and body, as one bytes object) and expect its answer."""
+    async def ask(self, data: bytes) -> None:
+        """Write a request (its head and body, as one bytes object), then wait for its answer's status
+        line and headers (or raise why they will not come)."""
         if self.paused and not self.lost:  # the last answer ended with its buffer full
             self.transport.resume_reading()  # type: ignore[union-attr]
         self._begin()
         self.busy = True
         if self.lost or self.transport is None:
             self.exc = (StaleConnection if self.reused else ServerDisconnected)("Server disconnected")
-            return
+            raise self.exc
         self.transport.write(data)
-
-    async def head(self) -> None:
-        """Wait for the answer's status line and headers (or raise why they will not come)."""
         while not self.headers_done:
             if self.exc is not None:
                 raise self.exc
@@ -181,6 +185,13 @@ class Connection(asyncio.Protocol):
                 return b""
             await self._wait()
 
+    def whole(self) -> bytes | None:
+        """The whole body, taken, when all of it has come (usually with the head); else ``None``."""
+        if not self.complete or self.exc is not None or self.paused:
+            return None
+        buffer, self.buffer, self.size = self.buffer, [], 0
+        return buffer[0] if len(buffer) == 1 else b"".join(buffer)
+
     async def rest(self) -> bytes:
         """The rest of the body, to its end (taken as it arrives, so flow control holds)."""
         chunks = []
@@ -215,6 +226,8 @@ class Connection(asyncio.Protocol):
             self.transport.close()  # type: ignore[union-attr]
             return
         self.got_bytes = True
+        if not self.headers_done:  # the head is read from these bytes once llhttp has checked it
+            self.received += data
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as error:
@@ -241,7 +254,7 @@ class Connection(asyncio.Protocol):
             self._fail(kind(f"Server disconnected{reason}"))
         elif not self.headers_done:
             self._fail(ServerDisconnected(f"Server disconnected in the answer's head{reason}"))
-        elif self.until_close and exc is None:
+        elif exc is None and self._until_close():
             self.on_message_complete()  # a body delimited by the connection's end has ended
             self._wake()
         else:
@@ -254,29 +267,32 @@ class Connection(asyncio.Protocol):
 
     # --- httptools callbacks ----------------------------------------------------------------------
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self.raw_headers.append((name, value))
+    def _until_close(self) -> bool:
+        """Whether the body ends when the connection does: it has no length and is not chunked (asked
+        only when the connection ends mid-body: llhttp completes every other body itself)."""
+        length = chunked = False
+        for name, value in FRAMING.findall(self.raw_head):  # the last of a repeated header wins
+            if name.lower() == b"content-length":
+                length = True
+            else:
+                chunked = b"chunked" in value.lower()
+        return not (length or chunked or self.status in NO_BODY)
+
+    # No ``on_header``: a Python call per header would cost more than finding the one the
+    # connection needs in the whole head at once (``CONTENT_ENCODING``).
 
     def on_headers_complete(self) -> None:
         self.status = status = self.parser.get_status_code()
+        received, start = self.received, self.head_at
+        end = received.find(b"\r\n\r\n", start)
         if status < 200:  # 1xx: an interim answer; its final one follows
-            self.raw_headers = []
+            self.head_at = end + 4
             return
         self.headers_done = True
-        chunked = length = False
-        for name, value in self.raw_headers:
-            lower = name.lower()
-            if lower not in FRAMING:  # most of an answer's headers: one test, not four
-                continue
-            if lower == b"content-type":
-                self.content_type = value
-            elif lower == b"content-encoding":
-                self.decoder = _decoder(value.decode("latin-1"))
-            elif lower == b"content-length":
-                length = True
-            elif lower == b"transfer-encoding":
-                chunked = b"chunked" in value.lower()
-        self.until_close = not (length or chunked or status in NO_BODY)
+        self.raw_head = head = received[start:end]
+        self.received = b""
+        encodings = CONTENT_ENCODING.findall(head)  # the last of a repeated header wins
+        self.decoder = _decoder(encodings[-1].decode("latin-1")) if encodings else None
 
     def on_body(self, body: bytes) -> None:
         if self.exc is not None:
@@ -308,7 +324,8 @@ class Connection(asyncio.Protocol):
             if rest:
                 self.buffer.append(rest)
                 self.size += len(rest)
-        self.keep_alive = not self.lost and not self.until_close and self.parser.should_keep_alive()
+        # A body that ends with the connection completes only once it is lost: never kept.
+        self.keep_alive = not self.lost and self.parser.should_keep_alive()
         self.complete = True
 
 
@@ -318,8 +335,7 @@ class Response:
     __slots__ = (
         "conn",
         "status",
-        "raw_headers",
-        "raw_content_type",
+        "raw_head",
         "release_to",
         "_headers",
         "_body",
@@ -330,8 +346,7 @@ class Response:
     def __init__(self, conn: Connection, release_to: Callable[[Connection], None]) -> None:
         self.conn: Connection | None = conn
         self.status = conn.status
-        self.raw_headers = conn.raw_headers
-        self.raw_content_type = conn.content_type
+        self.raw_head = conn.raw_head
         self._headers: CIMultiDictProxy[str] | None = None
         self.release_to = release_to
         self._body: bytes | None = None
@@ -342,8 +357,11 @@ class Response:
     def headers(self) -> CIMultiDictProxy[str]:
         """The answer's headers; ``get(name)`` in any case (aiohttp's ``CIMultiDictProxy``)."""
         if self._headers is None:
-            decoded = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in self.raw_headers]
-            self._headers = CIMultiDictProxy(CIMultiDict(decoded))
+            headers: CIMultiDict[str] = CIMultiDict()
+            for line in self.raw_head.decode("latin-1").split("\r\n")[1:]:  # after the status line
+                name, _, value = line.partition(":")
+                headers.add(name, value.lstrip(" \t"))  # llhttp refused space before ':' and after the value
+            self._headers = CIMultiDictProxy(headers)
         return self._headers
 
     @property
@@ -370,10 +388,11 @@ class Response:
         return int(value) if value and value.isdigit() else None
 
     def _parse_content_type(self) -> None:
-        if self.raw_content_type is None:
+        found = CONTENT_TYPE.findall(self.raw_head)
+        if not found:
             self._ctype = "application/octet-stream"
             return
-        media, *params = self.raw_content_type.decode("latin-1").split(";")
+        media, *params = found[-1].decode("latin-1").split(";")  # the last, if repeated
         self._ctype = media.strip().lower()
         for param in params:
             key, _, value = param.partition("=")
@@ -389,7 +408,12 @@ class Response:
         if n >= 0:
             return b"" if self.conn is None or n == 0 else await self.conn.next(n)
         if self._body is None:
-            self._body = b"" if self.conn is None else await self.conn.rest()
+            conn = self.conn
+            if conn is None:
+                self._body = b""
+            else:
+                body = conn.whole()  # no coroutine when it is all there
+                self._body = body if body is not None else await conn.rest()
         return self._body
 
     async def iter_chunked(self, n: int) -> Any:

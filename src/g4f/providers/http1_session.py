@@ -61,10 +61,20 @@ def _target(url: str) -> tuple[Key, str, str] | None:
 
 
 @lru_cache(maxsize=1024)
-def _head(method: str, host: str, target: str, headers: tuple[tuple[str, Any], ...], kind: str | None) -> bytes:
-    """The request line and headers but the length (the same for every request of a provider, so
-    cached); the caller's headers win over the defaults, in any case. ``kind``: the body's default
-    Content-Type (``None``: no body)."""
+def _head(
+    method: str, url: str, query: str, headers: tuple[tuple[str, Any], ...], kind: str | None
+) -> tuple[Key, bytes] | None:
+    """``(pool key, request line and headers but the length)`` of a request the lean client sends
+    (the same for every request of a provider, so cached), else ``None``. The caller's headers win
+    over the defaults, in any case. ``query``: encoded ``params`` to add; ``kind``: the body's
+    default Content-Type (``None``: no body)."""
+    method = method.upper()
+    target = _target(url)
+    if target is None or method == "HEAD":
+        return None
+    key, host, path = target
+    if query:
+        path += ("&" if "?" in path else "?") + query
     fields = {
         "host": ("Host", host),
         "accept": ("Accept", "*/*"),
@@ -79,8 +89,8 @@ def _head(method: str, host: str, target: str, headers: tuple[tuple[str, Any], .
     fields.pop("content-length", None)  # the body's own length is sent
     if kind is not None and "content-type" not in fields:
         fields["content-type"] = ("Content-Type", kind)
-    lines = [f"{method} {target} HTTP/1.1\r\n", *(f"{name}: {value}\r\n" for name, value in fields.values())]
-    return "".join(lines).encode("utf-8")
+    lines = [f"{method} {path} HTTP/1.1\r\n", *(f"{name}: {value}\r\n" for name, value in fields.values())]
+    return key, "".join(lines).encode("utf-8")
 
 
 class Http1Session:
@@ -116,9 +126,8 @@ class Http1Session:
         while True:
             if conn is None:
                 conn = await self._connect(key, options.get("timeout"))
-            conn.send(payload)
             try:
-                await conn.head()
+                await conn.ask(payload)
             except StaleConnection:  # dropped while idle: nothing answered, send again on a fresh one
                 conn.close()
                 conn = None
@@ -130,8 +139,7 @@ class Http1Session:
 
     def _plan(self, method: str, url: str, options: dict[str, Any]) -> tuple[Key, bytes] | None:
         """``(pool key, request bytes)`` of a request the lean client sends; ``None``: aiohttp's."""
-        method = method.upper()
-        if options.get("proxy") or not LEAN_OPTIONS.issuperset(options) or method == "HEAD":
+        if options.get("proxy") or not LEAN_OPTIONS.issuperset(options):
             return None
         timeout = options.get("timeout")
         if timeout is not None and (timeout.total is not None or timeout.sock_read is not None):
@@ -146,18 +154,16 @@ class Http1Session:
             data = bytes(data)
         else:
             return None  # a form, a dict, a file: aiohttp encodes those
-        target = _target(url)
-        if target is None:
-            return None
-        key, host, path = target
         params = options.get("params")
-        if params:
-            path += ("&" if "?" in path else "?") + (params if isinstance(params, str) else urlencode(params))
+        query = (params if isinstance(params, str) else urlencode(params)) if params else ""
         headers = options.get("headers")
-        head = _head(method, host, path, tuple(headers.items()) if headers else (), kind if data is not None else None)
+        plan = _head(method, url, query, tuple(headers.items()) if headers else (), kind if data is not None else None)
+        if plan is None:  # a URL it does not send to, or HEAD
+            return None
+        key, head = plan
         if data is not None:
             return key, b"%sContent-Length: %d\r\n\r\n%s" % (head, len(data), data)
-        return key, head + (b"Content-Length: 0\r\n\r\n" if method in BODY_METHODS else b"\r\n")
+        return key, head + (b"Content-Length: 0\r\n\r\n" if method.upper() in BODY_METHODS else b"\r\n")
 
     def _reuse(self, key: Key) -> Connection | None:
         idle = self.idle.get(key)

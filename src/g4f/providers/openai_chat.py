@@ -9,7 +9,7 @@ broken answer (``continue_final_message``) uses the vendor's documented prefix f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any, ClassVar
 
 from ..config import provider_env
@@ -127,13 +127,16 @@ class OpenaiChat(AsyncGeneratorProvider, ProviderModelMixin):
         body: dict[str, Any] = {"messages": messages, "stream": stream}
         if model:
             body["model"] = model
-        body.update({k: v for k, v in kwargs.items() if v is not None and k in CHAT_PARAMS})
+        if kwargs:  # often none: then nothing to pick
+            body.update({k: v for k, v in kwargs.items() if v is not None and k in CHAT_PARAMS})
         if stream and (kwargs.get("stream_options") or cls.supports_stream_options):
             body["stream_options"] = {
                 **({"include_usage": True} if cls.supports_stream_options else {}),
                 **(kwargs.get("stream_options") or {}),
             }
-        body.update(kwargs.get("extra_body") or {})
+        extra = kwargs.get("extra_body")
+        if extra:
+            body.update(extra)
         return body
 
     @classmethod
@@ -159,10 +162,12 @@ class OpenaiChat(AsyncGeneratorProvider, ProviderModelMixin):
     # --- chat ------------------------------------------------------------------------------------
 
     @classmethod
-    async def media_part(
-        cls, model: str, messages: Messages, media: list | None, options: dict[str, Any], kwargs: dict[str, Any]
-    ) -> Any:
-        """The answer of a media model (image, speech, transcription) asked through chat, else ``None``."""
+    def media_part(
+        cls, model: str, messages: Messages, media: list | None, kwargs: dict[str, Any], **options: Any
+    ) -> Awaitable[Any] | None:
+        """The answer of a media model (image, speech, transcription) asked through chat, to await, else
+        ``None`` (not a coroutine: most models are not media ones, and then nothing is awaited).
+        ``options``: ``api_key``, ``api_base``, ``timeout``, ``proxy``, ``http_client``."""
         return None
 
     @classmethod
@@ -185,10 +190,19 @@ class OpenaiChat(AsyncGeneratorProvider, ProviderModelMixin):
     ) -> AsyncResult:
         model = cls.get_model(model, api_key=api_key, api_base=api_base)
         api_key = cls.auth_key(api_key)
-        options = dict(api_key=api_key, api_base=api_base, timeout=timeout, proxy=proxy, http_client=http_client)
-        answer = await cls.media_part(model, messages, media, options, kwargs)
-        if answer is not None:
-            yield answer
+        media_answer = cls.media_part(
+            model,
+            messages,
+            media,
+            kwargs,
+            api_key=api_key,
+            api_base=api_base,
+            timeout=timeout,
+            proxy=proxy,
+            http_client=http_client,
+        )
+        if media_answer is not None:
+            yield await media_answer
             return
         if media:
             messages = attach_media(messages, media)  # data URIs (or input_audio) in the last user message

@@ -7,6 +7,7 @@ contract (an image model given to ``chat.completions``) is answered here too (``
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable
 from typing import Any, ClassVar
 
 from ..errors import NoMediaResponseError, ResponseError
@@ -33,17 +34,17 @@ class OpenaiMedia(OpenaiChat):
     embeddings_options: ClassVar[dict[str, Any]] = {}
 
     @classmethod
-    async def media_part(
-        cls, model: str, messages: Messages, media: list | None, options: dict[str, Any], kwargs: dict[str, Any]
-    ) -> Any:
-        """An image, speech or transcription model asked through chat: its one part (else ``None``)."""
+    def media_part(
+        cls, model: str, messages: Messages, media: list | None, kwargs: dict[str, Any], **options: Any
+    ) -> Awaitable[Any] | None:
+        """An image, speech or transcription model asked through chat: its one part, to await (else ``None``)."""
         if model in cls.image_models and model not in cls.models:
             prompt = kwargs.pop("prompt", None) or last_user_text(messages)
-            return await cls.create_image(prompt, model, **options, **kwargs)
+            return cls.create_image(prompt, model, **options, **kwargs)
         if model in cls.speech_models:
-            return await cls.create_speech(last_user_text(messages), model, voice=kwargs.get("voice"), **options)
+            return cls.create_speech(last_user_text(messages), model, voice=kwargs.get("voice"), **options)
         if model in cls.transcription_models and media:
-            return await cls.create_transcription(media[0], model, **options)
+            return cls.create_transcription(media[0], model, **options)
         return None
 
     @classmethod

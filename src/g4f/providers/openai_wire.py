@@ -192,12 +192,13 @@ def complete_call(call: dict[str, Any]) -> dict[str, Any]:
 def usage_part(usage: Any) -> Usage | None:
     if not isinstance(usage, dict):
         return None
-    prompt_details = usage.get("prompt_tokens_details")
-    completion_details = usage.get("completion_tokens_details")
+    get = usage.get
+    prompt_details = get("prompt_tokens_details")
+    completion_details = get("completion_tokens_details")
     return Usage(
-        int(usage.get("prompt_tokens") or 0),
-        int(usage.get("completion_tokens") or 0),
-        int(usage.get("total_tokens") or 0),
+        int(get("prompt_tokens") or 0),
+        int(get("completion_tokens") or 0),
+        int(get("total_tokens") or 0),
         prompt_details if isinstance(prompt_details, dict) else None,
         completion_details if isinstance(completion_details, dict) else None,
     )
@@ -228,6 +229,10 @@ def logprobs_part(logprobs: Any) -> Logprobs | None:
     return Logprobs(logprobs.get("content"), logprobs.get("refusal"))
 
 
+#: The fields of a message that is text only (most answers): nothing else to look for in it.
+TEXT_MESSAGE = frozenset(("role", "content"))
+
+
 def message_parts(message: dict, parts: list[Any] | None = None) -> list[Any]:
     """The parts of a whole (non-streamed) assistant message, appended to ``parts`` when given.
 
@@ -235,6 +240,14 @@ def message_parts(message: dict, parts: list[Any] | None = None) -> list[Any]:
     if parts is None:
         parts = []
     get = message.get
+    if message.keys() <= TEXT_MESSAGE:
+        content = get("content")
+        if content and type(content) is str:
+            if content.lstrip().startswith(ThinkTags.OPEN):
+                parts += ThinkTags.split(content)
+            else:
+                parts.append(content)
+            return parts
     reasoning = get("reasoning_content") or get("reasoning")
     if reasoning and isinstance(reasoning, str):
         parts.append(Reasoning(reasoning))
@@ -268,8 +281,11 @@ def completion_parts(name: str, data: Any) -> list[Any]:
         raise ResponseError(f"{name} answered without choices: {str(data)[:200]}")
     choices = data["choices"]
     choice = choices[0] if choices else {}
-    meta = meta_part(data)
-    parts = message_parts(choice.get("message") or {}, [meta] if meta is not None else [])
+    parts: list[Any] = []
+    fingerprint, tier = data.get("system_fingerprint"), data.get("service_tier")
+    if fingerprint or tier:
+        parts.append(CompletionMeta(fingerprint, tier))
+    message_parts(choice.get("message") or {}, parts)
     logprobs = choice.get("logprobs")
     if logprobs:
         logprobs = logprobs_part(logprobs)

@@ -91,7 +91,10 @@ def own_address(base_url: str) -> tuple[str, int] | None:
 
 def refuse_own_address(provider_name: str, base_url: str, env: str | None = None) -> None:
     """Raise ``OwnAddressError`` when ``base_url`` is this server: the request would call itself."""
-    found = own_address(base_url)
+    if not _own_ports:
+        return
+    # A base already judged (every request of a provider after its first): one lookup, no call.
+    found = _verdicts[base_url] if base_url in _verdicts else own_address(base_url)
     if found is None:
         return
     where = f"{found[0]}:{found[1]}"

@@ -146,12 +146,15 @@ async def raise_for_status(name: str, response: Any, error_info: ErrorInfo | Non
 
 
 class Call:
-    """One upstream request: ``async with`` it; inside, read the answer.
+    """One upstream request (``request(...)`` makes it): ``async with`` it; inside, read the answer.
 
     Entering sends the request and waits, within ``timeout``, for an OK status and then the whole
     body (``stream=False``) or the first bytes (``stream=True``); a non-OK status raises its g4f
     error. Leaving releases the connection and maps whatever went wrong inside to a scrubbed g4f
     error. A class rather than ``@asynccontextmanager``: it runs on every request of the hot path.
+
+    ``json`` is sent with orjson (``data`` as it is); ``secret`` is the key the request carries,
+    scrubbed from every error.
     """
 
     __slots__ = (
@@ -168,7 +171,6 @@ class Call:
         "response",
         "body",
         "head",
-        "task",
         "watch",
     )
 
@@ -177,20 +179,36 @@ class Call:
         name: str,
         method: str,
         url: str,
-        options: dict[str, Any],
         *,
-        secret: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        json: Any = None,
+        data: Any = None,
+        params: Mapping[str, str] | None = None,
+        stream: bool = False,
         timeout: float | None = None,
         stream_timeout: float | None = None,
-        stream: bool = False,
+        proxy: str | None = None,
+        secret: str | None = None,
         http_client: Any = None,
         error_info: ErrorInfo | None = None,
     ) -> None:
-        self.name, self.method, self.url, self.options = name, method, url, options
+        self.name, self.method, self.url = name, method, url
         self.secret, self.stream, self.http_client, self.error_info = secret, stream, http_client, error_info
-        self.timeout = float(timeout) if timeout else DEFAULT_TIMEOUT
-        self.stream_timeout = float(stream_timeout) if stream_timeout else self.timeout
-        options["timeout"] = client_timeout(self.timeout)
+        self.timeout = timeout = float(timeout) if timeout else DEFAULT_TIMEOUT
+        self.stream_timeout = float(stream_timeout) if stream_timeout else timeout
+        # The session's options (aiohttp's names, which the lean client reads too).
+        options = self.options = {
+            "headers": dict(headers) if headers else {},
+            "proxy": proxy,
+            "timeout": client_timeout(timeout),
+        }
+        if json is not None:
+            options["data"] = orjson.dumps(json)
+            options["headers"].setdefault("Content-Type", "application/json")
+        elif data is not None:
+            options["data"] = data
+        if params:
+            options["params"] = params
         self.response: Any = None
         self.body: bytes | None = None
         self.head = b""
@@ -314,7 +332,11 @@ class Call:
         """The body as JSON; ``ResponseError`` (showing its start) when it is not."""
         raw = self.body if self.body is not None else await self.read()  # a whole answer: read on entering
         try:
-            return loads(raw)
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # what orjson refuses (NaN, huge integers) the standard library may read: as ``loads``
+        try:
+            return _json.loads(raw)
         except ValueError as error:
             text = raw[:200].decode("utf-8", "replace")
             raise ResponseError(f"{self.name} answered with invalid JSON: {text!r}") from error
@@ -351,45 +373,8 @@ class Call:
             yield rest.decode("utf-8", "replace")
 
 
-def request(
-    name: str,
-    method: str,
-    url: str,
-    *,
-    headers: Mapping[str, str] | None = None,
-    json: Any = None,
-    data: Any = None,
-    params: Mapping[str, str] | None = None,
-    stream: bool = False,
-    timeout: float | None = None,
-    stream_timeout: float | None = None,
-    proxy: str | None = None,
-    secret: str | None = None,
-    http_client: Any = None,
-    error_info: ErrorInfo | None = None,
-) -> Call:
-    """One request: ``async with request(...) as call``. ``json`` is sent with orjson; ``secret`` is
-    the key the request carries, scrubbed from every error."""
-    options: dict[str, Any] = {"headers": dict(headers) if headers else {}, "proxy": proxy}
-    if json is not None:
-        options["data"] = orjson.dumps(json)
-        options["headers"].setdefault("Content-Type", "application/json")
-    elif data is not None:
-        options["data"] = data
-    if params:
-        options["params"] = params
-    return Call(
-        name,
-        method,
-        url,
-        options,
-        secret=secret,
-        timeout=timeout,
-        stream_timeout=stream_timeout,
-        stream=stream,
-        http_client=http_client,
-        error_info=error_info,
-    )
+#: One request: ``async with request(name, method, url, ...) as call`` (the ``Call`` it makes).
+request = Call
 
 
 __all__ = [
