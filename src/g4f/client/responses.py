@@ -88,6 +88,7 @@ class ResponseBuilder:
         self.call_ids: dict[str, _Item] = {}
         self.finish_reason: str | None = None
         self.usage: Any = None
+        self.head: Any = None  # the stream head text_frame last took the model from
 
     def _event(self, kind: str, **fields: Any) -> Event:
         event = {"type": kind, "sequence_number": self.seq, **fields}
@@ -176,17 +177,21 @@ class ResponseBuilder:
         message, text = self.message, chunk.text
         if message is None or self.reasoning is not None or text is None:
             return None
-        if chunk.head.model:
-            self.response["model"] = chunk.head.model
+        head = chunk.head
+        if head is not self.head:  # the model is read once per head (a failover brings another)
+            self.head = head
+            if head.model:
+                self.response["model"] = head.model
         message.pieces.append(text)
-        seq, self.seq = self.seq, self.seq + 1
+        seq = self.seq
+        self.seq = seq + 1
         if not message.delta_head:
             where = message.where
             message.delta_head = b',"item_id":%b,"output_index":%d,"content_index":0,"delta":' % (
                 orjson.dumps(where["item_id"]),
                 where["output_index"],
             )
-        return _DELTA_START + b"%d" % seq + message.delta_head + orjson.dumps(text) + b',"logprobs":[]}\n\n'
+        return b'%b%d%b%b,"logprobs":[]}\n\n' % (_DELTA_START, seq, message.delta_head, orjson.dumps(text))
 
     def _close_message(self) -> list[Event]:
         item, self.message = self.message, None

@@ -47,7 +47,6 @@ from .response import (
     ToolCalls,
     Usage,
 )
-from .types import BaseProvider
 
 #: Parts that describe an answer without being one: an attempt with only these answered nothing.
 _BOOKKEEPING = (Usage, FinishReason, ProviderInfo, JsonConversation, CompletionMeta, DebugResponse)
@@ -57,24 +56,7 @@ DEFAULT_TIMEOUT = 120.0
 
 
 def provider_name(provider: Any) -> str:
-    name = _class_names.get(provider)  # asked several times a request, mostly of the same few classes
-    if name is not None:
-        return name
-    get_name = getattr(provider, "get_name", None)
-    if get_name is None:
-        return getattr(provider, "__name__", str(provider))
-    if isinstance(provider, type) and getattr(get_name, "__func__", None) is _NAME_OF_CLASS:
-        if len(_class_names) > 4096:  # bounded: classes made at run time
-            _class_names.clear()
-        name = _class_names[provider] = provider.__name__
-        return name
-    return get_name()
-
-
-#: ``BaseProvider.get_name``, which a class does not override when its name is its ``__name__``:
-#: such names are kept (instances and overrides are asked each time).
-_NAME_OF_CLASS = BaseProvider.get_name.__func__  # type: ignore[attr-defined]
-_class_names: dict[type, str] = {}
+    return provider.get_name() if hasattr(provider, "get_name") else getattr(provider, "__name__", str(provider))
 
 
 class AttemptHooks:
