@@ -20,10 +20,12 @@ PERIOD = 0.05
 
 
 class Alarm:
-    """A deadline in its loop's ``Clock``: ``ring()`` runs once ``when`` has passed (up to ``PERIOD`` later)."""
+    """A deadline in its loop's ``Clock``: ``ring()`` runs once ``when`` has passed (up to ``PERIOD`` later).
+    ``ticking`` is the clock's: True from ``Clock.add`` until the alarm rings or is cancelled."""
 
-    __slots__ = ("when",)
+    __slots__ = ("when", "ticking")
     when: float
+    ticking: bool
 
     def ring(self) -> None:
         raise NotImplementedError
@@ -57,11 +59,13 @@ class Clock:
 
     def add(self, alarm: Alarm) -> None:
         """Ring ``alarm`` once its ``when`` has passed, unless cancelled first."""
+        alarm.ticking = True
         self.alarms.add(alarm)
         if self.handle is None:
             self.handle = self.loop.call_later(PERIOD, self._tick)
 
     def cancel(self, alarm: Alarm) -> None:
+        alarm.ticking = False
         self.alarms.discard(alarm)
 
     def _tick(self) -> None:
@@ -69,6 +73,7 @@ class Clock:
         now = self.loop.time()
         for alarm in [a for a in self.alarms if a.when <= now]:
             self.alarms.discard(alarm)
+            alarm.ticking = False
             alarm.ring()
         if self.alarms:
             self.handle = self.loop.call_later(PERIOD, self._tick)
@@ -116,34 +121,29 @@ class Watch(Alarm):
 
     A hot loop may move it by writing ``when`` and ``task`` itself (the attempt loop does, per part)."""
 
-    __slots__ = ("clock", "task", "fired", "ticking")
+    __slots__ = ("clock", "task", "fired")
 
     def __init__(self) -> None:
         self.clock = clock = get_clock()
         self.when = NEVER  # parked until the first wait
         self.task: asyncio.Task | None = None
         self.fired = False
-        self.ticking = True  # in the clock's alarms: until it rings or is stopped
         clock.add(self)
 
     def arm(self, seconds: float) -> None:
         loop = self.clock.loop
         self.task = current_task(loop)  # a sync caller's bridge may step each wait in a new task
         self.when = loop.time() + seconds
-        if not self.ticking:
-            self.ticking = True
+        if not self.ticking:  # it rang or was stopped: back in the clock
             self.clock.add(self)
 
     def park(self) -> None:
         self.when = NEVER
 
     def stop(self) -> None:
-        if self.ticking:
-            self.ticking = False
-            self.clock.cancel(self)
+        self.clock.cancel(self)
 
     def ring(self) -> None:
-        self.ticking = False
         self.fired = True
         if self.task is not None:
             self.task.cancel()
@@ -152,9 +152,15 @@ class Watch(Alarm):
         if not self.fired:
             return False
         self.fired = False
-        if self.task is not None and hasattr(self.task, "uncancel"):  # 3.11+: cancellations are counted
-            self.task.uncancel()
+        take_back(self.task)
         return True
+
+
+def take_back(task: asyncio.Task | None) -> None:
+    """Withdraw one cancellation this module's alarm (or the guard) sent ``task``, once it has been
+    answered: from 3.11 a task counts its cancellations, and ``asyncio.timeout`` relies on the count."""
+    if task is not None and hasattr(task, "uncancel"):
+        task.uncancel()
 
 
 class deadline:  # noqa: N801 - used like asyncio.timeout
@@ -189,4 +195,4 @@ class deadline:  # noqa: N801 - used like asyncio.timeout
                 raise asyncio.TimeoutError from error
 
 
-__all__ = ["Clock", "Alarm", "Watch", "NEVER", "get_clock", "current_task", "deadline", "PERIOD"]
+__all__ = ["Clock", "Alarm", "Watch", "NEVER", "get_clock", "current_task", "take_back", "deadline", "PERIOD"]

@@ -20,6 +20,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..client.core import create_completion, stream_completion
 from ..client.stubs import ChatCompletion, ChatCompletionChunk, ChatCompletionDelta, TextChunk, Usage
+from ..clock import take_back
 from ..errors import G4FError, ProviderTimeoutError
 from .errors import error_body, error_payload, error_response
 from .guard import Guard
@@ -119,7 +120,7 @@ class CompletionResponse(Response):
             if not guard.absorb():
                 if not self.cut:
                     raise
-                guard.task.uncancel()  # type: ignore[union-attr]  # the stream ended in-band
+                take_back(guard.task)  # the stream ended in-band
         finally:
             guard.close()
 

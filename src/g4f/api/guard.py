@@ -12,7 +12,7 @@ import asyncio
 
 from starlette.types import Receive
 
-from ..clock import PERIOD, Alarm, current_task, get_clock
+from ..clock import PERIOD, Alarm, current_task, get_clock, take_back
 
 
 class Guard(Alarm):
@@ -20,7 +20,7 @@ class Guard(Alarm):
     the client leaves. The guard is its own alarm in the clock (no alarm object or bound callback per
     request), and not a context manager (``__enter__`` would be one call more)."""
 
-    __slots__ = ("clock", "task", "receive", "watcher", "gone", "ticking")
+    __slots__ = ("clock", "task", "receive", "watcher", "gone")
 
     def __init__(self, receive: Receive) -> None:
         self.clock = clock = get_clock()
@@ -30,19 +30,15 @@ class Guard(Alarm):
         self.watcher: asyncio.Task | None = None
         self.gone = False
         self.when = loop.time() + PERIOD
-        self.ticking = True  # in the clock's alarms: until it rings or is closed
         clock.add(self)
 
     def close(self) -> None:
-        if self.ticking:
-            self.ticking = False
-            self.clock.cancel(self)
+        self.clock.cancel(self)
         if self.watcher is not None:
             self.watcher.cancel()
 
     def ring(self) -> None:
         """``PERIOD`` after the start: from now on, watch the connection."""
-        self.ticking = False
         self.watcher = asyncio.ensure_future(self._watch())
 
     async def _watch(self) -> None:
@@ -56,8 +52,7 @@ class Guard(Alarm):
         """After a ``CancelledError``: True when this guard sent it because the client left (nothing more to do)."""
         if not self.gone:
             return False
-        if self.task is not None and hasattr(self.task, "uncancel"):
-            self.task.uncancel()
+        take_back(self.task)
         return True
 
 
