@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .config_values import ConfigError, Setting, check_value, parse_text, table
-from .environment import _ENCODING, _ENV_DATA, _env_keys, env, provider_env
+from .environment import env, provider_env
 
 MiB = 1024 * 1024
 #: Environment variable through which a parent process hands its chosen settings to workers.
@@ -388,13 +388,7 @@ def get(name: str) -> Any:
     file = _file[1] if _file is not None else _file_layer()  # the file is read once
     if name in file:
         return file[name]
-    # ``env(setting.env)``, inline for a variable read before: ``get`` runs several times per request.
-    variable = _env_keys.get(setting.env)
-    if variable is None:
-        text = env(setting.env)
-    else:
-        raw = _ENV_DATA.get(variable)  # type: ignore[union-attr]
-        text = None if raw is None else raw.decode(_ENCODING, "surrogateescape")
+    text = env(setting.env)
     if not text:
         return setting.default
     key = (name, text)

@@ -141,8 +141,7 @@ def set_cookies(domain_name: str, cookies: Cookies | None = None) -> None:
 
 def get_api_key(env_name: str) -> str | None:
     """An API key from the cookies directory's ``.env`` files."""
-    if not _loaded:  # (``_ensure_loaded``, inline: the router asks for every keyed candidate)
-        read_cookie_files()
+    _ensure_loaded()
     return _api_keys.get(env_name)
 
 

@@ -12,8 +12,7 @@ _ENCODING = sys.getfilesystemencoding()
 #: (``setenv``, ``del``, ``patch.dict`` all go through it). Elsewhere ``os.environ.get`` is used.
 _data = getattr(os.environ, "_data", None) if os.name == "posix" else None
 _ENV_DATA: dict[bytes, bytes] | None = _data if type(_data) is dict else None
-#: Name -> its key in ``_ENV_DATA``, once ``env`` has read it. ``provider_env`` and ``config.get`` repeat
-#: ``env``'s lookup inline for such a name: several run per request, and a call costs more than the lookup.
+#: Name -> its key in ``_ENV_DATA``, once ``env`` has read it.
 _env_keys: dict[str, bytes] = {}
 
 
@@ -33,19 +32,10 @@ def env(name: str) -> str | None:
 def provider_env(name: str) -> str | None:
     """A provider's own variable (``GROQ_API_KEY``, ``OLLAMA_HOST``, ``<NAME>_API_BASE``): the
     environment, else a ``.env`` file in the cookies directory. Empty counts as unset."""
-    key = _env_keys.get(name)
-    if key is not None:
-        value = _ENV_DATA.get(key)  # type: ignore[union-attr]
-        if value:
-            return value.decode(_ENCODING, "surrogateescape")
-    else:
-        text = env(name)
-        if text:
-            return text
-    cookies = _cookies_module or _cookies()
-    if cookies._loaded:  # its ``get_api_key``, inline: asked for every keyed candidate without a key
-        return cookies._api_keys.get(name) or None
-    return cookies.get_api_key(name) or None
+    value = env(name)
+    if value:
+        return value
+    return _cookies().get_api_key(name) or None
 
 
 def _cookies() -> Any:

@@ -45,18 +45,10 @@ NOT_JSON = _response(
 @lru_cache(maxsize=256)
 def is_loopback(host: str) -> bool:
     """Whether ``host`` is a loopback address (cached: it is asked per request of the bound address)."""
-    known = _loopback.get(host)
-    if known is None:
-        try:
-            known = ipaddress.ip_address(host.strip("[]")).is_loopback
-        except ValueError:
-            known = False
-        if len(_loopback) < 256:
-            _loopback[host] = known
-    return known
-
-
-_loopback: dict[str, bool] = {}
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def host_name(host: bytes) -> str:

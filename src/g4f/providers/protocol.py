@@ -17,27 +17,16 @@ from ..image import has_images
 from ..typing import AsyncResult, MediaListType, Messages
 from . import transport
 from .base_provider import AsyncGeneratorProvider, ProviderModelMixin
-from .own_address import own_address, refuse_own_address
+from .own_address import refuse_own_address
 
 
 def resolve_api_base(provider: Any, api_base: str | None = None) -> str:
     """The per-request ``api_base``, else ``<NAME>_API_BASE`` from the environment, else the class's;
     refused when it is this server's own address (g4f would call itself)."""
-    env = _base_variables.get(provider) if isinstance(provider, type) else None
-    if env is None:
-        env = f"{provider.get_name().upper()}_API_BASE"
-        if isinstance(provider, type):
-            if len(_base_variables) > 256:  # (classes made at run time, e.g. by tests)
-                _base_variables.clear()
-            _base_variables[provider] = env
+    env = f"{provider.get_name().upper()}_API_BASE"
     base = (api_base or provider_env(env) or provider.api_base).rstrip("/")
-    if own_address(base) is not None:  # (the common case without the name, which only the error needs)
-        refuse_own_address(provider.get_name(), base, env)
+    refuse_own_address(provider.get_name(), base, env)
     return base
-
-
-#: Provider class -> its ``<NAME>_API_BASE``: read on every call, built once (a kept string is not hashed again).
-_base_variables: dict[type, str] = {}
 
 
 def key_variable(provider: Any) -> str:

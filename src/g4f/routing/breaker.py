@@ -86,18 +86,23 @@ class Record:
         recent = now - self.last_failure < policy.cooldown
         return 0, self.consecutive if recent else 0
 
+    def _tally(self, now: float, ok: bool, policy: BreakerPolicy) -> None:
+        if now - self.window_start >= policy.window:
+            self.window_start, self.window_ok, self.window_failed = now, 0, 0
+        if ok:
+            self.successes += 1
+            self.pending_ok += 1
+            self.window_ok += 1
+        else:
+            self.failures += 1
+            self.pending_failed += 1
+            self.window_failed += 1
+
     def _changed(self, now: float) -> None:
         self.updated, self.dirty = now, True
 
-    # success and failure count inline (every attempt ends in one of them): a new window starts
-    # when the current one is ``policy.window`` old.
-
     def success(self, now: float, latency: float, policy: BreakerPolicy) -> None:
-        if now - self.window_start >= policy.window:
-            self.window_start, self.window_ok, self.window_failed = now, 0, 0
-        self.successes += 1
-        self.pending_ok += 1
-        self.window_ok += 1
+        self._tally(now, True, policy)
         self.probing = False
         self.latency = latency if self.latency is None else 0.8 * self.latency + 0.2 * latency
         if self.state != CLOSED or self.consecutive:
@@ -105,11 +110,7 @@ class Record:
             self._changed(now)
 
     def failure(self, now: float, policy: BreakerPolicy, retry_after: float | None = None) -> None:
-        if now - self.window_start >= policy.window:
-            self.window_start, self.window_ok, self.window_failed = now, 0, 0
-        self.failures += 1
-        self.pending_failed += 1
-        self.window_failed += 1
+        self._tally(now, False, policy)
         phase = self.phase(now)
         self.probing = False
         self.consecutive += 1

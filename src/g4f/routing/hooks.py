@@ -21,11 +21,11 @@ class RouterHooks(AttemptHooks):
         return health.allow(health_key(name, api_key))
 
     def succeeded(self, name: str, api_key: str | None, model: str, seconds: float, latency: float) -> None:
-        health.success(health_key(name, api_key) if api_key else name, latency)  # the keyless case, inline
+        health.success(health_key(name, api_key), latency)
         metrics.attempt(name, model, True, seconds)
 
     def failed(self, name: str, api_key: str | None, model: str, seconds: float, error: BaseException) -> None:
-        health.failure(health_key(name, api_key) if api_key else name, error)
+        health.failure(health_key(name, api_key), error)
         metrics.attempt(name, model, False, seconds)
 
     def abandoned(self, name: str, api_key: str | None) -> None:

@@ -108,16 +108,14 @@ class Health:
 
     def success(self, key: str, latency: float) -> None:
         now = time.time()
-        record = self.records.get(key) or self._record(key)  # (a call only for a new key)
-        record.success(now, latency, self.policy)
+        self._record(key).success(now, latency, self.policy)
         if self.store is not None:
             self._maybe_sync(now)
 
     def failure(self, key: str, error: BaseException | None = None) -> None:
         now = time.time()
         retry_after = getattr(error, "retry_after", None)
-        record = self.records.get(key) or self._record(key)
-        record.failure(now, self.policy, float(retry_after) if retry_after else None)
+        self._record(key).failure(now, self.policy, float(retry_after) if retry_after else None)
         if self.store is not None:
             self._maybe_sync(now)
 
